@@ -1,0 +1,216 @@
+package clock
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Clock is a time source: Now returns the current time as nanoseconds since
+// the Unix epoch. Implementations must be safe for concurrent use, must not go
+// backwards while a cache uses them, and should be cheap (Now runs on every
+// cache read that meets an expiring entry).
+type Clock interface {
+	Now() int64
+}
+
+// User is implemented by clocks that run background work only while someone
+// uses them. A cache calls Acquire when it starts using the clock and Release
+// exactly once when it is closed or garbage-collected.
+type User interface {
+	Acquire()
+	Release()
+}
+
+// DefaultResolution is the resolution of the clock returned by [Default]:
+// Now lags the true time by at most about this much.
+const DefaultResolution = 5 * time.Millisecond
+
+// Coarse is a clock that a single goroutine advances every resolution.
+// Now is one atomic load. The goroutine runs only while the clock has users
+// (see [Coarse.Acquire]); without users, Now reads the system clock directly,
+// so a Coarse is correct, just slower, when nobody holds it.
+//
+// A Coarse also runs registered maintenance functions (see
+// [Coarse.Subscribe]) about once per [MaintenanceInterval] on its goroutine.
+//
+// Coarse is safe for concurrent use. Use [NewCoarse] or [Default]; the zero
+// value is not usable.
+type Coarse struct {
+	now atomic.Int64 // 0 while stopped
+	res time.Duration
+
+	mu     sync.Mutex
+	users  int
+	stop   chan struct{}
+	subs   map[uint64]func()
+	nextID uint64
+}
+
+// MaintenanceInterval is how often a Coarse clock runs the functions
+// registered with [Coarse.Subscribe].
+const MaintenanceInterval = time.Second
+
+var defaultClock = NewCoarse(DefaultResolution)
+
+// Default returns the process-wide coarse clock, with [DefaultResolution].
+// Caches built without an explicit clock share it.
+func Default() *Coarse { return defaultClock }
+
+// NewCoarse returns a coarse clock that ticks every resolution. It panics if
+// resolution is not positive.
+func NewCoarse(resolution time.Duration) *Coarse {
+	if resolution <= 0 {
+		panic("clock: NewCoarse resolution must be > 0, got " + resolution.String())
+	}
+	return &Coarse{res: resolution, subs: map[uint64]func(){}}
+}
+
+// Resolution reports how often the clock ticks.
+func (c *Coarse) Resolution() time.Duration { return c.res }
+
+// Now returns the coarse time in nanoseconds since the Unix epoch: at most
+// one resolution (plus scheduling delay) behind the larger of the wall and
+// monotonic readings.
+func (c *Coarse) Now() int64 {
+	if n := c.now.Load(); n != 0 {
+		return n
+	}
+	return c.exact()
+}
+
+// exact is Now's slow path, taken while the goroutine is not running.
+func (c *Coarse) exact() int64 { return c.read(time.Now()) }
+
+// read computes the pessimistic time for reading t: the larger of its wall
+// reading and its monotonic reading anchored at process start, and never less
+// than the last published tick.
+func (c *Coarse) read(t time.Time) int64 {
+	n := t.UnixNano()
+	if m := processStartWall + int64(t.Sub(processStart)); m > n {
+		n = m
+	}
+	if last := c.now.Load(); last > n {
+		n = last
+	}
+	return n
+}
+
+var (
+	processStart     = time.Now()
+	processStartWall = processStart.UnixNano()
+)
+
+// Acquire registers a user of the clock and starts its goroutine if it is the
+// first. Each Acquire must be paired with one Release.
+func (c *Coarse) Acquire() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.users++
+	if c.users == 1 {
+		c.now.Store(c.read(time.Now()))
+		c.stop = make(chan struct{})
+		go c.run(c.stop)
+	}
+}
+
+// Release unregisters a user. When the last user is released the goroutine
+// is told to stop; it exits without waiting for its next tick. Release does
+// not wait for it, so it is safe to call from a maintenance function.
+func (c *Coarse) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.users == 0 {
+		panic("clock: Release without Acquire")
+	}
+	c.users--
+	if c.users == 0 {
+		close(c.stop)
+	}
+}
+
+// Running reports whether the clock's goroutine is running.
+func (c *Coarse) Running() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.users > 0
+}
+
+// Subscribe registers f to run on the clock's goroutine about once per
+// [MaintenanceInterval] while the clock has users. f should bound its own
+// work; it runs with no lock held, so it may call any method of c. The
+// returned cancel removes f; a pass that had already started may still run
+// it once, so f must tolerate being called after cancel.
+func (c *Coarse) Subscribe(f func()) (cancel func()) {
+	c.mu.Lock()
+	id := c.nextID
+	c.nextID++
+	c.subs[id] = f
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		delete(c.subs, id)
+		c.mu.Unlock()
+	}
+}
+
+func (c *Coarse) run(stop chan struct{}) {
+	t := time.NewTicker(c.res)
+	defer t.Stop()
+	every := int(MaintenanceInterval / c.res)
+	if every < 1 {
+		every = 1
+	}
+	var subs []func()
+	for tick := 1; ; tick++ {
+		select {
+		case <-stop:
+			c.mu.Lock()
+			if c.users == 0 { // not restarted by an Acquire since
+				c.now.Store(0)
+			}
+			c.mu.Unlock()
+			return
+		case now := <-t.C:
+			c.now.Store(c.read(now))
+		}
+		if tick%every != 0 {
+			continue
+		}
+		c.mu.Lock()
+		subs = subs[:0]
+		for _, f := range c.subs {
+			subs = append(subs, f)
+		}
+		c.mu.Unlock()
+		for _, f := range subs {
+			f()
+		}
+	}
+}
+
+// Manual is a clock that moves only when told to. It is meant for tests: a
+// cache built with a Manual clock expires entries exactly when the test
+// advances time past their deadlines. Manual is safe for concurrent use.
+type Manual struct {
+	now atomic.Int64
+}
+
+// NewManual returns a manual clock set to start.
+func NewManual(start time.Time) *Manual {
+	m := &Manual{}
+	m.now.Store(start.UnixNano())
+	return m
+}
+
+// Now returns the clock's current time in nanoseconds since the Unix epoch.
+func (m *Manual) Now() int64 { return m.now.Load() }
+
+// Time returns the clock's current time as a time.Time.
+func (m *Manual) Time() time.Time { return time.Unix(0, m.now.Load()) }
+
+// Advance moves the clock forward by d (backward if d is negative).
+func (m *Manual) Advance(d time.Duration) { m.now.Add(int64(d)) }
+
+// Set sets the clock to t.
+func (m *Manual) Set(t time.Time) { m.now.Store(t.UnixNano()) }

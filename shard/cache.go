@@ -1,0 +1,127 @@
+package shard
+
+import (
+	"iter"
+	"time"
+)
+
+// Cache is a bounded, sharded, in-process cache with lock-free reads.
+//
+// Get, Peek, Len, All and Stats take no lock and do not allocate; a Get hit
+// writes shared memory only the first time it marks an entry visited since
+// the eviction hand last passed it (and a striped hit counter). Set, SetTTL,
+// SetIfAbsent and Delete lock one shard; Clear and DeleteFunc lock one shard
+// at a time. OnEvict runs after every lock is released.
+//
+// Memory model: a Set, SetTTL or SetIfAbsent that stored a value happens
+// before every Get that returns that value, and every Get that starts after
+// the Set returned sees it or a later write of the same key (read-your-writes
+// and no lost updates, also across goroutines).
+//
+// Expiry is checked on every read against the cache's clock: an entry is a
+// miss from its deadline on (with the default coarse clock, at most about one
+// clock resolution after it). Expired entries are reclaimed by the eviction
+// hand, by writes to the same key, and by a bounded background sweep.
+//
+// A Cache must not be copied after first use. Build one with [New] or
+// [Must]; the zero value is not usable.
+type Cache[K comparable, V any] struct {
+	e    *Engine[K, V]
+	hash func(K) uint64
+}
+
+// New returns a cache configured by opts, or an error naming the first
+// invalid option, e.g. "shard: Capacity must be > 0, got -1".
+//
+// The cache registers a background sweep on the shared clock. Close releases
+// it; a cache that becomes unreachable without Close releases it when the
+// garbage collector reclaims the cache.
+func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
+	h := opts.Hash
+	if h == nil {
+		h = defaultHash[K]()
+	}
+	e, err := NewEngine(opts, h)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cache[K, V]{e: e, hash: h}
+	CloseWhenUnreachable(c, e)
+	return c, nil
+}
+
+// Must is New that panics on invalid options.
+func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
+	c, err := New(opts)
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+// Get returns the value stored under key and true, or the zero value and
+// false if key is absent or expired. It marks the entry as used for
+// eviction and counts a hit or a miss. Lock-free, allocation-free.
+func (c *Cache[K, V]) Get(key K) (V, bool) { return c.e.Get(c.hash(key), key) }
+
+// Peek is Get without side effects: it neither marks the entry used nor
+// counts a hit or miss.
+func (c *Cache[K, V]) Peek(key K) (V, bool) { return c.e.Peek(c.hash(key), key) }
+
+// GetWithExpiry is Peek that also returns when the entry expires (the zero
+// time if it never does).
+func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
+	v, d, ok := c.e.GetWithDeadline(c.hash(key), key)
+	if !ok || d == 0 {
+		return v, time.Time{}, ok
+	}
+	return v, time.Unix(0, d), true
+}
+
+// Set stores value under key, expiring after Options.TTL (if set). If key is
+// present its entry is replaced in place; otherwise, if the key's shard is
+// full, one entry is evicted first. Locks one shard.
+func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hash(key), key, value) }
+
+// SetTTL is Set with a per-call TTL: 0 means no expiry, and a negative ttl
+// stores nothing but removes key (the value would be expired already).
+func (c *Cache[K, V]) SetTTL(key K, value V, ttl time.Duration) {
+	c.e.SetTTL(c.hash(key), key, value, ttl)
+}
+
+// SetIfAbsent stores value under key only if no live entry holds key. It
+// returns the value key holds afterwards and whether it was this call's.
+func (c *Cache[K, V]) SetIfAbsent(key K, value V) (actual V, stored bool) {
+	return c.e.SetIfAbsent(c.hash(key), key, value)
+}
+
+// Delete removes key and reports whether a live entry held it. Locks one
+// shard only if the key is present.
+func (c *Cache[K, V]) Delete(key K) bool { return c.e.Delete(c.hash(key), key) }
+
+// DeleteFunc removes every live entry for which f returns true and returns
+// how many it removed. f runs with no lock held and may call the cache.
+// Entries written while DeleteFunc runs may or may not be visited.
+func (c *Cache[K, V]) DeleteFunc(f func(key K, value V) bool) int { return c.e.DeleteFunc(f) }
+
+// Len returns the number of entries stored, including expired entries that
+// have not been reclaimed yet. Len() <= Options.Capacity whenever no write
+// is in flight.
+func (c *Cache[K, V]) Len() int { return c.e.Len() }
+
+// All returns an iterator over the live entries, in no particular order. It
+// holds no lock; entries written during the iteration may or may not be
+// seen, and none is seen twice.
+func (c *Cache[K, V]) All() iter.Seq2[K, V] { return c.e.All() }
+
+// Clear removes every entry (OnEvict sees them as evict.Deleted).
+func (c *Cache[K, V]) Clear() { c.e.Clear() }
+
+// Stats returns a snapshot of the cache's counters.
+func (c *Cache[K, V]) Stats() Stats { return c.e.Stats() }
+
+// Close stops the cache's background work and releases its clock. It is
+// idempotent and returns nil. A closed cache keeps working — every method
+// stays safe and correct, reads still never return expired entries — but
+// expired entries are then reclaimed only by writes and evictions.
+func (c *Cache[K, V]) Close() error { return c.e.Close() }

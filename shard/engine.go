@@ -1,0 +1,575 @@
+package shard
+
+import (
+	"iter"
+	"math"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hotcache/hotcache/clock"
+	"github.com/hotcache/hotcache/evict"
+)
+
+// Engine is the cache machinery shared by [Cache] and by caches that
+// cachegen generates: the shards, their lock-free indexes, eviction, expiry
+// and statistics. Its methods take the key's hash, computed by the caller, so
+// that a generated cache can hash with code specialized to its key type.
+//
+// Engine is meant for generated code; use [Cache] directly. Its methods have
+// the contracts of the Cache methods of the same name, with h equal to the
+// engine's hash of k (a different h is a bug: the key is stored where later
+// calls will not look).
+//
+// An Engine is safe for concurrent use and must not be copied.
+type Engine[K comparable, V any] struct {
+	_       noCopy
+	shards  []shard[K, V]
+	shift   uint // h >> shift selects the shard (64 when there is one)
+	hash    func(K) uint64
+	clk     clock.Clock
+	coarse  *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
+	ttl     time.Duration
+	onEvict func(K, V, evict.Reason)
+	reads   readCounters
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+	cancel    func()
+	user      clock.User
+}
+
+// shard is one independently locked part of an Engine.
+//
+// Locking: mu guards queue, sweepPos and every write to table (the pointer
+// and the buckets it reaches). Readers load table and walk it with no lock.
+// count, sets and evictions are written under mu and read atomically.
+type shard[K comparable, V any] struct {
+	mu        sync.Mutex
+	table     atomic.Pointer[table[K, V]]
+	queue     evict.Queue[entry[K, V]]
+	capacity  int
+	sweepPos  uint64
+	count     atomic.Int64
+	sets      atomic.Uint64
+	evictions [evict.NumReasons]atomic.Uint64
+	_         [64]byte // keep neighbouring shards' locks off this cache line
+}
+
+// noCopy makes go vet report copies of the types that embed it.
+type noCopy struct{}
+
+func (*noCopy) Lock()   {}
+func (*noCopy) Unlock() {}
+
+// NewEngine validates opts and returns an engine that hashes keys with hash
+// (opts.Hash is ignored). It acquires the clock and registers the background
+// sweep of expired entries; call Close, or arrange for it with
+// [CloseWhenUnreachable], to release them.
+func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*Engine[K, V], error) {
+	if err := opts.validate(); err != nil {
+		return nil, err
+	}
+	if hash == nil {
+		hash = defaultHash[K]()
+	}
+	n := opts.Shards
+	if n == 0 {
+		n = defaultShards(opts.Capacity)
+	}
+	e := &Engine[K, V]{
+		shards:  make([]shard[K, V], n),
+		shift:   uint(64 - log2(n)),
+		hash:    hash,
+		clk:     opts.Clock,
+		ttl:     opts.TTL,
+		onEvict: opts.OnEvict,
+		reads:   newReadCounters(),
+	}
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.capacity = opts.Capacity / n
+		if i < opts.Capacity%n {
+			s.capacity++
+		}
+		s.queue.Init(opts.Policy)
+		s.table.Store(newTable[K, V](1))
+	}
+	if e.clk == nil {
+		e.clk = clock.Default()
+	}
+	e.coarse, _ = e.clk.(*clock.Coarse)
+	if u, ok := e.clk.(clock.User); ok {
+		e.user = u
+		u.Acquire()
+	}
+	// The sweep runs on the default coarse clock's goroutine whatever the
+	// engine's own clock is: it needs ticks, and reads time from e.clk.
+	maint := clock.Default()
+	if e.coarse != nil {
+		maint = e.coarse
+	}
+	if e.user != maint {
+		maint.Acquire()
+	}
+	e.cancel = maint.Subscribe(e.maintain)
+	if e.user != maint {
+		cancel := e.cancel
+		e.cancel = func() { cancel(); maint.Release() }
+	}
+	return e, nil
+}
+
+// CloseWhenUnreachable arranges for e.Close to run when owner, the value that
+// holds e, becomes unreachable, so a cache the user forgets to Close still
+// releases its clock. owner must not be reachable from e.
+func CloseWhenUnreachable[T any, K comparable, V any](owner *T, e *Engine[K, V]) {
+	runtime.AddCleanup(owner, func(e *Engine[K, V]) { e.Close() }, e)
+}
+
+// defaultShards picks a power of two near 4×GOMAXPROCS, with at least 64
+// entries of capacity per shard so that per-shard eviction stays close to a
+// global policy.
+func defaultShards(capacity int) int {
+	n := 1
+	for n < 4*runtime.GOMAXPROCS(0) && n < maxShards && capacity/(2*n) >= 64 {
+		n <<= 1
+	}
+	return n
+}
+
+func log2(n int) int {
+	r := 0
+	for n > 1 {
+		n >>= 1
+		r++
+	}
+	return r
+}
+
+func (e *Engine[K, V]) shard(h uint64) *shard[K, V] { return &e.shards[h>>e.shift] }
+
+// now reads the engine's clock.
+func (e *Engine[K, V]) now() int64 {
+	if e.coarse != nil {
+		return e.coarse.Now()
+	}
+	return e.clk.Now()
+}
+
+// Hash returns the engine's hash of k.
+func (e *Engine[K, V]) Hash(k K) uint64 { return e.hash(k) }
+
+// Get returns the value of k and true if a live entry holds it. Lock-free;
+// on a hit it sets the entry's visited bit if it is not already set.
+func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
+	n := e.shard(h).table.Load().find(h, k)
+	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
+		n.Visit()
+		e.reads.hit()
+		return n.Item.val, true
+	}
+	e.reads.miss()
+	var zero V
+	return zero, false
+}
+
+// Peek is Get without the visited bit and without counting.
+func (e *Engine[K, V]) Peek(h uint64, k K) (V, bool) {
+	n := e.shard(h).table.Load().find(h, k)
+	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
+		return n.Item.val, true
+	}
+	var zero V
+	return zero, false
+}
+
+// GetWithDeadline is Peek that also returns the entry's deadline in
+// nanoseconds since the Unix epoch (0 if it never expires).
+func (e *Engine[K, V]) GetWithDeadline(h uint64, k K) (V, int64, bool) {
+	n := e.shard(h).table.Load().find(h, k)
+	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
+		return n.Item.val, n.Deadline(), true
+	}
+	var zero V
+	return zero, 0, false
+}
+
+// deadline returns the absolute deadline for an entry written now with ttl:
+// 0 (never) for ttl 0, saturating instead of overflowing.
+func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
+	if ttl == 0 {
+		return 0
+	}
+	now := e.now()
+	if int64(ttl) > math.MaxInt64-now {
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
+}
+
+// Set stores v under k with the engine's TTL.
+func (e *Engine[K, V]) Set(h uint64, k K, v V) {
+	e.store(h, k, v, e.deadline(e.ttl), false)
+}
+
+// SetTTL stores v under k for ttl: 0 means no expiry; a negative ttl stores
+// nothing and removes k, as if the value had expired at once.
+func (e *Engine[K, V]) SetTTL(h uint64, k K, v V, ttl time.Duration) {
+	if ttl < 0 {
+		e.remove(h, k, evict.Replaced)
+		return
+	}
+	e.store(h, k, v, e.deadline(ttl), false)
+}
+
+// SetDeadline stores v under k until the absolute deadline d (nanoseconds
+// since the Unix epoch; 0 means no expiry). A deadline that has already
+// passed stores nothing and removes k.
+func (e *Engine[K, V]) SetDeadline(h uint64, k K, v V, d int64) {
+	if d != 0 && d <= e.now() {
+		e.remove(h, k, evict.Replaced)
+		return
+	}
+	e.store(h, k, v, d, false)
+}
+
+// SetIfAbsent stores v under k unless a live entry holds k. It returns the
+// value k now holds and whether v was stored.
+func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
+	if n := e.shard(h).table.Load().find(h, k); n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
+		n.Visit()
+		return n.Item.val, false
+	}
+	return e.store(h, k, v, e.deadline(e.ttl), true)
+}
+
+// store writes k=v with deadline d under the shard lock: it replaces a
+// present entry in place (keeping its queue position; a live one counts as
+// used), or evicts one entry if the shard is full and inserts at the head.
+// With ifAbsent, a live present entry wins and is returned instead.
+func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, bool) {
+	n := evict.NewNode(entry[K, V]{key: k, val: v}, d)
+	s := e.shard(h)
+	now := e.now()
+	s.mu.Lock()
+	t := s.table.Load()
+	if slot := t.slot(h, k); slot != nil {
+		old := slot.Load()
+		reason := evict.Expired
+		if !old.Expired(now) {
+			if ifAbsent {
+				s.mu.Unlock()
+				old.Visit()
+				return old.Item.val, false
+			}
+			reason = evict.Replaced
+			n.Visit()
+		}
+		s.queue.Replace(old, n)
+		slot.Store(n)
+		s.sets.Add(1)
+		s.evictions[reason].Add(1)
+		s.mu.Unlock()
+		e.evicted(old, reason)
+		return v, true
+	}
+	var victim *node[K, V]
+	var reason evict.Reason
+	if int(s.count.Load()) >= s.capacity {
+		victim, reason = s.queue.Evict(now)
+		t.remove(e.hash(victim.Item.key), victim)
+		s.count.Add(-1)
+		s.evictions[reason].Add(1)
+	}
+	t.insert(h, n)
+	s.queue.Push(n)
+	s.sets.Add(1)
+	if c := s.count.Add(1); c*maxLoadDen > int64(len(t.buckets))*maxLoadNum {
+		s.rebuild(e, int(c))
+	}
+	s.mu.Unlock()
+	if victim != nil {
+		e.evicted(victim, reason)
+	}
+	return v, true
+}
+
+// Delete removes k and reports whether a live entry held it. An expired
+// entry is removed too (as expired) but reported as absent.
+func (e *Engine[K, V]) Delete(h uint64, k K) bool {
+	if e.shard(h).table.Load().find(h, k) == nil {
+		return false
+	}
+	return e.remove(h, k, evict.Deleted)
+}
+
+// remove deletes k's entry, if any, under the shard lock, with reason (or
+// Expired if the entry had expired), and reports whether it was live.
+func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason) bool {
+	s := e.shard(h)
+	now := e.now()
+	s.mu.Lock()
+	t := s.table.Load()
+	slot := t.slot(h, k)
+	if slot == nil {
+		s.mu.Unlock()
+		return false
+	}
+	old := slot.Load()
+	live := !old.Expired(now)
+	if !live {
+		reason = evict.Expired
+	}
+	s.unlink(e, t, h, old, reason)
+	s.mu.Unlock()
+	e.evicted(old, reason)
+	return live
+}
+
+// unlink removes n (hash h) from the shard's table and queue and counts it.
+// Caller holds s.mu.
+func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[K, V], reason evict.Reason) {
+	t.remove(h, n)
+	s.queue.Remove(n)
+	s.evictions[reason].Add(1)
+	if c := s.count.Add(-1); len(t.buckets) > 1 && c*maxLoadDen*8 < int64(len(t.buckets))*maxLoadNum {
+		s.rebuild(e, int(c))
+	}
+}
+
+// rebuild replaces the shard's table with one sized for count entries.
+// Caller holds s.mu. Readers keep using the old table until they next load.
+func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
+	nt := newTable[K, V](bucketsFor(count))
+	for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
+		nt.insert(e.hash(n.Item.key), n)
+	}
+	s.table.Store(nt)
+	s.sweepPos = 0
+}
+
+// DeleteFunc removes every live entry for which f returns true and returns
+// how many it removed. f runs with no lock held and may call the engine; an
+// entry written while DeleteFunc runs may or may not be seen.
+func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
+	removed := 0
+	var doomed []*node[K, V]
+	for i := range e.shards {
+		s := &e.shards[i]
+		doomed = doomed[:0]
+		now := e.now()
+		forEach(s.table.Load(), func(n *node[K, V]) {
+			if !n.Expired(now) && f(n.Item.key, n.Item.val) {
+				doomed = append(doomed, n)
+			}
+		})
+		if len(doomed) == 0 {
+			continue
+		}
+		s.mu.Lock()
+		t := s.table.Load()
+		j := 0
+		for _, n := range doomed {
+			h := e.hash(n.Item.key)
+			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n {
+				s.unlink(e, t, h, n, evict.Deleted)
+				t = s.table.Load() // unlink may have rebuilt it
+				doomed[j] = n
+				j++
+			}
+		}
+		s.mu.Unlock()
+		removed += j
+		for _, n := range doomed[:j] {
+			e.evicted(n, evict.Deleted)
+		}
+	}
+	return removed
+}
+
+// forEach calls f for every node in t. Lock-free; a node written during the
+// walk may or may not be seen.
+func forEach[K comparable, V any](t *table[K, V], f func(*node[K, V])) {
+	for i := range t.buckets {
+		for b := &t.buckets[i]; b != nil; b = b.next.Load() {
+			for j := range b.slots {
+				if n := b.slots[j].Load(); n != nil {
+					f(n)
+				}
+			}
+		}
+	}
+}
+
+// Len returns the number of entries stored, including expired entries not
+// yet reclaimed. It is at most the capacity whenever no Set is in flight.
+func (e *Engine[K, V]) Len() int {
+	var n int64
+	for i := range e.shards {
+		n += e.shards[i].count.Load()
+	}
+	return int(n)
+}
+
+// All returns an iterator over the live entries. It takes no lock: each
+// shard is walked from a snapshot of its index, so an entry written during
+// the iteration may or may not be seen, and none is seen twice. The loop body
+// may call the engine.
+func (e *Engine[K, V]) All() iter.Seq2[K, V] {
+	return func(yield func(K, V) bool) {
+		for i := range e.shards {
+			t := e.shards[i].table.Load()
+			for bi := range t.buckets {
+				for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
+					for j := range b.slots {
+						n := b.slots[j].Load()
+						if n == nil || n.Expired(e.now()) {
+							continue
+						}
+						if !yield(n.Item.key, n.Item.val) {
+							return
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// Clear removes every entry, as deleted.
+func (e *Engine[K, V]) Clear() {
+	var gone []*node[K, V]
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		if e.onEvict != nil {
+			for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
+				gone = append(gone, n)
+			}
+		}
+		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
+		s.queue.Init(s.queue.Policy())
+		s.table.Store(newTable[K, V](1))
+		s.count.Store(0)
+		s.sweepPos = 0
+		s.mu.Unlock()
+		for _, n := range gone {
+			e.evicted(n, evict.Deleted)
+		}
+		gone = gone[:0]
+	}
+}
+
+// Stats returns a snapshot of the counters.
+func (e *Engine[K, V]) Stats() Stats {
+	var st Stats
+	st.Hits, st.Misses = e.reads.sum()
+	for i := range e.shards {
+		s := &e.shards[i]
+		st.Sets += s.sets.Load()
+		for r := range s.evictions {
+			st.Evictions[r] += s.evictions[r].Load()
+		}
+	}
+	return st
+}
+
+// Close stops the engine's background sweep and releases its clock. It is
+// idempotent and always returns nil. The engine stays usable after Close:
+// reads still never return expired entries, but expired entries are then
+// reclaimed only by writes.
+func (e *Engine[K, V]) Close() error {
+	e.closeOnce.Do(func() {
+		e.closed.Store(true)
+		e.cancel()
+		if e.user != nil {
+			e.user.Release()
+		}
+	})
+	return nil
+}
+
+func (e *Engine[K, V]) evicted(n *node[K, V], r evict.Reason) {
+	if e.onEvict != nil {
+		e.onEvict(n.Item.key, n.Item.val, r)
+	}
+}
+
+// Sweep budgets: each maintenance pass examines sweepBatch slots of a shard
+// at a time, and goes on with the next batch while more than a quarter of
+// the batch had expired, up to sweepMax slots per shard per pass.
+const (
+	sweepBatch = 64
+	sweepMax   = 64 * 1024
+)
+
+// maintain is the engine's maintenance pass, run about once a second by the
+// clock: an incremental sweep of expired entries, shard by shard.
+func (e *Engine[K, V]) maintain() {
+	if e.closed.Load() {
+		return
+	}
+	e.Sweep()
+}
+
+// Sweep reclaims expired entries without a full scan: per shard it examines
+// batches of buckets from where the last sweep stopped, and goes on while the
+// batch was mostly expired. It returns the number of entries reclaimed. The
+// background maintenance calls it; tests call it to make reclamation happen
+// at a chosen point.
+func (e *Engine[K, V]) Sweep() int {
+	total := 0
+	var gone []*node[K, V]
+	for i := range e.shards {
+		s := &e.shards[i]
+		for examined := 0; examined < sweepMax; {
+			s.mu.Lock()
+			seen, expired := s.sweep(e, sweepBatch, &gone)
+			s.mu.Unlock()
+			for _, n := range gone {
+				e.evicted(n, evict.Expired)
+			}
+			gone = gone[:0]
+			examined += seen
+			total += expired
+			if seen == 0 || expired*4 <= seen {
+				break
+			}
+		}
+	}
+	return total
+}
+
+// sweep examines up to budget entries from the shard's sweep position,
+// removes the expired ones (appending them to gone) and returns how many it
+// examined and removed. Caller holds s.mu.
+func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V]) (seen, expired int) {
+	if s.count.Load() == 0 {
+		return 0, 0
+	}
+	now := e.now()
+	t := s.table.Load()
+	for steps := 0; steps < len(t.buckets) && seen < budget; steps++ {
+		bi := s.sweepPos & t.mask
+		s.sweepPos++
+		for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
+			for j := range b.slots {
+				n := b.slots[j].Load()
+				if n == nil {
+					continue
+				}
+				seen++
+				if n.Expired(now) {
+					expired++
+					*gone = append(*gone, n)
+				}
+			}
+		}
+	}
+	for _, n := range *gone {
+		s.unlink(e, s.table.Load(), e.hash(n.Item.key), n, evict.Expired)
+	}
+	return seen, expired
+}

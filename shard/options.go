@@ -1,0 +1,79 @@
+package shard
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/hotcache/hotcache/clock"
+	"github.com/hotcache/hotcache/evict"
+)
+
+// Options configures a cache. The zero value of every field but Capacity
+// means "use the default"; Capacity is required.
+type Options[K comparable, V any] struct {
+	// Capacity is the most entries the cache holds. Required, > 0. Memory
+	// follows the entries actually stored, not Capacity.
+	Capacity int
+
+	// Shards is the number of independently locked shards: 0 chooses from
+	// GOMAXPROCS and Capacity; otherwise a power of two between 1 and 256
+	// and at most Capacity. Capacity is divided exactly among the shards,
+	// and each evicts on its own.
+	Shards int
+
+	// TTL is how long an entry written by Set lives: 0 means no expiry.
+	// Negative is an error. SetTTL overrides it per call.
+	TTL time.Duration
+
+	// Clock is the time source for deadlines. nil means the shared coarse
+	// clock, clock.Default(). Tests pass a *clock.Manual. A clock that
+	// implements clock.User is acquired by New and released by Close.
+	Clock clock.Clock
+
+	// Policy is the eviction algorithm: evict.SIEVE (the zero value) or
+	// evict.CLOCK.
+	Policy evict.Policy
+
+	// Hash hashes keys. nil chooses a default by key type: xxhash for
+	// strings and byte arrays, a multiply-shift mixer for integers and
+	// pointers, hash/maphash for other comparable types. Keys are always
+	// compared in full, so a poor Hash costs speed, never correctness. Hash
+	// must be deterministic for the life of the cache and safe for
+	// concurrent use.
+	Hash func(K) uint64
+
+	// OnEvict, if set, is called for every entry that leaves the cache,
+	// with the reason, after every lock is released, on the goroutine whose
+	// call removed the entry (or the maintenance goroutine for expired
+	// entries it reclaims). It may call the cache.
+	OnEvict func(key K, value V, reason evict.Reason)
+}
+
+// errPrefix starts every error this package returns.
+const errPrefix = "shard: "
+
+// ErrNotFound is returned, or wrapped, by loaders to say that a key has no
+// value; see the loading methods.
+var ErrNotFound = errors.New(errPrefix + "not found")
+
+const maxShards = 256
+
+func (o *Options[K, V]) validate() error {
+	if o.Capacity <= 0 {
+		return fmt.Errorf("%sCapacity must be > 0, got %d", errPrefix, o.Capacity)
+	}
+	if o.Shards < 0 || o.Shards > maxShards || o.Shards&(o.Shards-1) != 0 {
+		return fmt.Errorf("%sShards must be 0 or a power of two between 1 and %d, got %d", errPrefix, maxShards, o.Shards)
+	}
+	if o.Shards > o.Capacity {
+		return fmt.Errorf("%sShards must be at most Capacity (%d), got %d", errPrefix, o.Capacity, o.Shards)
+	}
+	if o.TTL < 0 {
+		return fmt.Errorf("%sTTL must be >= 0, got %v", errPrefix, o.TTL)
+	}
+	if !o.Policy.Valid() {
+		return fmt.Errorf("%sPolicy must be evict.SIEVE or evict.CLOCK, got %v", errPrefix, o.Policy)
+	}
+	return nil
+}
