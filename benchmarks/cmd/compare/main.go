@@ -1,0 +1,509 @@
+// Command compare measures hotcache against the other Go caches, side by
+// side in one process, and writes the results: markdown tables (printed and
+// saved as results.md), results.json, and PNG plots.
+//
+// Usage, inside the benchmarks module:
+//
+//	go run ./cmd/compare [-quick] [-out results] [-traces ../../shared/traces] [-maxreq N] [-only throughput,hitratio,memory,allocs,ryw]
+//
+// Throughput runs pre-generated Zipf key streams (s = 0.99 and 1.01) over a
+// key space of 64× the capacity (2^16), with reads = 100/90/75/50%, from
+// GOMAXPROCS and 8×GOMAXPROCS goroutines, with uint64 and string keys, with
+// and without a TTL (1 h, so nothing expires: the expiry path is what is
+// measured). Within each cell every cache runs in turn, the order rotating
+// between repetitions, and the median is reported.
+//
+// Hit ratio replays each trace single-threaded (Get; on a miss Set) with
+// caches that work in the background made synchronous, at several fractions
+// of the trace's footprint, next to an exact LRU and Belady's optimum.
+// Traces are read from -traces (keys/*.keys.gz, arc/*.lis.gz); if the folder
+// is missing, only the synthetic Zipf traces run.
+//
+// -maxreq truncates every trace, to trade fidelity for time.
+//
+// -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
+// truncated) in under two minutes on two cores.
+package main
+
+import (
+	"cmp"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hotcache/hotcache/benchmarks"
+)
+
+const capacity = 1 << 16
+
+// plan is what one run measures.
+type plan struct {
+	zipfs      []float64
+	reads      []int
+	goroutines []int
+	variants   []variant
+	dur        time.Duration
+	reps       int
+
+	hrZipfs     []float64
+	hrRequests  int
+	hrFractions []float64
+	hrTraces    []string // trace names to run; nil means all
+	hrMax       int      // requests per trace, 0 = all
+
+	memEntries int
+	allocRuns  int
+	rywSets    int
+}
+
+// variant is a key type and whether entries have a TTL.
+type variant struct {
+	Keys string `json:"keys"`
+	TTL  bool   `json:"ttl"`
+}
+
+func (v variant) String() string {
+	if v.TTL {
+		return v.Keys + " keys, TTL"
+	}
+	return v.Keys + " keys"
+}
+
+func fullPlan() plan {
+	p := plan{
+		zipfs:       []float64{0.99, 1.01},
+		reads:       []int{100, 90, 75, 50},
+		variants:    []variant{{"uint64", false}, {"string", false}, {"uint64", true}, {"string", true}},
+		dur:         100 * time.Millisecond,
+		reps:        3,
+		hrZipfs:     []float64{0.9, 0.99, 1.2},
+		hrRequests:  2_000_000,
+		hrFractions: []float64{0.01, 0.1, 0.5},
+		memEntries:  1_000_000,
+		allocRuns:   1000,
+		rywSets:     100_000,
+	}
+	g := runtime.GOMAXPROCS(0)
+	p.goroutines = []int{g, 8 * g}
+	return p
+}
+
+func quickPlan() plan {
+	p := fullPlan()
+	p.zipfs = []float64{0.99}
+	p.reads = []int{100, 75, 50}
+	p.goroutines = p.goroutines[:1]
+	p.variants = []variant{{"uint64", false}, {"string", false}, {"uint64", true}}
+	p.dur = 50 * time.Millisecond
+	p.hrZipfs = []float64{0.99}
+	p.hrRequests = 300_000
+	p.hrFractions = []float64{0.05, 0.2, 0.5}
+	p.hrTraces = []string{"OLTP", "P3", "lirs-loop", "lirs-2_pools", "cache2k-web12", "cache2k-orm-busy"}
+	p.hrMax = 300_000
+	p.memEntries = 200_000
+	return p
+}
+
+// Results is everything one run measured; it is saved as results.json.
+type Results struct {
+	Command    string          `json:"command"`
+	GoVersion  string          `json:"go_version"`
+	Platform   string          `json:"platform"`
+	CPU        string          `json:"cpu"`
+	GOMAXPROCS int             `json:"gomaxprocs"`
+	Date       string          `json:"date"`
+	Quick      bool            `json:"quick"`
+	Throughput []ThroughputRow `json:"throughput,omitempty"`
+	HitRatio   []HitRow        `json:"hit_ratio,omitempty"`
+	Memory     []MemRow        `json:"memory,omitempty"`
+	Allocs     []AllocRow      `json:"allocs,omitempty"`
+	RYW        []RYWRow        `json:"read_your_writes,omitempty"`
+	Notes      []string        `json:"notes,omitempty"`
+}
+
+// ThroughputRow is one cache in one cell.
+type ThroughputRow struct {
+	Zipf       float64   `json:"zipf"`
+	Variant    variant   `json:"variant"`
+	Goroutines int       `json:"goroutines"`
+	ReadPct    int       `json:"reads_pct"`
+	Cache      string    `json:"cache"`
+	OpsPerSec  float64   `json:"ops_per_sec"` // median of Samples
+	Samples    []float64 `json:"samples"`
+}
+
+// HitRow is one cache on one trace at one capacity.
+type HitRow struct {
+	Trace    string  `json:"trace"`
+	Requests int     `json:"requests"`
+	Unique   int     `json:"unique"`
+	Capacity int     `json:"capacity"`
+	Cache    string  `json:"cache"`
+	HitRatio float64 `json:"hit_ratio"`
+}
+
+// MemRow is one cache's memory per entry.
+type MemRow struct {
+	Keys          string  `json:"keys"`
+	Cache         string  `json:"cache"`
+	Entries       int     `json:"entries"`
+	BytesPerEntry float64 `json:"bytes_per_entry"`
+}
+
+// AllocRow is one cache's allocations per operation.
+type AllocRow struct {
+	Cache string `json:"cache"`
+	benchmarks.AllocReport
+}
+
+// RYWRow is one cache's read-your-writes failures.
+type RYWRow struct {
+	Cache        string `json:"cache"`
+	Sets         int    `json:"sets"`
+	Failures     int    `json:"failures"`      // Set, then Get at once
+	FailuresSync int    `json:"failures_sync"` // the same with Config.Sync (Wait after Set)
+	Dropped      uint64 `json:"dropped_sets"`  // Sets the cache reported refused
+}
+
+func main() {
+	var (
+		quick  = flag.Bool("quick", false, "run a subset that finishes in under two minutes")
+		out    = flag.String("out", "results", "folder for results.md, results.json and the PNG plots")
+		traces = flag.String("traces", filepath.Join("..", "..", "shared", "traces"), "trace folder (keys/*.keys.gz, arc/*.lis.gz)")
+		reps   = flag.Int("reps", 0, "throughput repetitions per cell (0: 3)")
+		dur    = flag.Duration("dur", 0, "throughput run per cache, cell and repetition (0: 100ms; -quick: 50ms)")
+		maxReq = flag.Int("maxreq", 0, "replay at most this many requests of each trace (0: whole traces; -quick: 300000)")
+		only   = flag.String("only", "throughput,hitratio,memory,allocs,ryw", "comma-separated sections to run")
+	)
+	flag.Parse()
+	log.SetFlags(0)
+	log.SetPrefix("compare: ")
+	p := fullPlan()
+	if *quick {
+		p = quickPlan()
+	}
+	if *reps > 0 {
+		p.reps = *reps
+	}
+	if *dur > 0 {
+		p.dur = *dur
+	}
+	if *maxReq > 0 {
+		p.hrMax = *maxReq
+	}
+	run := map[string]bool{}
+	for s := range strings.SplitSeq(*only, ",") {
+		switch s = strings.TrimSpace(s); s {
+		case "throughput", "hitratio", "memory", "allocs", "ryw":
+			run[s] = true
+		default:
+			log.Fatalf("-only: unknown section %q (want throughput, hitratio, memory, allocs, ryw)", s)
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		log.Fatal(err)
+	}
+	r := &Results{
+		Command:    "go run ./cmd/compare " + strings.Join(os.Args[1:], " "),
+		GoVersion:  runtime.Version(),
+		Platform:   runtime.GOOS + "/" + runtime.GOARCH,
+		CPU:        cpuName(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Date:       time.Now().UTC().Format(time.DateOnly),
+		Quick:      *quick,
+	}
+	start := time.Now()
+	if run["throughput"] {
+		r.Throughput = throughput(p)
+	}
+	if run["hitratio"] {
+		r.HitRatio, r.Notes = hitRatios(p, *traces)
+	}
+	if run["memory"] {
+		r.Memory = memory(p)
+	}
+	if run["allocs"] {
+		r.Allocs = allocs(p)
+	}
+	if run["ryw"] {
+		r.RYW = readYourWrites(p)
+	}
+	log.Printf("measured in %v", time.Since(start).Round(time.Second))
+
+	md := markdown(r)
+	fmt.Print(md)
+	check(os.WriteFile(filepath.Join(*out, "results.md"), []byte(md), 0o644))
+	j, err := json.MarshalIndent(r, "", "  ")
+	check(err)
+	check(os.WriteFile(filepath.Join(*out, "results.json"), append(j, '\n'), 0o644))
+	check(plots(r, *out))
+}
+
+func check(err error) {
+	if err != nil {
+		log.Fatal(err)
+	}
+}
+
+// cpuName reads the CPU model on Linux, or returns GOARCH.
+func cpuName() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err == nil {
+		for line := range strings.SplitSeq(string(b), "\n") {
+			if name, ok := strings.CutPrefix(line, "model name"); ok {
+				return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(name), ":"))
+			}
+		}
+	}
+	return runtime.GOARCH
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// throughput runs every cell. Within a cell group (zipf, variant,
+// goroutines) each repetition builds and prefills each cache in turn, in an
+// order rotated per repetition, and runs every read mix on it.
+func throughput(p plan) []ThroughputRow {
+	var rows []ThroughputRow
+	for _, s := range p.zipfs {
+		ranks, err := benchmarks.Zipf(s, 64*capacity, 1<<21, 1)
+		check(err)
+		u := benchmarks.NewStream(benchmarks.Scramble(ranks))
+		var str benchmarks.Stream[string]
+		for _, v := range p.variants {
+			if v.Keys == "string" && str.Keys == nil {
+				str = benchmarks.NewStream(benchmarks.StringKeys(u.Keys))
+			}
+			for _, g := range p.goroutines {
+				var cell []ThroughputRow
+				if v.Keys == "uint64" {
+					cell = runCell(p, u, benchmarks.Caches[uint64](), v, g)
+				} else {
+					cell = runCell(p, str, benchmarks.Caches[string](), v, g)
+				}
+				for i := range cell {
+					cell[i].Zipf = s
+				}
+				rows = append(rows, cell...)
+				log.Printf("throughput s=%v %v goroutines=%d done", s, v, g)
+			}
+		}
+	}
+	return rows
+}
+
+func runCell[K benchmarks.Key](p plan, s benchmarks.Stream[K], all []benchmarks.Factory[K], v variant, g int) []ThroughputRow {
+	cfg := benchmarks.Config{Capacity: capacity}
+	if v.TTL {
+		cfg.TTL = time.Hour
+	}
+	var fs []benchmarks.Factory[K]
+	for _, f := range all {
+		if !v.TTL || f.TTL {
+			fs = append(fs, f)
+		}
+	}
+	samples := make([][][]float64, len(fs)) // [cache][read mix][rep]
+	for i := range samples {
+		samples[i] = make([][]float64, len(p.reads))
+	}
+	for rep := range p.reps {
+		for j := range fs {
+			i := (j + rep) % len(fs)
+			runtime.GC()
+			c := fs[i].New(cfg)
+			benchmarks.Prefill(c, s, 2*capacity)
+			for m, reads := range p.reads {
+				samples[i][m] = append(samples[i][m], benchmarks.Throughput(c, s, reads, g, p.dur))
+			}
+			c.Close()
+		}
+	}
+	var rows []ThroughputRow
+	for m, reads := range p.reads {
+		for i, f := range fs {
+			rows = append(rows, ThroughputRow{Variant: v, Goroutines: g, ReadPct: reads, Cache: f.Name,
+				OpsPerSec: median(samples[i][m]), Samples: samples[i][m]})
+		}
+	}
+	return rows
+}
+
+// hitRatioCaches are the caches replayed: the bounded ones, less those
+// whose policy is exact LRU (golang-lru, its expirable variant, ttlcache:
+// TestLRUCachesAreExactLRU shows they equal the LRU reference row).
+func hitRatioCaches() []benchmarks.Factory[uint64] {
+	var fs []benchmarks.Factory[uint64]
+	for _, f := range benchmarks.Caches[uint64]() {
+		switch f.Name {
+		case "golang-lru", "golang-lru/expirable", "ttlcache":
+			continue
+		}
+		if f.Bounded {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// hitRatios replays the synthetic and the trace streams; jobs run on
+// GOMAXPROCS workers, each replay single-threaded.
+func hitRatios(p plan, dir string) ([]HitRow, []string) {
+	var notes []string
+	var streams []benchmarks.Trace
+	for _, s := range p.hrZipfs {
+		ranks, err := benchmarks.Zipf(s, 1_000_000, p.hrRequests, 2)
+		check(err)
+		for i := range ranks {
+			ranks[i]++
+		}
+		streams = append(streams, benchmarks.Trace{Name: fmt.Sprintf("zipf-%v", s), Keys: ranks})
+	}
+	files, err := benchmarks.TraceFiles(dir)
+	if err != nil {
+		msg := fmt.Sprintf("trace folder %s not found: hit ratios over traces skipped, synthetic Zipf only (%v)", dir, err)
+		log.Print(msg)
+		notes = append(notes, msg)
+	}
+	var rows []HitRow
+	var mu sync.Mutex
+	replay := func(t benchmarks.Trace) {
+		rows = append(rows, hitRatio(p, t, &mu)...)
+		log.Printf("hit ratio %s (%d requests) done", t.Name, len(t.Keys))
+	}
+	for _, t := range streams {
+		replay(t)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimSuffix(filepath.Base(f), ".keys.gz"), ".lis.gz")
+		if p.hrTraces != nil && !slices.Contains(p.hrTraces, name) {
+			continue
+		}
+		t, err := benchmarks.LoadTrace(f)
+		check(err)
+		if p.hrMax > 0 && len(t.Keys) > p.hrMax {
+			t.Keys = t.Keys[:p.hrMax]
+		}
+		replay(t)
+	}
+	return rows, notes
+}
+
+func hitRatio(p plan, t benchmarks.Trace, mu *sync.Mutex) []HitRow {
+	unique := benchmarks.Unique(t.Keys)
+	var caps []int
+	for _, f := range p.hrFractions {
+		caps = append(caps, max(16, int(f*float64(unique))))
+	}
+	var rows []HitRow
+	add := func(capacity int, cache string, hits int) {
+		mu.Lock()
+		rows = append(rows, HitRow{Trace: t.Name, Requests: len(t.Keys), Unique: unique, Capacity: capacity,
+			Cache: cache, HitRatio: float64(hits) / float64(len(t.Keys))})
+		mu.Unlock()
+	}
+	jobs := make(chan func())
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				j()
+			}
+		}()
+	}
+	for _, c := range caps {
+		jobs <- func() { add(c, "LRU", benchmarks.LRUHits(t.Keys, c)) }
+		jobs <- func() { add(c, "OPT", benchmarks.OPTHits(t.Keys, c)) }
+		for _, f := range hitRatioCaches() {
+			jobs <- func() {
+				cache := f.New(benchmarks.Config{Capacity: c, Sync: true})
+				add(c, f.Name, benchmarks.Replay(cache, t.Keys))
+				cache.Close()
+			}
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	order := []string{"OPT"}
+	for _, f := range hitRatioCaches() {
+		order = append(order, f.Name)
+	}
+	order = append(order, "LRU")
+	slices.SortFunc(rows, func(a, b HitRow) int {
+		return cmp.Or(cmp.Compare(a.Capacity, b.Capacity),
+			cmp.Compare(slices.Index(order, a.Cache), slices.Index(order, b.Cache)))
+	})
+	return rows
+}
+
+func memory(p plan) []MemRow {
+	var rows []MemRow
+	ukeys := make([]uint64, p.memEntries)
+	for i := range ukeys {
+		ukeys[i] = uint64(i) * 0x9e3779b97f4a7c15
+	}
+	for _, f := range benchmarks.Caches[uint64]() {
+		b, n := benchmarks.BytesPerEntry(f, ukeys)
+		rows = append(rows, MemRow{Keys: "uint64", Cache: f.Name, Entries: n, BytesPerEntry: b})
+	}
+	skeys := benchmarks.StringKeys(ukeys)
+	for _, f := range benchmarks.Caches[string]() {
+		b, n := benchmarks.BytesPerEntry(f, skeys)
+		rows = append(rows, MemRow{Keys: "string", Cache: f.Name, Entries: n, BytesPerEntry: b})
+	}
+	log.Printf("memory done")
+	return rows
+}
+
+func allocs(p plan) []AllocRow {
+	keys := make([]uint64, 4*p.allocRuns)
+	for i := range keys {
+		keys[i] = uint64(i) * 0x9e3779b97f4a7c15
+	}
+	var rows []AllocRow
+	for _, f := range benchmarks.Caches[uint64]() {
+		a, err := benchmarks.Allocs(f, keys, p.allocRuns)
+		check(err)
+		rows = append(rows, AllocRow{Cache: f.Name, AllocReport: a})
+	}
+	log.Printf("allocs done")
+	return rows
+}
+
+func readYourWrites(p plan) []RYWRow {
+	ranks, err := benchmarks.Zipf(0.99, 64*capacity, p.rywSets, 3)
+	check(err)
+	keys := benchmarks.Scramble(ranks)
+	var rows []RYWRow
+	for _, f := range benchmarks.Caches[uint64]() {
+		c := f.New(benchmarks.Config{Capacity: capacity})
+		row := RYWRow{Cache: f.Name, Sets: len(keys), Failures: benchmarks.ReadYourWrites(c, keys)}
+		if d, ok := c.(benchmarks.Dropper); ok {
+			row.Dropped = d.Dropped()
+		}
+		c.Close()
+		c = f.New(benchmarks.Config{Capacity: capacity, Sync: true})
+		row.FailuresSync = benchmarks.ReadYourWrites(c, keys)
+		c.Close()
+		rows = append(rows, row)
+	}
+	log.Printf("read-your-writes done")
+	return rows
+}
