@@ -19,6 +19,9 @@
 // Traces are read from -traces (keys/*.keys.gz, arc/*.lis.gz); if the folder
 // is missing, only the synthetic Zipf traces run.
 //
+// -cpuprofile writes a CPU profile (with -only throughput, it shows where
+// each cache spends its time: go tool pprof -top -focus=hotcache FILE).
+//
 // -maxreq truncates every trace, to trade fidelity for time.
 //
 // -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
@@ -34,6 +37,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -104,10 +108,10 @@ func quickPlan() plan {
 	p.variants = []variant{{"uint64", false}, {"string", false}, {"uint64", true}}
 	p.dur = 50 * time.Millisecond
 	p.hrZipfs = []float64{0.99}
-	p.hrRequests = 300_000
+	p.hrRequests = 200_000
 	p.hrFractions = []float64{0.05, 0.2, 0.5}
 	p.hrTraces = []string{"OLTP", "P3", "lirs-loop", "lirs-2_pools", "cache2k-web12", "cache2k-orm-busy"}
-	p.hrMax = 300_000
+	p.hrMax = 200_000
 	p.memEntries = 200_000
 	return p
 }
@@ -180,7 +184,8 @@ func main() {
 		traces = flag.String("traces", filepath.Join("..", "..", "shared", "traces"), "trace folder (keys/*.keys.gz, arc/*.lis.gz)")
 		reps   = flag.Int("reps", 0, "throughput repetitions per cell (0: 3)")
 		dur    = flag.Duration("dur", 0, "throughput run per cache, cell and repetition (0: 100ms; -quick: 50ms)")
-		maxReq = flag.Int("maxreq", 0, "replay at most this many requests of each trace (0: whole traces; -quick: 300000)")
+		maxReq = flag.Int("maxreq", 0, "replay at most this many requests of each trace (0: whole traces; -quick: 200000)")
+		prof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		only   = flag.String("only", "throughput,hitratio,memory,allocs,ryw", "comma-separated sections to run")
 	)
 	flag.Parse()
@@ -220,6 +225,12 @@ func main() {
 		Date:       time.Now().UTC().Format(time.DateOnly),
 		Quick:      *quick,
 	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	if run["throughput"] {
 		r.Throughput = throughput(p)
@@ -245,6 +256,9 @@ func main() {
 	check(err)
 	check(os.WriteFile(filepath.Join(*out, "results.json"), append(j, '\n'), 0o644))
 	check(plots(r, *out))
+	if *prof != "" {
+		pprof.StopCPUProfile()
+	}
 }
 
 func check(err error) {

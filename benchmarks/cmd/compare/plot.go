@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"image/color"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // palette gives each cache the same colour in every plot; hotcache first.
@@ -113,6 +115,8 @@ func throughputPlot(rows []ThroughputRow, c cellKey, cs colours, dir string) err
 	p.Title.Text = fmt.Sprintf("Throughput: Zipf s=%v, %v, %d goroutines", c.zipf, c.v, c.g)
 	p.Y.Label.Text = "million ops/s"
 	p.Y.Min = 0
+	leg := plot.NewLegend()
+	leg.Top = true
 	width := vg.Points(7)
 	for i, name := range caches {
 		vs := make(plotter.Values, len(reads))
@@ -127,18 +131,15 @@ func throughputPlot(rows []ThroughputRow, c cellKey, cs colours, dir string) err
 		b.LineStyle.Width = 0
 		b.Offset = vg.Length(float64(i)-float64(len(caches)-1)/2) * width
 		p.Add(b)
-		p.Legend.Add(name, b)
+		leg.Add(name, b)
 	}
 	names := make([]string, len(reads))
 	for i, rp := range reads {
 		names[i] = fmt.Sprintf("reads=%d%%", rp)
 	}
 	p.NominalX(names...)
-	p.Legend.Top = true
-	p.Legend.Left = false
-	p.Legend.XOffs = vg.Points(-4)
 	p.Add(plotter.NewGrid())
-	return p.Save(10*vg.Inch, 4.5*vg.Inch, filepath.Join(dir, throughputFile(c)))
+	return save(p, leg, 10*vg.Inch, 4.5*vg.Inch, filepath.Join(dir, throughputFile(c)))
 }
 
 // hitRatioFile is the PNG name for one trace.
@@ -165,8 +166,16 @@ func hitRatioPlot(rows []HitRow, trace string, cs colours, dir string) error {
 	p.X.Label.Text = "capacity (entries)"
 	p.Y.Label.Text = "hit ratio (%)"
 	p.X.Scale = plot.LogScale{}
-	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	var ticks []plot.Tick
+	for _, r := range rows {
+		if r.Trace == trace && !slices.ContainsFunc(ticks, func(t plot.Tick) bool { return t.Value == float64(r.Capacity) }) {
+			ticks = append(ticks, plot.Tick{Value: float64(r.Capacity), Label: fmt.Sprint(r.Capacity)})
+		}
+	}
+	p.X.Tick.Marker = plot.ConstantTicks(ticks)
 	p.Y.Min = 0
+	leg := plot.NewLegend()
+	leg.Top = true
 	for _, name := range hitOrder(caches) {
 		xy := pts[name]
 		slices.SortFunc(xy, func(a, b plotter.XY) int { return int(a.X - b.X) })
@@ -185,10 +194,27 @@ func hitRatioPlot(rows []HitRow, trace string, cs colours, dir string) error {
 			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		}
 		p.Add(l, s)
-		p.Legend.Add(name, l, s)
+		leg.Add(name, l, s)
 	}
-	p.Legend.Top = true
-	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
-	return p.Save(6*vg.Inch, 4*vg.Inch, filepath.Join(dir, hitRatioFile(trace)))
+	return save(p, leg, 7*vg.Inch, 4*vg.Inch, filepath.Join(dir, hitRatioFile(trace)))
+}
+
+// save writes p as a PNG of w×h with leg in a column on its right, where it
+// covers no data.
+func save(p *plot.Plot, leg plot.Legend, w, h vg.Length, file string) error {
+	const legendWidth = 1.6 * vg.Inch
+	img := vgimg.New(w, h)
+	dc := draw.New(img)
+	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+	leg.Draw(draw.Crop(dc, w-legendWidth, 0, 0, -vg.Points(8)))
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
