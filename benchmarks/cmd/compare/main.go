@@ -22,6 +22,10 @@
 // -cpuprofile writes a CPU profile (with -only throughput, it shows where
 // each cache spends its time: go tool pprof -top -focus=hotcache FILE).
 //
+// -merge keeps, from the results.json already in -out, the sections that
+// -only leaves out, so one section can be re-run alone; -merge -only= only
+// renders the saved results again.
+//
 // -maxreq truncates every trace, to trade fidelity for time.
 //
 // -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
@@ -118,7 +122,7 @@ func quickPlan() plan {
 
 // Results is everything one run measured; it is saved as results.json.
 type Results struct {
-	Command    string          `json:"command"`
+	Commands   []string        `json:"commands"` // more than one when sections were merged
 	GoVersion  string          `json:"go_version"`
 	Platform   string          `json:"platform"`
 	CPU        string          `json:"cpu"`
@@ -186,6 +190,7 @@ func main() {
 		dur    = flag.Duration("dur", 0, "throughput run per cache, cell and repetition (0: 100ms; -quick: 50ms)")
 		maxReq = flag.Int("maxreq", 0, "replay at most this many requests of each trace (0: whole traces; -quick: 200000)")
 		prof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+		merge  = flag.Bool("merge", false, "keep the sections not run (see -only) from the results.json already in -out")
 		only   = flag.String("only", "throughput,hitratio,memory,allocs,ryw", "comma-separated sections to run")
 	)
 	flag.Parse()
@@ -207,6 +212,7 @@ func main() {
 	run := map[string]bool{}
 	for s := range strings.SplitSeq(*only, ",") {
 		switch s = strings.TrimSpace(s); s {
+		case "":
 		case "throughput", "hitratio", "memory", "allocs", "ryw":
 			run[s] = true
 		default:
@@ -217,7 +223,7 @@ func main() {
 		log.Fatal(err)
 	}
 	r := &Results{
-		Command:    "go run ./cmd/compare " + strings.Join(os.Args[1:], " "),
+		Commands:   []string{strings.TrimSpace("go run ./cmd/compare " + strings.Join(os.Args[1:], " "))},
 		GoVersion:  runtime.Version(),
 		Platform:   runtime.GOOS + "/" + runtime.GOARCH,
 		CPU:        cpuName(),
@@ -248,6 +254,9 @@ func main() {
 		r.RYW = readYourWrites(p)
 	}
 	log.Printf("measured in %v", time.Since(start).Round(time.Second))
+	if *merge {
+		check(mergeOld(r, filepath.Join(*out, "results.json"), run))
+	}
 
 	md := markdown(r)
 	fmt.Print(md)
@@ -259,6 +268,41 @@ func main() {
 	if *prof != "" {
 		pprof.StopCPUProfile()
 	}
+}
+
+// mergeOld copies into r the sections that this run skipped from the
+// results saved in file, and records both commands.
+func mergeOld(r *Results, file string, ran map[string]bool) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("-merge: %w", err)
+	}
+	var old Results
+	if err := json.Unmarshal(b, &old); err != nil {
+		return fmt.Errorf("-merge: %s: %w", file, err)
+	}
+	if !ran["throughput"] {
+		r.Throughput = old.Throughput
+	}
+	if !ran["hitratio"] {
+		r.HitRatio, r.Notes = old.HitRatio, old.Notes
+	}
+	if !ran["memory"] {
+		r.Memory = old.Memory
+	}
+	if !ran["allocs"] {
+		r.Allocs = old.Allocs
+	}
+	if !ran["ryw"] {
+		r.RYW = old.RYW
+	}
+	if len(ran) == 0 { // re-rendering only
+		r.Commands = old.Commands
+		r.Date = old.Date
+	} else {
+		r.Commands = append(old.Commands, r.Commands...)
+	}
+	return nil
 }
 
 func check(err error) {

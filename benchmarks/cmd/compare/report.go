@@ -13,7 +13,7 @@ func markdown(r *Results) string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
 	w("# hotcache vs other Go caches\n\n")
-	w("`%s` — %s, %s, %s, GOMAXPROCS=%d, %s", strings.TrimSpace(r.Command), r.GoVersion, r.Platform, r.CPU, r.GOMAXPROCS, r.Date)
+	w("`%s` — %s, %s, %s, GOMAXPROCS=%d, %s", strings.Join(r.Commands, "`, then `"), r.GoVersion, r.Platform, r.CPU, r.GOMAXPROCS, r.Date)
 	if r.Quick {
 		w(" (quick mode: a subset, fewer samples)")
 	}
