@@ -22,6 +22,17 @@ type User interface {
 	Release()
 }
 
+// Scheduler is implemented by clocks that run maintenance functions: a cache
+// registers its sweep of expired entries with its clock when the clock is a
+// Scheduler, and with [Default] otherwise. [Coarse] runs them periodically;
+// [Manual] runs them whenever it is moved, so tests see reclamation happen
+// at the moment they choose.
+type Scheduler interface {
+	// Subscribe registers f and returns a function that unregisters it.
+	// f may still run once after cancel returns, and must tolerate it.
+	Subscribe(f func()) (cancel func())
+}
+
 // DefaultResolution is the resolution of the clock returned by [Default]:
 // Now lags the true time by at most about this much.
 const DefaultResolution = 5 * time.Millisecond
@@ -190,15 +201,20 @@ func (c *Coarse) run(stop chan struct{}) {
 }
 
 // Manual is a clock that moves only when told to. It is meant for tests: a
-// cache built with a Manual clock expires entries exactly when the test
-// advances time past their deadlines. Manual is safe for concurrent use.
+// cache built with a Manual clock expires entries exactly when the test moves
+// time past their deadlines, and runs its maintenance (the sweep of expired
+// entries) synchronously inside Advance and Set. Manual is safe for
+// concurrent use.
 type Manual struct {
-	now atomic.Int64
+	now    atomic.Int64
+	mu     sync.Mutex
+	subs   map[uint64]func()
+	nextID uint64
 }
 
 // NewManual returns a manual clock set to start.
 func NewManual(start time.Time) *Manual {
-	m := &Manual{}
+	m := &Manual{subs: map[uint64]func(){}}
 	m.now.Store(start.UnixNano())
 	return m
 }
@@ -209,8 +225,44 @@ func (m *Manual) Now() int64 { return m.now.Load() }
 // Time returns the clock's current time as a time.Time.
 func (m *Manual) Time() time.Time { return time.Unix(0, m.now.Load()) }
 
-// Advance moves the clock forward by d (backward if d is negative).
-func (m *Manual) Advance(d time.Duration) { m.now.Add(int64(d)) }
+// Advance moves the clock forward by d (backward if d is negative), then runs
+// the registered maintenance functions.
+func (m *Manual) Advance(d time.Duration) {
+	m.now.Add(int64(d))
+	m.tick()
+}
 
-// Set sets the clock to t.
-func (m *Manual) Set(t time.Time) { m.now.Store(t.UnixNano()) }
+// Set sets the clock to t, then runs the registered maintenance functions.
+func (m *Manual) Set(t time.Time) {
+	m.now.Store(t.UnixNano())
+	m.tick()
+}
+
+// Subscribe registers f to run, on the caller's goroutine, after every
+// Advance and Set.
+func (m *Manual) Subscribe(f func()) (cancel func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := m.nextID
+	m.nextID++
+	m.subs[id] = f
+	return func() {
+		m.mu.Lock()
+		delete(m.subs, id)
+		m.mu.Unlock()
+	}
+}
+
+func (m *Manual) tick() {
+	m.mu.Lock()
+	subs := make([]func(), 0, len(m.subs))
+	for id := uint64(0); id < m.nextID; id++ { // registration order
+		if f, ok := m.subs[id]; ok {
+			subs = append(subs, f)
+		}
+	}
+	m.mu.Unlock()
+	for _, f := range subs {
+		f()
+	}
+}
