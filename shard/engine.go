@@ -107,19 +107,16 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		e.user = u
 		u.Acquire()
 	}
-	// The sweep runs on the default coarse clock's goroutine whatever the
-	// engine's own clock is: it needs ticks, and reads time from e.clk.
-	maint := clock.Default()
-	if e.coarse != nil {
-		maint = e.coarse
-	}
-	if e.user != maint {
-		maint.Acquire()
-	}
-	e.cancel = maint.Subscribe(e.maintain)
-	if e.user != maint {
-		cancel := e.cancel
-		e.cancel = func() { cancel(); maint.Release() }
+	// The sweep runs on the clock's own schedule when it has one (a Coarse
+	// clock's goroutine, a Manual clock's Advance), else on the default
+	// coarse clock's goroutine, reading time from e.clk either way.
+	if sch, ok := e.clk.(clock.Scheduler); ok {
+		e.cancel = sch.Subscribe(e.maintain)
+	} else {
+		d := clock.Default()
+		d.Acquire()
+		cancel := d.Subscribe(e.maintain)
+		e.cancel = func() { cancel(); d.Release() }
 	}
 	return e, nil
 }

@@ -1,0 +1,59 @@
+package shard_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/hotcache/hotcache/internal/conformance"
+	"github.com/hotcache/hotcache/shard"
+)
+
+func newCache[K comparable, V any](o shard.Options[K, V]) (conformance.Cache[K, V], error) {
+	c, err := shard.New(o)
+	if err != nil {
+		return nil, err // not a typed nil inside the interface
+	}
+	return c, nil
+}
+
+func stringSuite() conformance.Suite[string, string] {
+	return conformance.Suite[string, string]{
+		New: newCache[string, string],
+		Key: func(i int) string { return "key-" + strconv.Itoa(i) },
+		Val: func(i int) string { return "val-" + strconv.Itoa(i) },
+	}
+}
+
+func TestCacheConformance_String(t *testing.T) { conformance.Run(t, stringSuite()) }
+
+func TestCacheConformance_Uint64(t *testing.T) {
+	conformance.Run(t, conformance.Suite[uint64, uint64]{
+		New: newCache[uint64, uint64],
+		Key: func(i int) uint64 { return uint64(i) },
+		Val: func(i int) uint64 { return uint64(i) * 3 },
+	})
+}
+
+// Every key collides: the index degenerates into one chain per shard, and
+// full key comparison alone must keep entries apart.
+func TestCacheConformance_ConstantHash(t *testing.T) {
+	s := stringSuite()
+	s.New = func(o shard.Options[string, string]) (conformance.Cache[string, string], error) {
+		o.Hash = func(string) uint64 { return 42 }
+		return newCache(o)
+	}
+	conformance.Run(t, s)
+}
+
+type pair struct {
+	A uint32
+	B string
+}
+
+func TestCacheConformance_StructKeyBytesValue(t *testing.T) {
+	conformance.Run(t, conformance.Suite[pair, []byte]{
+		New: newCache[pair, []byte],
+		Key: func(i int) pair { return pair{uint32(i % 7), strconv.Itoa(i)} },
+		Val: func(i int) []byte { return []byte(strconv.Itoa(i)) },
+	})
+}
