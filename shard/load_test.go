@@ -26,7 +26,7 @@ var loadEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).Local()
 
 // newLoadCache returns a cache built from opts (Capacity 1024 unless set)
 // that is closed when the test ends.
-func newLoadCache[V any](t testing.TB, opts shard.Options[string, V]) *shard.Cache[string, V] {
+func newLoadCache[K comparable, V any](t testing.TB, opts shard.Options[K, V]) *shard.Cache[K, V] {
 	t.Helper()
 	if opts.Capacity == 0 {
 		opts.Capacity = 1024
@@ -87,29 +87,27 @@ func TestCacheGetOrLoad_OneLoadFor1000Goroutines(t *testing.T) {
 	})
 }
 
-// TestCacheGetOrLoad_EachKeyLoadedOnce races real goroutines over 16 keys
-// with no gate at all: a value, once stored, never expires, so any second
-// load of a key is a de-duplication failure.
+// TestCacheGetOrLoad_EachKeyLoadedOnce races real goroutines through the
+// same sequence of fresh keys with instant loads, so that loads often end
+// between another caller's lock-free miss and its locked look-up. A value,
+// once stored, never expires: any second load of a key is a de-duplication
+// failure.
 func TestCacheGetOrLoad_EachKeyLoadedOnce(t *testing.T) {
-	c := newLoadCache(t, shard.Options[string, string]{})
-	var calls [16]atomic.Int32
-	load := func(_ context.Context, k string) (string, error) {
-		i, err := strconv.Atoi(k)
-		require.NoError(t, err)
-		calls[i].Add(1)
-		runtime.Gosched() // let others arrive while the load runs
-		return "v" + k, nil
+	const keys = 20_000
+	c := newLoadCache(t, shard.Options[int, int]{Capacity: keys})
+	calls := make([]atomic.Int32, keys)
+	load := func(_ context.Context, k int) (int, error) {
+		calls[k].Add(1)
+		return -k, nil
 	}
 	start := make(chan struct{})
 	var wg sync.WaitGroup
-	for w := range 32 {
+	for range 4 {
 		wg.Go(func() {
 			<-start
-			for i := range 2000 {
-				k := strconv.Itoa((w + i) % 16)
-				v, err := c.GetOrLoad(context.Background(), k, load)
-				if err != nil || v != "v"+k {
-					t.Errorf("GetOrLoad(%s) = %q, %v", k, v, err)
+			for k := range keys {
+				if v, err := c.GetOrLoad(context.Background(), k, load); err != nil || v != -k {
+					t.Errorf("GetOrLoad(%d) = %d, %v", k, v, err)
 					return
 				}
 			}
@@ -117,10 +115,10 @@ func TestCacheGetOrLoad_EachKeyLoadedOnce(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	for i := range calls {
-		assert.Equal(t, int32(1), calls[i].Load(), "loads of key %d", i)
+	for k := range calls {
+		require.Equal(t, int32(1), calls[k].Load(), "loads of key %d", k)
 	}
-	assert.Equal(t, uint64(16), c.Stats().Loads)
+	assert.Equal(t, uint64(keys), c.Stats().Loads)
 }
 
 func TestCacheGetOrLoad_DifferentKeysLoadInParallel(t *testing.T) {
