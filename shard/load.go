@@ -195,7 +195,9 @@ func (s *shard[K, V]) supersedeLoads() {
 
 // claim is called under s.mu by every write of k, before it changes the
 // shard. A write by the user (c == nil) supersedes the load of k in
-// flight, if any, and forgets a remembered not-found of k. For the result
+// flight, if any, and forgets a remembered not-found of k (SetIfAbsent
+// too, even when it then finds a live entry and writes nothing: at worst a
+// refresh's result is dropped). For the result
 // of load c, claim ends c's registration and reports whether the result
 // may be written: not if a write superseded c. It remembers a not-found
 // result for NegativeTTL.
@@ -384,7 +386,7 @@ func (e *Engine[K, V]) refreshAhead(ctx context.Context, h uint64, k K, n *node[
 	// of one and the conversion stays inside that allocation (checkptr,
 	// on under -race, verifies this).
 	rn := (*refreshNode[K, V])(unsafe.Pointer(n))
-	if rn.at == 0 || e.now() < rn.at || rn.started.Load() || !rn.started.CompareAndSwap(false, true) || load == nil {
+	if rn.at == 0 || load == nil || e.now() < rn.at || rn.started.Load() || !rn.started.CompareAndSwap(false, true) {
 		return
 	}
 	s := e.shard(h)
