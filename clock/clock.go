@@ -93,18 +93,20 @@ func (c *Coarse) Now() int64 {
 // exact is Now's slow path, taken while the goroutine is not running.
 func (c *Coarse) exact() int64 { return c.read(time.Now()) }
 
-// read computes the pessimistic time for reading t: the larger of its wall
-// reading and its monotonic reading anchored at process start, and never less
-// than the last published tick.
+// read computes the pessimistic time for reading t (see pessimistic), never
+// less than the last published tick.
 func (c *Coarse) read(t time.Time) int64 {
-	n := t.UnixNano()
-	if m := processStartWall + int64(t.Sub(processStart)); m > n {
-		n = m
-	}
-	if last := c.now.Load(); last > n {
-		n = last
-	}
-	return n
+	return pessimistic(t.UnixNano(), processStartWall+int64(t.Sub(processStart)), c.now.Load())
+}
+
+// pessimistic combines a wall reading, a monotonic reading (anchored at the
+// wall time of process start) and the last value returned: the larger of the
+// two readings, so that a deadline counts as passed as soon as it has passed
+// on either (the wall clock jumped forward, or ran on through a suspend that
+// stopped the monotonic clock), and never less than last (the wall clock
+// jumped back).
+func pessimistic(wall, mono, last int64) int64 {
+	return max(wall, mono, last)
 }
 
 var (

@@ -76,23 +76,25 @@ type Node[T any] struct {
 
 	deadline int64 // nanoseconds; 0 = never expires
 	visited  atomic.Uint32
+	hash     uint32 // the caller's hash bits (HashMask); fills padding, so free
 	newer    *Node[T]
 	older    *Node[T]
 }
 
+// HashMask selects the bits of a caller's hash that a node keeps (see
+// [Node.Hash]).
+const HashMask = 1<<31 - 1
+
 // NewNode returns a node holding item that expires at deadline (0 = never).
-func NewNode[T any](item T, deadline int64) *Node[T] {
-	return &Node[T]{Item: item, deadline: deadline}
+// hash is the caller's hash of the item; the node keeps hash&HashMask, so
+// that the caller can re-index it without hashing again and the policy can
+// estimate its frequency.
+func NewNode[T any](item T, deadline int64, hash uint64) *Node[T] {
+	return &Node[T]{Item: item, deadline: deadline, hash: uint32(hash & HashMask)}
 }
 
-// Init sets the node's item and deadline and clears its visited bit. It is
-// for callers that embed or pool nodes; the node must not be in a queue or
-// visible to readers.
-func (n *Node[T]) Init(item T, deadline int64) {
-	n.Item = item
-	n.deadline = deadline
-	n.visited.Store(0)
-}
+// Hash returns the hash bits the node was created with (hash&HashMask).
+func (n *Node[T]) Hash() uint64 { return uint64(n.hash & HashMask) }
 
 // Deadline returns the node's deadline in nanoseconds, or 0 if it never
 // expires.

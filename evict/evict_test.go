@@ -39,7 +39,7 @@ func (s *sim) access(key string) (hit bool, evicted string) {
 		delete(s.nodes, v.Item)
 		evicted = v.Item
 	}
-	n := evict.NewNode(key, 0)
+	n := evict.NewNode(key, 0, 0)
 	s.q.Push(n)
 	s.nodes[key] = n
 	return false, evicted
@@ -116,8 +116,8 @@ func TestQueueEvict_CLOCK(t *testing.T) {
 func TestQueueEvict_ExpiredFirst(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
 		q := evict.NewQueue[string](p)
-		a := evict.NewNode("a", 100)
-		b := evict.NewNode("b", 0)
+		a := evict.NewNode("a", 100, 0)
+		b := evict.NewNode("b", 0, 0)
 		q.Push(a)
 		q.Push(b)
 		a.Visit()
@@ -137,7 +137,7 @@ func TestQueueRemoveReplace_KeepsHandAndLinks(t *testing.T) {
 	q := evict.NewQueue[int](evict.SIEVE)
 	nodes := make([]*evict.Node[int], 5)
 	for i := range nodes {
-		nodes[i] = evict.NewNode(i, 0)
+		nodes[i] = evict.NewNode(i, 0, 0)
 		q.Push(nodes[i])
 	}
 	nodes[0].Visit()
@@ -146,7 +146,7 @@ func TestQueueRemoveReplace_KeepsHandAndLinks(t *testing.T) {
 	require.Same(t, nodes[2], q.Hand())
 	q.Remove(nodes[2])
 	assert.Same(t, nodes[3], q.Hand(), "removing the hand's node moves the hand to the newer neighbour")
-	r := evict.NewNode(33, 0)
+	r := evict.NewNode(33, 0, 0)
 	q.Replace(nodes[3], r)
 	assert.Same(t, r, q.Hand(), "a replacement takes over the hand")
 	assert.Equal(t, 3, q.Len())

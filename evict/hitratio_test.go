@@ -110,7 +110,7 @@ func replay(p string, keys []uint64, capacity int) float64 {
 				v, _ := q.Evict(0)
 				delete(m, v.Item)
 			}
-			n := evict.NewNode(k, 0)
+			n := evict.NewNode(k, 0, 0)
 			q.Push(n)
 			m[k] = n
 		}

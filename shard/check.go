@@ -1,6 +1,10 @@
 package shard
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/hotcache/hotcache/evict"
+)
 
 // check walks every shard, its index and its eviction queue under the shard
 // lock and returns an error describing the first inconsistency: a queue
@@ -44,6 +48,8 @@ func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
 				}
 				h := e.hash(n.Item.key)
 				switch {
+				case n.Hash() != h&evict.HashMask:
+					return fmt.Errorf("key %v: node keeps hash %#x, want %#x", n.Item.key, n.Hash(), h&evict.HashMask)
 				case tg != tag(h):
 					return fmt.Errorf("key %v: tag %#x, want %#x", n.Item.key, tg, tag(h))
 				case int(h>>e.shift) != idx:

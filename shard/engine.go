@@ -258,7 +258,7 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 // With ifAbsent, a live present entry wins and is returned instead. c is
 // the load whose result v is, or nil for the user's writes (see claim).
 func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call[K, V]) (V, bool) {
-	n := e.newNode(k, v, d)
+	n := e.newNode(h, k, v, d)
 	s := e.shard(h)
 	now := e.now()
 	s.mu.Lock()
@@ -291,7 +291,7 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 	var reason evict.Reason
 	if int(s.count.Load()) >= s.capacity {
 		victim, reason = s.queue.Evict(now)
-		t.remove(e.hash(victim.Item.key), victim)
+		t.remove(victim.Hash(), victim)
 		s.count.Add(-1)
 		s.evictions[reason].Add(1)
 	}
@@ -357,12 +357,13 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 	}
 }
 
-// rebuild replaces the shard's table with one sized for count entries.
+// rebuild replaces the shard's table with one sized for count entries,
+// indexing nodes by the hash bits they keep (no key is hashed again).
 // Caller holds s.mu. Readers keep using the old table until they next load.
 func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 	nt := newTable[K, V](bucketsFor(count))
 	for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-		nt.insert(e.hash(n.Item.key), n)
+		nt.insert(n.Hash(), n)
 	}
 	s.table.Store(nt)
 	s.sweepPos = 0
@@ -393,7 +394,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		t := s.table.Load()
 		j := 0
 		for _, n := range doomed {
-			h := e.hash(n.Item.key)
+			h := n.Hash()
 			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n {
 				s.unlink(e, t, h, n, evict.Deleted)
 				t = s.table.Load() // unlink may have rebuilt it
@@ -593,7 +594,7 @@ func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V]) (s
 		}
 	}
 	for _, n := range *gone {
-		s.unlink(e, s.table.Load(), e.hash(n.Item.key), n, evict.Expired)
+		s.unlink(e, s.table.Load(), n.Hash(), n, evict.Expired)
 	}
 	return seen, expired
 }

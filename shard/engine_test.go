@@ -9,6 +9,7 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -276,4 +277,11 @@ func TestDefaultHash_Kinds(t *testing.T) {
 	}
 	assert.Greater(t, len(seen), 200, "top byte spread")
 	_ = strconv.Itoa
+}
+
+// TestNodeSize pins the per-entry node size for 8-byte keys and values: 48
+// bytes, one Go size class; the stored hash bits live in padding.
+func TestNodeSize(t *testing.T) {
+	assert.Equal(t, uintptr(48), unsafe.Sizeof(node[uint64, uint64]{}))
+	assert.Equal(t, uintptr(64), unsafe.Sizeof(bucket[uint64, uint64]{}), "a bucket is one cache line")
 }

@@ -362,15 +362,15 @@ type refreshNode[K comparable, V any] struct {
 	started atomic.Bool // a refresh of this node has started
 }
 
-// newNode returns a node for k=v expiring at d, with the refresh time of
-// Options.RefreshAhead if it is set.
-func (e *Engine[K, V]) newNode(k K, v V, d int64) *node[K, V] {
+// newNode returns a node for k=v (hash h) expiring at d, with the refresh
+// time of Options.RefreshAhead if it is set.
+func (e *Engine[K, V]) newNode(h uint64, k K, v V, d int64) *node[K, V] {
 	item := entry[K, V]{key: k, val: v}
 	if e.lo.refresh == 0 {
-		return evict.NewNode(item, d)
+		return evict.NewNode(item, d, h)
 	}
 	rn := &refreshNode[K, V]{}
-	rn.node.Init(item, d)
+	rn.node.Init(item, d, h)
 	if d != 0 {
 		now := e.now()
 		rn.at = now + int64(e.lo.refresh*float64(d-now))
