@@ -93,6 +93,13 @@ func NewNode[T any](item T, deadline int64, hash uint64) *Node[T] {
 	return &Node[T]{Item: item, deadline: deadline, hash: uint32(hash & HashMask)}
 }
 
+// Init sets up a zero node that the caller allocated itself (embedded at
+// the start of a larger struct, say) as NewNode would: it must not be in a
+// queue or visible to other goroutines yet.
+func (n *Node[T]) Init(item T, deadline int64, hash uint64) {
+	n.Item, n.deadline, n.hash = item, deadline, uint32(hash&HashMask)
+}
+
 // Hash returns the hash bits the node was created with (hash&HashMask).
 func (n *Node[T]) Hash() uint64 { return uint64(n.hash & HashMask) }
 
