@@ -72,6 +72,14 @@ func readTrace(b *testing.B, name string, line func(string)) {
 	}
 }
 
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
 func zipfKeys(s float64, n, space uint64) []uint64 {
 	z := rand.NewZipf(rand.New(rand.NewPCG(42, 42)), s, 1, space-1)
 	keys := make([]uint64, n)
@@ -95,10 +103,13 @@ func replay(p string, keys []uint64, capacity int) float64 {
 		}
 	default:
 		pol := evict.SIEVE
-		if p == "CLOCK" {
+		if strings.HasPrefix(p, "CLOCK") {
 			pol = evict.CLOCK
 		}
 		q := evict.NewQueue[uint64](pol)
+		if strings.HasSuffix(p, "+admission") {
+			q.EnableAdmission(capacity)
+		}
 		m := make(map[uint64]*evict.Node[uint64], capacity)
 		for _, k := range keys {
 			if n, ok := m[k]; ok {
@@ -110,7 +121,7 @@ func replay(p string, keys []uint64, capacity int) float64 {
 				v, _ := q.Evict(0)
 				delete(m, v.Item)
 			}
-			n := evict.NewNode(k, 0, 0)
+			n := evict.NewNode(k, 0, mix(k))
 			q.Push(n)
 			m[k] = n
 		}
@@ -131,12 +142,16 @@ func BenchmarkHitRatio(b *testing.B) {
 		{"zipf=0.99", func(b *testing.B) []uint64 { return loadKeys(b, "keys/zipf-s0.99-n1m-r2m.keys.gz") }, []int{1000, 10_000, 50_000, 100_000}},
 		{"zipf=1.2", func(*testing.B) []uint64 { return zipfKeys(1.2, 1_000_000, 1_000_000) }, []int{100, 1000, 10_000, 50_000}},
 		{"OLTP", func(b *testing.B) []uint64 { return loadARC(b, "arc/OLTP.lis.gz") }, []int{1000, 5000, 10_000, 20_000}},
+		{"lirs-loop", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-loop.keys.gz") }, []int{256, 512, 768}},
+		{"lirs-scan", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-scan.keys.gz") }, []int{250, 500, 1000}},
+		{"lirs-zigzag", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-zigzag.keys.gz") }, []int{250, 500, 1000}},
+		{"lirs-2_pools", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-2_pools.keys.gz") }, []int{1000, 2500, 5000}},
 	}
 	for _, w := range workloads {
 		b.Run(w.name, func(b *testing.B) {
 			keys := w.keys(b)
 			for _, c := range w.caps {
-				for _, p := range []string{"SIEVE", "CLOCK", "LRU"} {
+				for _, p := range []string{"SIEVE", "CLOCK", "SIEVE+admission", "CLOCK+admission", "LRU"} {
 					b.Run(fmt.Sprintf("cap=%d/%s", c, p), func(b *testing.B) {
 						var r float64
 						for b.Loop() {
