@@ -43,7 +43,7 @@ import (
 // of its lifetime also starts one background load of the key (see
 // [Options]).
 func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error) {
-	return c.e.GetOrLoad(ctx, c.hash(key), key, load)
+	return c.e.GetOrLoad(ctx, c.hashOf(key), key, load)
 }
 
 // GetOrLoad is [Cache.GetOrLoad] with the key's hash h.
