@@ -25,7 +25,8 @@ import (
 // that started it) but not its cancellation or deadline: a load should
 // bound its own time. A caller whose ctx ends while it waits returns
 // ctx.Err() at once; the load goes on for the others, and its value is
-// still stored.
+// still stored. load must not call GetOrLoad for its own key: it would wait
+// for itself.
 //
 // A load that returns an error gives it to every caller waiting for it and
 // stores nothing. An error wrapping [ErrNotFound] is remembered for
