@@ -94,6 +94,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 			s.capacity++
 		}
 		s.queue.Init(opts.Policy)
+		if opts.Admission {
+			s.queue.EnableAdmission(s.capacity)
+		}
 		s.table.Store(newTable[K, V](1))
 	}
 	if e.clk == nil {
@@ -341,9 +344,7 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 // Caller holds s.mu. Readers keep using the old table until they next load.
 func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 	nt := newTable[K, V](bucketsFor(count))
-	for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-		nt.insert(n.Hash(), n)
-	}
+	s.queue.Each(func(n *node[K, V]) { nt.insert(n.Hash(), n) })
 	s.table.Store(nt)
 	s.sweepPos = 0
 }
@@ -443,9 +444,7 @@ func (e *Engine[K, V]) Clear() {
 		s := &e.shards[i]
 		s.mu.Lock()
 		if e.onEvict != nil {
-			for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-				gone = append(gone, n)
-			}
+			s.queue.Each(func(n *node[K, V]) { gone = append(gone, n) })
 		}
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())

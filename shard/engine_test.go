@@ -26,9 +26,10 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func TestCacheStress(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
 		for _, hash := range []func(int) uint64{nil, func(int) uint64 { return 7 }} {
-			t.Run(fmt.Sprintf("%v/constantHash=%v", p, hash != nil), func(t *testing.T) {
+			admission := hash == nil
+			t.Run(fmt.Sprintf("%v/constantHash=%v/admission=%v", p, hash != nil, admission), func(t *testing.T) {
 				clk := clock.NewManual(epoch)
-				c := Must(Options[int, int]{Capacity: 256, Shards: 4, Policy: p, Clock: clk, Hash: hash})
+				c := Must(Options[int, int]{Capacity: 256, Shards: 4, Policy: p, Clock: clk, Hash: hash, Admission: admission})
 				defer c.Close()
 				const workers = 8
 				n := 20_000
