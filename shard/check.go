@@ -29,9 +29,7 @@ func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
 		return err
 	}
 	queued := map[*node[K, V]]bool{}
-	for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-		queued[n] = true
-	}
+	s.queue.Each(func(n *node[K, V]) { queued[n] = true })
 	t := s.table.Load()
 	indexed := 0
 	for bi := range t.buckets {

@@ -34,6 +34,7 @@ type Engine[K comparable, V any] struct {
 	onEvict func(K, V, evict.Reason)
 	reads   readCounters
 	lo      loadOptions[K, V] // expiry from values, loading (load.go)
+	vmode   valueMode
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -89,6 +90,10 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		onEvict: opts.OnEvict,
 		reads:   newReadCounters(),
 		lo:      newLoadOptions(opts),
+		vmode:   valueModeOf[V](),
+	}
+	if e.lo.refresh != 0 {
+		e.vmode = valueNode // a node's refresh state lives and dies with it (load.go)
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -97,6 +102,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 			s.capacity++
 		}
 		s.queue.Init(opts.Policy)
+		if opts.Admission {
+			s.queue.EnableAdmission(s.capacity)
+		}
 		s.table.Store(newTable[K, V](1))
 	}
 	if e.clk == nil {
@@ -164,11 +172,14 @@ func (e *Engine[K, V]) Hash(k K) uint64 { return e.hash(k) }
 // Get returns the value of k and true if a live entry holds it. Lock-free;
 // on a hit it sets the entry's visited bit if it is not already set.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		n.Visit()
-		e.reads.hit()
-		return n.Item.val, true
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		// The deadline is read before the value: a writer updating in place
+		// stores the value first, so a fresh deadline implies a fresh value.
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			n.Visit()
+			e.reads.hit()
+			return e.value(n), true
+		}
 	}
 	e.reads.miss()
 	var zero V
@@ -177,20 +188,17 @@ func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
 
 // Peek is Get without the visited bit and without counting.
 func (e *Engine[K, V]) Peek(h uint64, k K) (V, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		return n.Item.val, true
-	}
-	var zero V
-	return zero, false
+	v, _, ok := e.GetWithDeadline(h, k)
+	return v, ok
 }
 
 // GetWithDeadline is Peek that also returns the entry's deadline in
 // nanoseconds since the Unix epoch (0 if it never expires).
 func (e *Engine[K, V]) GetWithDeadline(h uint64, k K) (V, int64, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		return n.Item.val, n.Deadline(), true
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			return e.value(n), d, true
+		}
 	}
 	var zero V
 	return zero, 0, false
@@ -242,9 +250,11 @@ func (e *Engine[K, V]) SetDeadline(h uint64, k K, v V, d int64) {
 // SetIfAbsent stores v under k unless a live entry holds k. It returns the
 // value k now holds and whether v was stored.
 func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
-	if n := e.shard(h).table.Load().find(h, k); n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		n.Visit()
-		return n.Item.val, false
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			n.Visit()
+			return e.value(n), false
+		}
 	}
 	if e.lo.expiry != nil {
 		return e.setIfAbsentExpiry(h, k, v)
@@ -257,9 +267,16 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 // used), or evicts one entry if the shard is full and inserts at the head.
 // With ifAbsent, a live present entry wins and is returned instead. c is
 // the load whose result v is, or nil for the user's writes (see claim).
+//
+// A present entry's value is overwritten atomically when V allows it (see
+// valueMode), so updating a live entry allocates nothing; otherwise a new
+// node takes the old one's place in the index and the queue.
 func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call[K, V]) (V, bool) {
-	n := e.newNode(h, k, v, d)
 	s := e.shard(h)
+	var n *node[K, V]
+	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
+		n = e.newNode(h, k, v, d) // allocate before locking
+	}
 	now := e.now()
 	s.mu.Lock()
 	if !e.claim(s, k, c) {
@@ -269,23 +286,43 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 	t := s.table.Load()
 	if slot := t.slot(h, k); slot != nil {
 		old := slot.Load()
-		reason := evict.Expired
-		if !old.Expired(now) {
-			if ifAbsent {
-				s.mu.Unlock()
-				old.Visit()
-				return old.Item.val, false
-			}
-			reason = evict.Replaced
-			n.Visit()
+		live := !old.Expired(now)
+		if live && ifAbsent {
+			s.mu.Unlock()
+			old.Visit()
+			return e.value(old), false
 		}
-		s.queue.Replace(old, n)
-		slot.Store(n)
+		reason := evict.Replaced
+		if !live {
+			reason = evict.Expired
+		}
+		oldVal := e.value(old)
+		if e.vmode == valueNode {
+			if live {
+				n.Visit()
+			}
+			s.queue.Replace(old, n)
+			slot.Store(n)
+		} else {
+			e.setValue(old, v) // value before deadline: see Get
+			old.SetDeadline(d)
+			if live {
+				old.Visit()
+			} else {
+				old.Unvisit()
+			}
+			s.queue.Touch(old)
+		}
 		s.sets.Add(1)
 		s.evictions[reason].Add(1)
 		s.mu.Unlock()
-		e.evicted(old, reason)
+		if e.onEvict != nil {
+			e.onEvict(k, oldVal, reason)
+		}
 		return v, true
+	}
+	if n == nil { // the key was deleted since the lock-free look
+		n = e.newNode(h, k, v, d)
 	}
 	var victim *node[K, V]
 	var reason evict.Reason
@@ -362,9 +399,7 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 // Caller holds s.mu. Readers keep using the old table until they next load.
 func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 	nt := newTable[K, V](bucketsFor(count))
-	for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-		nt.insert(n.Hash(), n)
-	}
+	s.queue.Each(func(n *node[K, V]) { nt.insert(n.Hash(), n) })
 	s.table.Store(nt)
 	s.sweepPos = 0
 }
@@ -383,7 +418,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {
-			if !n.Expired(now) && f(n.Item.key, n.Item.val) {
+			if !n.Expired(now) && f(n.Item.key, e.value(n)) {
 				doomed = append(doomed, n)
 			}
 		})
@@ -450,7 +485,7 @@ func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 						if n == nil || n.Expired(e.now()) {
 							continue
 						}
-						if !yield(n.Item.key, n.Item.val) {
+						if !yield(n.Item.key, e.value(n)) {
 							return
 						}
 					}
@@ -467,9 +502,7 @@ func (e *Engine[K, V]) Clear() {
 		s := &e.shards[i]
 		s.mu.Lock()
 		if e.onEvict != nil {
-			for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-				gone = append(gone, n)
-			}
+			s.queue.Each(func(n *node[K, V]) { gone = append(gone, n) })
 		}
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())
@@ -517,7 +550,7 @@ func (e *Engine[K, V]) Close() error {
 
 func (e *Engine[K, V]) evicted(n *node[K, V], r evict.Reason) {
 	if e.onEvict != nil {
-		e.onEvict(n.Item.key, n.Item.val, r)
+		e.onEvict(n.Item.key, e.value(n), r)
 	}
 }
 

@@ -26,9 +26,10 @@ var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 func TestCacheStress(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
 		for _, hash := range []func(int) uint64{nil, func(int) uint64 { return 7 }} {
-			t.Run(fmt.Sprintf("%v/constantHash=%v", p, hash != nil), func(t *testing.T) {
+			admission := hash == nil
+			t.Run(fmt.Sprintf("%v/constantHash=%v/admission=%v", p, hash != nil, admission), func(t *testing.T) {
 				clk := clock.NewManual(epoch)
-				c := Must(Options[int, int]{Capacity: 256, Shards: 4, Policy: p, Clock: clk, Hash: hash})
+				c := Must(Options[int, int]{Capacity: 256, Shards: 4, Policy: p, Clock: clk, Hash: hash, Admission: admission})
 				defer c.Close()
 				const workers = 8
 				n := 20_000
@@ -284,4 +285,79 @@ func TestDefaultHash_Kinds(t *testing.T) {
 func TestNodeSize(t *testing.T) {
 	assert.Equal(t, uintptr(48), unsafe.Sizeof(node[uint64, uint64]{}))
 	assert.Equal(t, uintptr(64), unsafe.Sizeof(bucket[uint64, uint64]{}), "a bucket is one cache line")
+}
+
+func TestValueModeOf(t *testing.T) {
+	type pair struct{ A, B int32 }
+	type token struct{ s string }
+	assert.Equal(t, valueWord64, valueModeOf[uint64]())
+	assert.Equal(t, valueWord64, valueModeOf[float64]())
+	assert.Equal(t, valueWord32, valueModeOf[int32]())
+	assert.Equal(t, valueNode, valueModeOf[pair](), "8 bytes but only 4-aligned")
+	assert.Equal(t, valuePtr, valueModeOf[*token]())
+	assert.Equal(t, valuePtr, valueModeOf[map[string]int]())
+	assert.Equal(t, valuePtr, valueModeOf[func()]())
+	assert.Equal(t, valueNode, valueModeOf[string]())
+	assert.Equal(t, valueNode, valueModeOf[bool](), "no 8-bit atomics")
+	assert.Equal(t, valueNode, valueModeOf[any]())
+	assert.Equal(t, valueNode, valueModeOf[[]byte]())
+	assert.Equal(t, valueNode, valueModeOf[struct{ p *int }](), "pointers need a pointer store")
+}
+
+// TestCacheSet_ExistingAllocs: updating a live entry allocates nothing for
+// word-sized and pointer values; other values take one new node.
+func TestCacheSet_ExistingAllocs(t *testing.T) {
+	words := Must(Options[uint64, uint64]{Capacity: 100, TTL: time.Hour})
+	defer words.Close()
+	words.Set(1, 1)
+	type token struct{ s string }
+	ptrs := Must(Options[string, *token]{Capacity: 100})
+	defer ptrs.Close()
+	tok := &token{"x"}
+	ptrs.Set("k", tok)
+	strs := Must(Options[string, string]{Capacity: 100})
+	defer strs.Close()
+	strs.Set("k", "v")
+	var i uint64
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { i++; words.Set(1, i) }), "uint64")
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { ptrs.Set("k", tok) }), "pointer")
+	assert.Equal(t, 1.0, testing.AllocsPerRun(1000, func() { strs.Set("k", "w") }), "string: a new node")
+	v, _ := words.Get(1)
+	assert.Equal(t, i, v)
+}
+
+// TestCacheSet_InPlaceRace: readers of a key updated in place always see a
+// value some writer stored, never a torn one, and after the writers stop,
+// the last one.
+func TestCacheSet_InPlaceRace(t *testing.T) {
+	c := Must(Options[int, uint64]{Capacity: 16})
+	defer c.Close()
+	c.Set(0, 0)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v, ok := c.Get(0)
+				if !ok || v>>32 != v&0xffffffff {
+					t.Errorf("torn or missing value %#x, %v", v, ok)
+					return
+				}
+			}
+		}()
+	}
+	for i := range uint64(100_000) {
+		c.SetTTL(0, i<<32|i, time.Duration(i%2)*time.Hour)
+	}
+	close(stop)
+	wg.Wait()
+	v, _ := c.Get(0)
+	assert.Equal(t, uint64(99_999)<<32|99_999, v)
 }

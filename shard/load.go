@@ -56,7 +56,7 @@ func (e *Engine[K, V]) GetOrLoad(ctx context.Context, h uint64, k K, load func(c
 			}
 			n.Visit()
 			e.reads.hit()
-			return n.Item.val, nil
+			return e.value(n), nil
 		}
 	}
 	return e.getOrLoad(ctx, h, k, load)
@@ -256,7 +256,7 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		s.mu.Unlock()
 		n.Visit()
 		e.reads.hit()
-		return n.Item.val, nil
+		return e.value(n), nil
 	}
 	if a, ok := s.ld.negative[k]; ok {
 		if now < a.deadline {
