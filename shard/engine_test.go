@@ -373,3 +373,19 @@ func TestCacheSet_InPlaceRace(t *testing.T) {
 	v, _ := c.Get(0)
 	assert.Equal(t, uint64(99_999)<<32|99_999, v)
 }
+
+// TestCacheDeleteFunc_SparesRewrittenEntries: an entry updated in place after
+// the predicate judged it is not deleted on the strength of its old value.
+func TestCacheDeleteFunc_SparesRewrittenEntries(t *testing.T) {
+	c := Must(Options[string, uint64]{Capacity: 10})
+	defer c.Close()
+	c.Set("a", 1)
+	n := c.DeleteFunc(func(k string, v uint64) bool {
+		c.Set("a", 2) // rewritten while DeleteFunc runs
+		return v == 1
+	})
+	assert.Equal(t, 0, n)
+	v, ok := c.Get("a")
+	assert.True(t, ok)
+	assert.Equal(t, uint64(2), v)
+}
