@@ -410,16 +410,20 @@ func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 // flight when DeleteFunc reaches their shard do not store their results
 // (f cannot judge a value that does not exist yet).
 func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
+	type seen struct {
+		n *node[K, V]
+		v V // the value f judged: an entry rewritten since is left alone
+	}
 	removed := 0
-	var doomed []*node[K, V]
+	var doomed []seen
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.supersedeLoads()
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {
-			if !n.Expired(now) && f(n.Item.key, e.value(n)) {
-				doomed = append(doomed, n)
+			if v := e.value(n); !n.Expired(now) && f(n.Item.key, v) {
+				doomed = append(doomed, seen{n, v})
 			}
 		})
 		if len(doomed) == 0 {
@@ -428,19 +432,19 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		s.mu.Lock()
 		t := s.table.Load()
 		j := 0
-		for _, n := range doomed {
-			h := n.Hash()
-			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n {
+		for _, d := range doomed {
+			n, h := d.n, d.n.Hash()
+			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n && e.unchanged(n, d.v) {
 				s.unlink(e, t, h, n, evict.Deleted)
 				t = s.table.Load() // unlink may have rebuilt it
-				doomed[j] = n
+				doomed[j] = d
 				j++
 			}
 		}
 		s.mu.Unlock()
 		removed += j
-		for _, n := range doomed[:j] {
-			e.evicted(n, evict.Deleted)
+		for _, d := range doomed[:j] {
+			e.evicted(d.n, evict.Deleted)
 		}
 	}
 	return removed

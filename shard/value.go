@@ -99,3 +99,20 @@ func (e *Engine[K, V]) setValue(n *node[K, V], v V) {
 		panic("shard: setValue on an immutable value")
 	}
 }
+
+// unchanged reports whether n still holds v, the value read from it earlier.
+// Immutable nodes always do; in-place values are compared bit for bit (they
+// are single words), so a write in between is noticed. Caller holds the
+// shard lock.
+func (e *Engine[K, V]) unchanged(n *node[K, V], v V) bool {
+	cur := e.value(n)
+	switch e.vmode {
+	case valuePtr:
+		return *(*unsafe.Pointer)(unsafe.Pointer(&cur)) == *(*unsafe.Pointer)(unsafe.Pointer(&v))
+	case valueWord64:
+		return *(*uint64)(unsafe.Pointer(&cur)) == *(*uint64)(unsafe.Pointer(&v))
+	case valueWord32:
+		return *(*uint32)(unsafe.Pointer(&cur)) == *(*uint32)(unsafe.Pointer(&v))
+	}
+	return true
+}
