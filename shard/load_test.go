@@ -94,7 +94,8 @@ func TestCacheGetOrLoad_OneLoadFor1000Goroutines(t *testing.T) {
 // failure.
 func TestCacheGetOrLoad_EachKeyLoadedOnce(t *testing.T) {
 	const keys = 20_000
-	c := newLoadCache(t, shard.Options[int, int]{Capacity: keys})
+	// Room for every key in every shard: nothing is evicted and reloaded.
+	c := newLoadCache(t, shard.Options[int, int]{Capacity: 2 * keys})
 	calls := make([]atomic.Int32, keys)
 	load := func(_ context.Context, k int) (int, error) {
 		calls[k].Add(1)
@@ -119,6 +120,7 @@ func TestCacheGetOrLoad_EachKeyLoadedOnce(t *testing.T) {
 		require.Equal(t, int32(1), calls[k].Load(), "loads of key %d", k)
 	}
 	assert.Equal(t, uint64(keys), c.Stats().Loads)
+	assert.Equal(t, keys, c.Len())
 }
 
 func TestCacheGetOrLoad_DifferentKeysLoadInParallel(t *testing.T) {
