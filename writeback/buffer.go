@@ -198,8 +198,12 @@ func (b *Buffer[K, V]) write(key K, o op[V]) error {
 func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 	select {
 	case b.sem <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	default: // a flush is running: wait for it, or for ctx
+		select {
+		case b.sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	defer func() { <-b.sem }()
 	b.flush(ctx, false)

@@ -8,5 +8,6 @@
 // The cases: flush by size and by time (on a *clock.Manual), coalescing,
 // read-your-writes, drain on Close, 10,000 operations against a store that
 // fails one write call in three (zero silently lost writes), and many
-// concurrent writers (run it with -race).
+// concurrent writers (run it with -race), and a read-through
+// [writeback.Cache] over the buffer that must never serve a stale value.
 package storetest

@@ -56,6 +56,7 @@ var cases = []struct {
 	{"DrainOnClose", testDrainOnClose},
 	{"Faults", testFaults},
 	{"ManyWriters", testManyWriters},
+	{"CacheStackNeverStale", testCacheStack},
 }
 
 // Run runs the suite on stores returned by newStore, which must return a
@@ -365,4 +366,53 @@ func testParity(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		require.Equal(t, first, rows, "rows written in mode %s differ from mode %s", m.name, firstMode)
 	}
+}
+
+// testCacheStack runs Cache → Buffer → store, with writers (each on its own
+// keys) and readers that keep filling the cache with every key: after each
+// write through the stack, a Load through it must return that write.
+func testCacheStack(t *testing.T, e env) {
+	const writers, readers, ops, keys = 4, 4, 300, 10
+	ctx := t.Context()
+	b := newBuffer(t, e.view, writeback.Options{MaxBatch: 8, MaxDelay: time.Millisecond})
+	c, err := writeback.NewCache(b, writeback.CacheOptions[string, []byte]{Capacity: 1000})
+	require.NoError(t, err)
+	defer c.Close()
+	var wg, rg sync.WaitGroup
+	stop := make(chan struct{})
+	for r := range readers {
+		rg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+					_, _ = c.Load(ctx, fmt.Sprintf("w%d-%d", (i+r)%writers, i%keys))
+				}
+			}
+		})
+	}
+	for w := range writers {
+		wg.Go(func() {
+			for i := range ops {
+				k := fmt.Sprintf("w%d-%d", w, i%keys)
+				if i%5 == 4 {
+					assert.NoError(t, c.Delete(ctx, k))
+					_, err := c.Load(ctx, k)
+					assert.ErrorIs(t, err, shard.ErrNotFound, "stale read after Delete of %s", k)
+					continue
+				}
+				want := fmt.Sprint(i)
+				assert.NoError(t, c.Store(ctx, k, []byte(want)))
+				v, err := c.Load(ctx, k)
+				if assert.NoError(t, err) {
+					assert.Equal(t, want, string(v), "stale read after Store of %s", k)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	rg.Wait()
+	require.NoError(t, b.Close(ctx))
 }
