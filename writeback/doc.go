@@ -19,11 +19,14 @@
 // Store and Delete put the write in a map keyed by the key, so writes
 // coalesce (the last wins; a delete is a write) and Load sees them
 // (read-your-writes). Each write carries a sequence number and the time of
-// the key's oldest unstored write. A goroutine flushes when MaxBatch keys
+// the key's oldest unstored write, and a slice lists the pending keys in
+// the order they became pending. A goroutine flushes when MaxBatch keys
 // are pending or the oldest write is MaxDelay old; [Buffer.Flush] and
-// [Buffer.Close] flush too, one flush at a time. A flush copies the
-// pending writes, stores them MaxBatch per call, and then removes from the
-// map only the writes whose sequence number is unchanged: a write made
+// [Buffer.Close] flush too, one flush at a time. A flush takes the list,
+// stores its writes oldest first, MaxBatch per call (keys written together
+// stay together, which keeps a database's pages warm), and then removes
+// from the map only the writes whose sequence number is unchanged; the
+// keys still pending go back to the front of the list. A write made
 // during the flush stays pending, and so does a write whose store call
 // failed twice (one retry). Nothing leaves the map unstored, so nothing is
 // lost silently: failures go to Options.OnError and the next Flush or

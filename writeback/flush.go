@@ -8,14 +8,16 @@ type item[K comparable, V any] struct {
 	op  op[V]
 }
 
-// flush stores every write pending when it starts, MaxBatch keys per store
-// call, and records what failed. The caller holds sem. After a failed
-// background flush, the next waits MaxDelay.
+// flush stores every write pending when it starts, oldest first, MaxBatch
+// keys per store call, and records what failed. The caller holds sem.
+// After a failed background flush, the next waits MaxDelay.
 func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 	b.mu.Lock()
-	items := make([]item[K, V], 0, len(b.pending))
-	for k, o := range b.pending {
-		items = append(items, item[K, V]{k, o})
+	keys := b.order
+	b.order = nil
+	items := make([]item[K, V], len(keys))
+	for i, k := range keys {
+		items[i] = item[K, V]{k, b.pending[k]}
 	}
 	b.mu.Unlock()
 
@@ -46,12 +48,13 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 	}
 
 	b.mu.Lock()
-	b.oldest = 0
-	for _, o := range b.pending {
-		if b.oldest == 0 || o.since < b.oldest {
-			b.oldest = o.since
+	var kept []K // failed or rewritten during the flush: back in front
+	for _, k := range keys {
+		if _, ok := b.pending[k]; ok {
+			kept = append(kept, k)
 		}
 	}
+	b.order = append(kept, b.order...)
 	if first != nil {
 		if b.err == nil {
 			b.err = first
@@ -61,6 +64,10 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 		}
 	}
 	b.mu.Unlock()
+	select { // have the goroutine re-arm its timer for what is left
+	case b.kick <- struct{}{}:
+	default:
+	}
 	if first != nil && b.opts.OnError != nil {
 		b.opts.OnError(&FlushError[K]{Keys: failed, Err: first})
 	}
