@@ -76,7 +76,7 @@ type Buffer[K comparable, V any] struct {
 	closed  bool
 
 	sem    chan struct{}      // held by the one flush running
-	kick   chan struct{}      // MaxBatch reached
+	kick   chan struct{}      // asks the goroutine to check due() and its timer
 	tick   chan chan struct{} // Tick's requests
 	stop   chan struct{}      // closed by Close
 	done   chan struct{}      // closed when the goroutine has exited
