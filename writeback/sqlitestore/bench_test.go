@@ -10,7 +10,8 @@ import (
 // BenchmarkSQLiteWrites makes b.N single writes of distinct keys to a file
 // database (WAL, synchronous=NORMAL): straight, each its own transaction,
 // or through a Buffer with default options, timed until Close has stored
-// them all. TestBuffer_SameRowsAsDirect checks both leave the same rows.
+// them all. TestBuffer_SameRowsAsDirect checks that writes made either way
+// leave the same rows.
 func BenchmarkSQLiteWrites(b *testing.B) {
 	for _, name := range []string{"direct", "buffer"} {
 		b.Run(name, func(b *testing.B) {
