@@ -56,9 +56,14 @@ type readCounters struct {
 	mask    uint32
 }
 
+// stripesPerProc: stripes are picked by stack address, not by processor, so
+// two running goroutines share a stripe with probability 1/stripes; 16 per
+// processor keeps that under 1/32 for 2 processors, for 1 KiB per processor.
+const stripesPerProc = 16
+
 func newReadCounters() readCounters {
 	n := 1
-	for n < 4*runtime.GOMAXPROCS(0) {
+	for n < stripesPerProc*runtime.GOMAXPROCS(0) && n < 1024 {
 		n <<= 1
 	}
 	return readCounters{stripes: make([]stripe, n), mask: uint32(n - 1)}
