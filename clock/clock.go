@@ -22,6 +22,17 @@ type User interface {
 	Release()
 }
 
+// Scheduler is implemented by clocks that run maintenance functions: a cache
+// registers its sweep of expired entries with its clock when the clock is a
+// Scheduler, and with [Default] otherwise. [Coarse] runs them periodically;
+// [Manual] runs them whenever it is moved, so tests see reclamation happen
+// at the moment they choose.
+type Scheduler interface {
+	// Subscribe registers f and returns a function that unregisters it.
+	// f may still run once after cancel returns, and must tolerate it.
+	Subscribe(f func()) (cancel func())
+}
+
 // DefaultResolution is the resolution of the clock returned by [Default]:
 // Now lags the true time by at most about this much.
 const DefaultResolution = 5 * time.Millisecond
@@ -42,7 +53,7 @@ type Coarse struct {
 
 	mu     sync.Mutex
 	users  int
-	stop   chan struct{}
+	stop   *atomic.Bool // tells the running goroutine to exit
 	subs   map[uint64]func()
 	nextID uint64
 }
@@ -82,18 +93,20 @@ func (c *Coarse) Now() int64 {
 // exact is Now's slow path, taken while the goroutine is not running.
 func (c *Coarse) exact() int64 { return c.read(time.Now()) }
 
-// read computes the pessimistic time for reading t: the larger of its wall
-// reading and its monotonic reading anchored at process start, and never less
-// than the last published tick.
+// read computes the pessimistic time for reading t (see pessimistic), never
+// less than the last published tick.
 func (c *Coarse) read(t time.Time) int64 {
-	n := t.UnixNano()
-	if m := processStartWall + int64(t.Sub(processStart)); m > n {
-		n = m
-	}
-	if last := c.now.Load(); last > n {
-		n = last
-	}
-	return n
+	return pessimistic(t.UnixNano(), processStartWall+int64(t.Sub(processStart)), c.now.Load())
+}
+
+// pessimistic combines a wall reading, a monotonic reading (anchored at the
+// wall time of process start) and the last value returned: the larger of the
+// two readings, so that a deadline counts as passed as soon as it has passed
+// on either (the wall clock jumped forward, or ran on through a suspend that
+// stopped the monotonic clock), and never less than last (the wall clock
+// jumped back).
+func pessimistic(wall, mono, last int64) int64 {
+	return max(wall, mono, last)
 }
 
 var (
@@ -109,14 +122,14 @@ func (c *Coarse) Acquire() {
 	c.users++
 	if c.users == 1 {
 		c.now.Store(c.read(time.Now()))
-		c.stop = make(chan struct{})
+		c.stop = new(atomic.Bool)
 		go c.run(c.stop)
 	}
 }
 
 // Release unregisters a user. When the last user is released the goroutine
-// is told to stop; it exits without waiting for its next tick. Release does
-// not wait for it, so it is safe to call from a maintenance function.
+// is told to stop and exits at its next tick. Release does not wait for it,
+// so it is safe to call from a maintenance function or a cleanup.
 func (c *Coarse) Release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -125,7 +138,7 @@ func (c *Coarse) Release() {
 	}
 	c.users--
 	if c.users == 0 {
-		close(c.stop)
+		c.stop.Store(true)
 	}
 }
 
@@ -154,7 +167,7 @@ func (c *Coarse) Subscribe(f func()) (cancel func()) {
 	}
 }
 
-func (c *Coarse) run(stop chan struct{}) {
+func (c *Coarse) run(stop *atomic.Bool) {
 	t := time.NewTicker(c.res)
 	defer t.Stop()
 	every := int(MaintenanceInterval / c.res)
@@ -163,17 +176,16 @@ func (c *Coarse) run(stop chan struct{}) {
 	}
 	var subs []func()
 	for tick := 1; ; tick++ {
-		select {
-		case <-stop:
+		now := <-t.C
+		if stop.Load() {
 			c.mu.Lock()
 			if c.users == 0 { // not restarted by an Acquire since
 				c.now.Store(0)
 			}
 			c.mu.Unlock()
 			return
-		case now := <-t.C:
-			c.now.Store(c.read(now))
 		}
+		c.now.Store(c.read(now))
 		if tick%every != 0 {
 			continue
 		}
@@ -190,15 +202,20 @@ func (c *Coarse) run(stop chan struct{}) {
 }
 
 // Manual is a clock that moves only when told to. It is meant for tests: a
-// cache built with a Manual clock expires entries exactly when the test
-// advances time past their deadlines. Manual is safe for concurrent use.
+// cache built with a Manual clock expires entries exactly when the test moves
+// time past their deadlines, and runs its maintenance (the sweep of expired
+// entries) synchronously inside Advance and Set. Manual is safe for
+// concurrent use.
 type Manual struct {
-	now atomic.Int64
+	now    atomic.Int64
+	mu     sync.Mutex
+	subs   map[uint64]func()
+	nextID uint64
 }
 
 // NewManual returns a manual clock set to start.
 func NewManual(start time.Time) *Manual {
-	m := &Manual{}
+	m := &Manual{subs: map[uint64]func(){}}
 	m.now.Store(start.UnixNano())
 	return m
 }
@@ -209,8 +226,44 @@ func (m *Manual) Now() int64 { return m.now.Load() }
 // Time returns the clock's current time as a time.Time.
 func (m *Manual) Time() time.Time { return time.Unix(0, m.now.Load()) }
 
-// Advance moves the clock forward by d (backward if d is negative).
-func (m *Manual) Advance(d time.Duration) { m.now.Add(int64(d)) }
+// Advance moves the clock forward by d (backward if d is negative), then runs
+// the registered maintenance functions.
+func (m *Manual) Advance(d time.Duration) {
+	m.now.Add(int64(d))
+	m.tick()
+}
 
-// Set sets the clock to t.
-func (m *Manual) Set(t time.Time) { m.now.Store(t.UnixNano()) }
+// Set sets the clock to t, then runs the registered maintenance functions.
+func (m *Manual) Set(t time.Time) {
+	m.now.Store(t.UnixNano())
+	m.tick()
+}
+
+// Subscribe registers f to run, on the caller's goroutine, after every
+// Advance and Set.
+func (m *Manual) Subscribe(f func()) (cancel func()) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	id := m.nextID
+	m.nextID++
+	m.subs[id] = f
+	return func() {
+		m.mu.Lock()
+		delete(m.subs, id)
+		m.mu.Unlock()
+	}
+}
+
+func (m *Manual) tick() {
+	m.mu.Lock()
+	subs := make([]func(), 0, len(m.subs))
+	for id := uint64(0); id < m.nextID; id++ { // registration order
+		if f, ok := m.subs[id]; ok {
+			subs = append(subs, f)
+		}
+	}
+	m.mu.Unlock()
+	for _, f := range subs {
+		f()
+	}
+}

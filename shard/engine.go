@@ -33,6 +33,8 @@ type Engine[K comparable, V any] struct {
 	ttl     time.Duration
 	onEvict func(K, V, evict.Reason)
 	reads   readCounters
+	lo      loadOptions[K, V] // expiry from values, loading (load.go)
+	vmode   valueMode
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -54,7 +56,8 @@ type shard[K comparable, V any] struct {
 	count     atomic.Int64
 	sets      atomic.Uint64
 	evictions [evict.NumReasons]atomic.Uint64
-	_         [64]byte // keep neighbouring shards' locks off this cache line
+	ld        loadState[K, V] // in-flight loads, remembered not-founds (load.go)
+	_         [64]byte        // keep neighbouring shards' locks off this cache line
 }
 
 // noCopy makes go vet report copies of the types that embed it.
@@ -86,6 +89,11 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		ttl:     opts.TTL,
 		onEvict: opts.OnEvict,
 		reads:   newReadCounters(),
+		lo:      newLoadOptions(opts),
+		vmode:   valueModeOf[V](),
+	}
+	if e.lo.refresh != 0 {
+		e.vmode = valueNode // a node's refresh state lives and dies with it (load.go)
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -94,6 +102,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 			s.capacity++
 		}
 		s.queue.Init(opts.Policy)
+		if opts.Admission {
+			s.queue.EnableAdmission(s.capacity)
+		}
 		s.table.Store(newTable[K, V](1))
 	}
 	if e.clk == nil {
@@ -104,19 +115,16 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		e.user = u
 		u.Acquire()
 	}
-	// The sweep runs on the default coarse clock's goroutine whatever the
-	// engine's own clock is: it needs ticks, and reads time from e.clk.
-	maint := clock.Default()
-	if e.coarse != nil {
-		maint = e.coarse
-	}
-	if e.user != maint {
-		maint.Acquire()
-	}
-	e.cancel = maint.Subscribe(e.maintain)
-	if e.user != maint {
-		cancel := e.cancel
-		e.cancel = func() { cancel(); maint.Release() }
+	// The sweep runs on the clock's own schedule when it has one (a Coarse
+	// clock's goroutine, a Manual clock's Advance), else on the default
+	// coarse clock's goroutine, reading time from e.clk either way.
+	if sch, ok := e.clk.(clock.Scheduler); ok {
+		e.cancel = sch.Subscribe(e.maintain)
+	} else {
+		d := clock.Default()
+		d.Acquire()
+		cancel := d.Subscribe(e.maintain)
+		e.cancel = func() { cancel(); d.Release() }
 	}
 	return e, nil
 }
@@ -164,11 +172,14 @@ func (e *Engine[K, V]) Hash(k K) uint64 { return e.hash(k) }
 // Get returns the value of k and true if a live entry holds it. Lock-free;
 // on a hit it sets the entry's visited bit if it is not already set.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		n.Visit()
-		e.reads.hit()
-		return n.Item.val, true
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		// The deadline is read before the value: a writer updating in place
+		// stores the value first, so a fresh deadline implies a fresh value.
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			n.Visit()
+			e.reads.hit()
+			return e.value(n), true
+		}
 	}
 	e.reads.miss()
 	var zero V
@@ -177,20 +188,17 @@ func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
 
 // Peek is Get without the visited bit and without counting.
 func (e *Engine[K, V]) Peek(h uint64, k K) (V, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		return n.Item.val, true
-	}
-	var zero V
-	return zero, false
+	v, _, ok := e.GetWithDeadline(h, k)
+	return v, ok
 }
 
 // GetWithDeadline is Peek that also returns the entry's deadline in
 // nanoseconds since the Unix epoch (0 if it never expires).
 func (e *Engine[K, V]) GetWithDeadline(h uint64, k K) (V, int64, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		return n.Item.val, n.Deadline(), true
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			return e.value(n), d, true
+		}
 	}
 	var zero V
 	return zero, 0, false
@@ -211,17 +219,21 @@ func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
-	e.store(h, k, v, e.deadline(e.ttl), false)
+	if e.lo.expiry != nil {
+		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
+		return
+	}
+	e.store(h, k, v, e.deadline(e.ttl), false, nil)
 }
 
 // SetTTL stores v under k for ttl: 0 means no expiry; a negative ttl stores
 // nothing and removes k, as if the value had expired at once.
 func (e *Engine[K, V]) SetTTL(h uint64, k K, v V, ttl time.Duration) {
 	if ttl < 0 {
-		e.remove(h, k, evict.Replaced)
+		e.remove(h, k, evict.Replaced, nil)
 		return
 	}
-	e.store(h, k, v, e.deadline(ttl), false)
+	e.store(h, k, v, e.deadline(ttl), false, nil)
 }
 
 // SetDeadline stores v under k until the absolute deadline d (nanoseconds
@@ -229,57 +241,94 @@ func (e *Engine[K, V]) SetTTL(h uint64, k K, v V, ttl time.Duration) {
 // passed stores nothing and removes k.
 func (e *Engine[K, V]) SetDeadline(h uint64, k K, v V, d int64) {
 	if d != 0 && d <= e.now() {
-		e.remove(h, k, evict.Replaced)
+		e.remove(h, k, evict.Replaced, nil)
 		return
 	}
-	e.store(h, k, v, d, false)
+	e.store(h, k, v, d, false, nil)
 }
 
 // SetIfAbsent stores v under k unless a live entry holds k. It returns the
 // value k now holds and whether v was stored.
 func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
-	if n := e.shard(h).table.Load().find(h, k); n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		n.Visit()
-		return n.Item.val, false
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			n.Visit()
+			return e.value(n), false
+		}
 	}
-	return e.store(h, k, v, e.deadline(e.ttl), true)
+	if e.lo.expiry != nil {
+		return e.setIfAbsentExpiry(h, k, v)
+	}
+	return e.store(h, k, v, e.deadline(e.ttl), true, nil)
 }
 
 // store writes k=v with deadline d under the shard lock: it replaces a
 // present entry in place (keeping its queue position; a live one counts as
 // used), or evicts one entry if the shard is full and inserts at the head.
-// With ifAbsent, a live present entry wins and is returned instead.
-func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, bool) {
-	n := evict.NewNode(entry[K, V]{key: k, val: v}, d)
+// With ifAbsent, a live present entry wins and is returned instead. c is
+// the load whose result v is, or nil for the user's writes (see claim).
+//
+// A present entry's value is overwritten atomically when V allows it (see
+// valueMode), so updating a live entry allocates nothing; otherwise a new
+// node takes the old one's place in the index and the queue.
+func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call[K, V]) (V, bool) {
 	s := e.shard(h)
+	var n *node[K, V]
+	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
+		n = e.newNode(h, k, v, d) // allocate before locking
+	}
 	now := e.now()
 	s.mu.Lock()
+	if !e.claim(s, k, c) {
+		s.mu.Unlock()
+		return v, false
+	}
 	t := s.table.Load()
 	if slot := t.slot(h, k); slot != nil {
 		old := slot.Load()
-		reason := evict.Expired
-		if !old.Expired(now) {
-			if ifAbsent {
-				s.mu.Unlock()
-				old.Visit()
-				return old.Item.val, false
-			}
-			reason = evict.Replaced
-			n.Visit()
+		live := !old.Expired(now)
+		if live && ifAbsent {
+			s.mu.Unlock()
+			old.Visit()
+			return e.value(old), false
 		}
-		s.queue.Replace(old, n)
-		slot.Store(n)
+		reason := evict.Replaced
+		if !live {
+			reason = evict.Expired
+		}
+		oldVal := e.value(old)
+		if e.vmode == valueNode {
+			if live {
+				n.Visit()
+			}
+			s.queue.Replace(old, n)
+			slot.Store(n)
+		} else {
+			e.setValue(old, v) // value before deadline: see Get
+			old.SetDeadline(d)
+			if live {
+				old.Visit()
+			} else {
+				old.Unvisit()
+			}
+			s.queue.Touch(old)
+		}
 		s.sets.Add(1)
 		s.evictions[reason].Add(1)
 		s.mu.Unlock()
-		e.evicted(old, reason)
+		if e.onEvict != nil {
+			e.onEvict(k, oldVal, reason)
+		}
 		return v, true
+	}
+	if n == nil { // the key was deleted since the lock-free look
+		n = e.newNode(h, k, v, d)
 	}
 	var victim *node[K, V]
 	var reason evict.Reason
 	if int(s.count.Load()) >= s.capacity {
 		victim, reason = s.queue.Evict(now)
-		t.remove(e.hash(victim.Item.key), victim)
+		t.remove(victim.Hash(), victim)
 		s.count.Add(-1)
 		s.evictions[reason].Add(1)
 	}
@@ -299,18 +348,24 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, boo
 // Delete removes k and reports whether a live entry held it. An expired
 // entry is removed too (as expired) but reported as absent.
 func (e *Engine[K, V]) Delete(h uint64, k K) bool {
-	if e.shard(h).table.Load().find(h, k) == nil {
+	s := e.shard(h)
+	if s.table.Load().find(h, k) == nil && s.ld.pending.Load() == 0 {
 		return false
 	}
-	return e.remove(h, k, evict.Deleted)
+	return e.remove(h, k, evict.Deleted, nil)
 }
 
 // remove deletes k's entry, if any, under the shard lock, with reason (or
-// Expired if the entry had expired), and reports whether it was live.
-func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason) bool {
+// Expired if the entry had expired), and reports whether it was live. c is
+// as for store.
+func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V]) bool {
 	s := e.shard(h)
 	now := e.now()
 	s.mu.Lock()
+	if !e.claim(s, k, c) {
+		s.mu.Unlock()
+		return false
+	}
 	t := s.table.Load()
 	slot := t.slot(h, k)
 	if slot == nil {
@@ -339,30 +394,36 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 	}
 }
 
-// rebuild replaces the shard's table with one sized for count entries.
+// rebuild replaces the shard's table with one sized for count entries,
+// indexing nodes by the hash bits they keep (no key is hashed again).
 // Caller holds s.mu. Readers keep using the old table until they next load.
 func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 	nt := newTable[K, V](bucketsFor(count))
-	for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-		nt.insert(e.hash(n.Item.key), n)
-	}
+	s.queue.Each(func(n *node[K, V]) { nt.insert(n.Hash(), n) })
 	s.table.Store(nt)
 	s.sweepPos = 0
 }
 
 // DeleteFunc removes every live entry for which f returns true and returns
 // how many it removed. f runs with no lock held and may call the engine; an
-// entry written while DeleteFunc runs may or may not be seen.
+// entry written while DeleteFunc runs may or may not be seen. Loads in
+// flight when DeleteFunc reaches their shard do not store their results
+// (f cannot judge a value that does not exist yet).
 func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
+	type seen struct {
+		n *node[K, V]
+		v V // the value f judged: an entry rewritten since is left alone
+	}
 	removed := 0
-	var doomed []*node[K, V]
+	var doomed []seen
 	for i := range e.shards {
 		s := &e.shards[i]
+		s.supersedeLoads()
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {
-			if !n.Expired(now) && f(n.Item.key, n.Item.val) {
-				doomed = append(doomed, n)
+			if v := e.value(n); !n.Expired(now) && f(n.Item.key, v) {
+				doomed = append(doomed, seen{n, v})
 			}
 		})
 		if len(doomed) == 0 {
@@ -371,19 +432,19 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		s.mu.Lock()
 		t := s.table.Load()
 		j := 0
-		for _, n := range doomed {
-			h := e.hash(n.Item.key)
-			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n {
+		for _, d := range doomed {
+			n, h := d.n, d.n.Hash()
+			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n && e.unchanged(n, d.v) {
 				s.unlink(e, t, h, n, evict.Deleted)
 				t = s.table.Load() // unlink may have rebuilt it
-				doomed[j] = n
+				doomed[j] = d
 				j++
 			}
 		}
 		s.mu.Unlock()
 		removed += j
-		for _, n := range doomed[:j] {
-			e.evicted(n, evict.Deleted)
+		for _, d := range doomed[:j] {
+			e.evicted(d.n, evict.Deleted)
 		}
 	}
 	return removed
@@ -428,7 +489,7 @@ func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 						if n == nil || n.Expired(e.now()) {
 							continue
 						}
-						if !yield(n.Item.key, n.Item.val) {
+						if !yield(n.Item.key, e.value(n)) {
 							return
 						}
 					}
@@ -445,15 +506,14 @@ func (e *Engine[K, V]) Clear() {
 		s := &e.shards[i]
 		s.mu.Lock()
 		if e.onEvict != nil {
-			for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-				gone = append(gone, n)
-			}
+			s.queue.Each(func(n *node[K, V]) { gone = append(gone, n) })
 		}
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())
 		s.table.Store(newTable[K, V](1))
 		s.count.Store(0)
 		s.sweepPos = 0
+		s.ld.reset()
 		s.mu.Unlock()
 		for _, n := range gone {
 			e.evicted(n, evict.Deleted)
@@ -469,6 +529,7 @@ func (e *Engine[K, V]) Stats() Stats {
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()
+		s.ld.addStats(&st)
 		for r := range s.evictions {
 			st.Evictions[r] += s.evictions[r].Load()
 		}
@@ -493,7 +554,7 @@ func (e *Engine[K, V]) Close() error {
 
 func (e *Engine[K, V]) evicted(n *node[K, V], r evict.Reason) {
 	if e.onEvict != nil {
-		e.onEvict(n.Item.key, n.Item.val, r)
+		e.onEvict(n.Item.key, e.value(n), r)
 	}
 }
 
@@ -524,6 +585,7 @@ func (e *Engine[K, V]) Sweep() int {
 	var gone []*node[K, V]
 	for i := range e.shards {
 		s := &e.shards[i]
+		e.sweepNegative(s)
 		for examined := 0; examined < sweepMax; {
 			s.mu.Lock()
 			seen, expired := s.sweep(e, sweepBatch, &gone)
@@ -569,7 +631,7 @@ func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V]) (s
 		}
 	}
 	for _, n := range *gone {
-		s.unlink(e, s.table.Load(), e.hash(n.Item.key), n, evict.Expired)
+		s.unlink(e, s.table.Load(), n.Hash(), n, evict.Expired)
 	}
 	return seen, expired
 }

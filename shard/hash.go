@@ -33,6 +33,30 @@ func Combine(h, field uint64) uint64 {
 	return HashUint64(h ^ (field + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)))
 }
 
+// keyKind classifies key types whose default hash Cache calls directly.
+type keyKind uint8
+
+const (
+	kindOther  keyKind = iota
+	kindWord           // underlying type is a 64-bit integer
+	kindString         // underlying type is string
+)
+
+func kindOf[K comparable]() keyKind {
+	t := reflect.TypeFor[K]()
+	switch t.Kind() {
+	case reflect.String:
+		return kindString
+	case reflect.Int64, reflect.Uint64:
+		return kindWord
+	case reflect.Int, reflect.Uint, reflect.Uintptr:
+		if t.Size() == 8 {
+			return kindWord
+		}
+	}
+	return kindOther
+}
+
 // defaultHash returns the hash used when Options.Hash is nil.
 func defaultHash[K comparable]() func(K) uint64 {
 	var zero K

@@ -1,0 +1,449 @@
+// Package conformance is the behaviour suite that every hotcache cache
+// implementation runs: the generic shard.Cache and each cache that cachegen
+// generates. It checks the contract users rely on through the public method
+// set only, including a differential run against the reference model.
+package conformance
+
+import (
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotcache/hotcache/clock"
+	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/model"
+	"github.com/hotcache/hotcache/shard"
+)
+
+// Cache is the method set shared by shard.Cache and generated caches.
+type Cache[K comparable, V any] interface {
+	Get(K) (V, bool)
+	Peek(K) (V, bool)
+	GetWithExpiry(K) (V, time.Time, bool)
+	Set(K, V)
+	SetTTL(K, V, time.Duration)
+	SetIfAbsent(K, V) (V, bool)
+	Delete(K) bool
+	DeleteFunc(func(K, V) bool) int
+	Len() int
+	All() iter.Seq2[K, V]
+	Clear()
+	Stats() shard.Stats
+	Close() error
+}
+
+// Suite describes the implementation under test.
+type Suite[K comparable, V any] struct {
+	// New builds a cache. Options.Hash may be ignored by implementations
+	// with a built-in hash.
+	New func(shard.Options[K, V]) (Cache[K, V], error)
+	// Key and Val return distinct keys and values for distinct i >= 0.
+	Key func(i int) K
+	Val func(i int) V
+	// Hash, if set, is the hash the implementation uses (with Options.Hash
+	// nil). The differential tests of the admission filter need it, since
+	// its frequency sketch is indexed by the hash; without it they are
+	// skipped.
+	Hash func(K) uint64
+}
+
+var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Run runs the whole suite as subtests of t.
+func Run[K comparable, V any](t *testing.T, s Suite[K, V]) {
+	t.Run("SetGet", s.setGet)
+	t.Run("Options", s.options)
+	t.Run("Capacity", s.capacity)
+	t.Run("Expiry", s.expiry)
+	t.Run("SetIfAbsent", s.setIfAbsent)
+	t.Run("DeleteFunc", s.deleteFunc)
+	t.Run("OnEvict", s.onEvict)
+	t.Run("Stats", s.stats)
+	t.Run("Close", s.close)
+	t.Run("Differential", s.differential)
+	t.Run("Concurrent", s.concurrent)
+}
+
+func (s Suite[K, V]) build(t *testing.T, o shard.Options[K, V]) Cache[K, V] {
+	t.Helper()
+	c, err := s.New(o)
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func (s Suite[K, V]) setGet(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 100})
+	_, ok := c.Get(s.Key(1))
+	assert.False(t, ok, "Get on an empty cache")
+	c.Set(s.Key(1), s.Val(1))
+	v, ok := c.Get(s.Key(1))
+	require.True(t, ok)
+	assert.Equal(t, s.Val(1), v)
+	c.Set(s.Key(1), s.Val(2))
+	v, _ = c.Peek(s.Key(1))
+	assert.Equal(t, s.Val(2), v, "Set of a present key replaces the value")
+	assert.Equal(t, 1, c.Len())
+	assert.True(t, c.Delete(s.Key(1)))
+	assert.False(t, c.Delete(s.Key(1)), "second Delete")
+	_, ok = c.Get(s.Key(1))
+	assert.False(t, ok)
+	for i := range 50 {
+		c.Set(s.Key(i), s.Val(i))
+	}
+	seen := map[K]V{}
+	for k, v := range c.All() {
+		_, dup := seen[k]
+		require.False(t, dup, "All yields a key twice")
+		seen[k] = v
+	}
+	require.Len(t, seen, 50)
+	for i := range 50 {
+		assert.Equal(t, s.Val(i), seen[s.Key(i)])
+	}
+	for range c.All() {
+		break // stopping early must not panic
+	}
+	c.Clear()
+	assert.Equal(t, 0, c.Len())
+	_, ok = c.Get(s.Key(3))
+	assert.False(t, ok, "Get after Clear")
+}
+
+func (s Suite[K, V]) options(t *testing.T) {
+	cases := []struct {
+		o    shard.Options[K, V]
+		want string
+	}{
+		{shard.Options[K, V]{}, "shard: Capacity must be > 0, got 0"},
+		{shard.Options[K, V]{Capacity: -1}, "shard: Capacity must be > 0, got -1"},
+		{shard.Options[K, V]{Capacity: 10, Shards: 3}, "shard: Shards must be 0 or a power of two between 1 and 256, got 3"},
+		{shard.Options[K, V]{Capacity: 10, Shards: 16}, "shard: Shards must be at most Capacity (10), got 16"},
+		{shard.Options[K, V]{Capacity: 10, TTL: -time.Second}, "shard: TTL must be >= 0, got -1s"},
+		{shard.Options[K, V]{Capacity: 10, Policy: 9}, "shard: Policy must be evict.SIEVE or evict.CLOCK, got Policy(9)"},
+	}
+	for _, tc := range cases {
+		c, err := s.New(tc.o)
+		assert.Nil(t, c)
+		assert.EqualError(t, err, tc.want)
+	}
+}
+
+func (s Suite[K, V]) capacity(t *testing.T) {
+	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
+		for _, shards := range []int{0, 1, 4} {
+			c := s.build(t, shard.Options[K, V]{Capacity: 100, Shards: shards, Policy: p})
+			for i := range 1000 {
+				c.Set(s.Key(i), s.Val(i))
+				require.LessOrEqual(t, c.Len(), 100, "%v shards=%d after %d sets", p, shards, i+1)
+			}
+			if shards == 1 {
+				// With more shards a degenerate Hash may fill only some of them.
+				assert.Equal(t, 100, c.Len(), "a full cache stays full")
+			}
+			// The last write always survives its own Set.
+			v, ok := c.Get(s.Key(999))
+			require.True(t, ok)
+			assert.Equal(t, s.Val(999), v)
+		}
+	}
+}
+
+func (s Suite[K, V]) expiry(t *testing.T) {
+	clk := clock.NewManual(epoch)
+	c := s.build(t, shard.Options[K, V]{Capacity: 100, TTL: time.Minute, Clock: clk})
+	c.Set(s.Key(1), s.Val(1))
+	c.SetTTL(s.Key(2), s.Val(2), time.Hour)
+	c.SetTTL(s.Key(3), s.Val(3), 0)
+	_, exp, ok := c.GetWithExpiry(s.Key(1))
+	require.True(t, ok)
+	assert.Equal(t, clk.Time().Add(time.Minute), exp)
+	_, exp, ok = c.GetWithExpiry(s.Key(3))
+	require.True(t, ok)
+	assert.True(t, exp.IsZero(), "TTL 0 never expires")
+
+	clk.Advance(time.Minute - 1)
+	_, ok = c.Get(s.Key(1))
+	assert.True(t, ok, "alive one nanosecond before its deadline")
+	clk.Advance(1)
+	_, ok = c.Get(s.Key(1))
+	assert.False(t, ok, "expired at its deadline")
+	_, ok = c.Peek(s.Key(1))
+	assert.False(t, ok, "Peek never returns an expired entry")
+	_, _, ok = c.GetWithExpiry(s.Key(1))
+	assert.False(t, ok)
+	for k := range c.All() {
+		assert.NotEqual(t, s.Key(1), k, "All never yields an expired entry")
+	}
+	_, ok = c.Get(s.Key(2))
+	assert.True(t, ok)
+	clk.Advance(time.Hour)
+	_, ok = c.Get(s.Key(2))
+	assert.False(t, ok)
+	_, ok = c.Get(s.Key(3))
+	assert.True(t, ok)
+	assert.Equal(t, 1, c.Len(), "Advance runs the sweep: expired entries are reclaimed")
+
+	c.Set(s.Key(4), s.Val(4))
+	c.SetTTL(s.Key(4), s.Val(5), -1)
+	_, ok = c.Get(s.Key(4))
+	assert.False(t, ok, "a negative TTL removes the key: the older value must not come back")
+
+	// An expired key is absent for SetIfAbsent and Delete.
+	c.Set(s.Key(6), s.Val(6))
+	clk.Advance(2 * time.Minute)
+	assert.False(t, c.Delete(s.Key(6)))
+	c.Set(s.Key(7), s.Val(7))
+	clk.Set(clk.Time().Add(2 * time.Minute))
+	_, stored := c.SetIfAbsent(s.Key(7), s.Val(8))
+	assert.True(t, stored)
+}
+
+func (s Suite[K, V]) setIfAbsent(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 10})
+	v, stored := c.SetIfAbsent(s.Key(1), s.Val(1))
+	assert.True(t, stored)
+	assert.Equal(t, s.Val(1), v)
+	v, stored = c.SetIfAbsent(s.Key(1), s.Val(2))
+	assert.False(t, stored)
+	assert.Equal(t, s.Val(1), v)
+	got, _ := c.Get(s.Key(1))
+	assert.Equal(t, s.Val(1), got)
+}
+
+func (s Suite[K, V]) deleteFunc(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 1000})
+	for i := range 100 {
+		c.Set(s.Key(i), s.Val(i))
+	}
+	even := map[K]bool{}
+	for i := 0; i < 100; i += 2 {
+		even[s.Key(i)] = true
+	}
+	n := c.DeleteFunc(func(k K, _ V) bool {
+		c.Peek(k) // the predicate may call the cache
+		return even[k]
+	})
+	assert.Equal(t, 50, n)
+	assert.Equal(t, 50, c.Len())
+	for i := range 100 {
+		_, ok := c.Peek(s.Key(i))
+		assert.Equal(t, i%2 == 1, ok, "key %d", i)
+	}
+}
+
+func (s Suite[K, V]) onEvict(t *testing.T) {
+	clk := clock.NewManual(epoch)
+	var mu sync.Mutex
+	got := map[evict.Reason]int{}
+	var c Cache[K, V]
+	c = s.build(t, shard.Options[K, V]{Capacity: 4, Shards: 1, Clock: clk, OnEvict: func(k K, v V, r evict.Reason) {
+		c.Peek(k) // callbacks run with no lock held
+		mu.Lock()
+		got[r]++
+		mu.Unlock()
+	}})
+	for i := range 4 {
+		c.Set(s.Key(i), s.Val(i))
+	}
+	c.Set(s.Key(0), s.Val(10))                // replaced
+	c.Delete(s.Key(1))                        // deleted
+	c.Set(s.Key(5), s.Val(5))                 // fills the free slot
+	c.Set(s.Key(6), s.Val(6))                 // capacity
+	c.SetTTL(s.Key(7), s.Val(7), time.Second) // capacity again
+	clk.Advance(time.Second)                  // expired by the sweep
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, map[evict.Reason]int{evict.Replaced: 1, evict.Deleted: 1, evict.Capacity: 2, evict.Expired: 1}, got)
+}
+
+func (s Suite[K, V]) stats(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 2, Shards: 1})
+	c.Set(s.Key(1), s.Val(1))
+	c.Get(s.Key(1))
+	c.Get(s.Key(1))
+	c.Get(s.Key(2))
+	c.Peek(s.Key(1)) // not counted
+	c.Set(s.Key(2), s.Val(2))
+	c.Set(s.Key(3), s.Val(3))
+	st := c.Stats()
+	assert.Equal(t, uint64(2), st.Hits)
+	assert.Equal(t, uint64(1), st.Misses)
+	assert.Equal(t, uint64(3), st.Sets)
+	assert.Equal(t, uint64(1), st.Evictions[evict.Capacity])
+	assert.InDelta(t, 2.0/3, st.HitRatio(), 1e-9)
+}
+
+func (s Suite[K, V]) close(t *testing.T) {
+	c, err := s.New(shard.Options[K, V]{Capacity: 10})
+	require.NoError(t, err)
+	c.Set(s.Key(1), s.Val(1))
+	require.NoError(t, c.Close())
+	require.NoError(t, c.Close(), "Close is idempotent")
+	v, ok := c.Get(s.Key(1))
+	assert.True(t, ok, "a closed cache keeps serving")
+	assert.Equal(t, s.Val(1), v)
+	c.Set(s.Key(2), s.Val(2))
+	_, ok = c.Get(s.Key(2))
+	assert.True(t, ok, "and keeps storing")
+}
+
+// differential runs random operations against the cache and the reference
+// model with one shard and a manual clock, and requires every result to
+// agree, including which entries are evicted and why.
+func (s Suite[K, V]) differential(t *testing.T) {
+	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
+		for _, admission := range []bool{false, true} {
+			if admission && s.Hash == nil {
+				continue
+			}
+			for seed := range uint64(4) {
+				cfg := Config{Policy: p, Admission: admission}
+				t.Run(fmt.Sprintf("%v/admission=%v/seed=%d", p, admission, seed), func(t *testing.T) {
+					RunOps(t, s, cfg, rand.New(rand.NewPCG(seed, 7)), 3000)
+				})
+			}
+		}
+	}
+}
+
+// Config selects the policy of a differential run.
+type Config struct {
+	Policy    evict.Policy
+	Admission bool // requires Suite.Hash
+}
+
+// RunOps runs n random operations drawn from r against a one-shard cache
+// built by s and the model, and fails at the first disagreement.
+func RunOps[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, r *rand.Rand, n int) {
+	Replay(t, s, cfg, func() (byte, bool) {
+		if n == 0 {
+			return 0, false
+		}
+		n--
+		return byte(r.Uint32()), true
+	})
+}
+
+type evRec[K comparable] struct {
+	k K
+	r evict.Reason
+}
+
+// Replay runs operations decoded from next (one byte per operation and
+// argument) until next reports false. Fuzz targets feed it their input.
+func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next func() (byte, bool)) {
+	clk := clock.NewManual(epoch)
+	var got, want []evRec[K]
+	// Capacity 16 with admission: a one-entry window in front of 15.
+	c, err := s.New(shard.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Clock: clk,
+		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
+	require.NoError(t, err)
+	defer c.Close()
+	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Hash: s.Hash, Clock: clk,
+		OnEvict: func(k K, _ V, r evict.Reason) { want = append(want, evRec[K]{k, r}) }})
+	for step := 0; ; step++ {
+		op, ok := next()
+		if !ok {
+			return
+		}
+		arg, _ := next()
+		k := s.Key(int(arg % 40))
+		v := s.Val(int(op) * int(arg))
+		switch op % 10 {
+		case 0, 1, 2:
+			gv, gok := c.Get(k)
+			mv, mok := m.Get(k)
+			require.Equal(t, mok, gok, "step %d: Get hit", step)
+			require.Equal(t, mv, gv, "step %d: Get value", step)
+		case 3, 4:
+			c.Set(k, v)
+			m.Set(k, v)
+		case 5:
+			ttl := time.Duration(arg%4) * time.Second
+			c.SetTTL(k, v, ttl)
+			m.SetTTL(k, v, ttl)
+		case 6:
+			ga, gs := c.SetIfAbsent(k, v)
+			ma, ms := m.SetIfAbsent(k, v)
+			require.Equal(t, ms, gs, "step %d: SetIfAbsent stored", step)
+			require.Equal(t, ma, ga, "step %d: SetIfAbsent actual", step)
+		case 7:
+			require.Equal(t, m.Delete(k), c.Delete(k), "step %d: Delete", step)
+		case 8:
+			gv, gok := c.Peek(k)
+			mv, mok := m.Peek(k)
+			require.Equal(t, mok, gok, "step %d: Peek hit", step)
+			require.Equal(t, mv, gv, "step %d: Peek value", step)
+		case 9:
+			clk.Advance(time.Duration(arg%3) * 700 * time.Millisecond)
+			m.ExpireAll() // the manual clock ran the cache's sweep
+		}
+		if op%10 == 9 {
+			// A sweep reclaims in table order, the model in map order.
+			require.ElementsMatch(t, want, got, "step %d: evictions", step)
+		} else {
+			require.Equal(t, want, got, "step %d: evictions", step)
+		}
+		got, want = got[:0], want[:0]
+		require.Equal(t, m.Len(), c.Len(), "step %d: Len", step)
+	}
+}
+
+// concurrent hammers one cache from many goroutines, each owning a key
+// range: every goroutine must read its own writes, and Len must stay within
+// capacity.
+func (s Suite[K, V]) concurrent(t *testing.T) {
+	const workers, perWorker = 8, 2000
+	c := s.build(t, shard.Options[K, V]{Capacity: 512})
+	var wg sync.WaitGroup
+	errs := make(chan string, workers)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range perWorker {
+				k := s.Key(w*perWorker + i%300)
+				v := s.Val(w*perWorker + i)
+				c.Set(k, v)
+				if got, ok := c.Get(k); !ok || fmt.Sprint(got) != fmt.Sprint(v) {
+					// Another goroutine's Set may have evicted k in between, never
+					// replaced it: keys are disjoint.
+					if ok {
+						errs <- fmt.Sprintf("worker %d: read %v, wrote %v", w, got, v)
+						return
+					}
+				}
+				switch i % 7 {
+				case 0:
+					c.Delete(s.Key(w*perWorker + (i+1)%300))
+				case 1:
+					c.SetIfAbsent(k, v)
+				case 2:
+					c.Peek(k)
+				case 3:
+					if i%700 == 3 {
+						c.DeleteFunc(func(K, V) bool { return false })
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	assert.LessOrEqual(t, c.Len(), 512)
+	n := 0
+	for range c.All() {
+		n++
+	}
+	assert.Equal(t, c.Len(), n, "All sees every stored entry once no write is in flight")
+}

@@ -1,0 +1,416 @@
+// Package model is hotcache's reference cache: a mutex, a map, and an exact
+// SIEVE or CLOCK queue per shard kept in a plain slice. It is slow and
+// obviously correct, and it follows the same contract as shard.Cache down to
+// which entry each eviction picks, so tests and fuzzing can compare the two
+// operation by operation.
+//
+// The model shards keys like the real cache (the top bits of the hash) and
+// splits capacity the same way, so with the same Hash and Shards the two
+// must agree on every result.
+package model
+
+import (
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/hotcache/hotcache/clock"
+	"github.com/hotcache/hotcache/evict"
+)
+
+type item[K comparable, V any] struct {
+	key      K
+	val      V
+	deadline int64
+	visited  bool
+	hash     uint64 // hash & evict.HashMask, as the cache's nodes keep it
+	inWindow bool
+}
+
+// shard is one shard: queue[0] is the oldest entry of the main queue,
+// queue[len-1] the newest; window likewise for the admission window.
+type shard[K comparable, V any] struct {
+	queue    []*item[K, V]
+	window   []*item[K, V]
+	capacity int
+	hand     int // SIEVE: index of the next entry to examine
+	sketch   evict.Sketch
+}
+
+// Cache is the reference model. It is safe for concurrent use (one mutex).
+type Cache[K comparable, V any] struct {
+	mu      sync.Mutex
+	shards  []shard[K, V]
+	byKey   map[K]*item[K, V]
+	hash    func(K) uint64
+	shift   uint
+	policy  evict.Policy
+	admit   bool
+	clk     clock.Clock
+	ttl     time.Duration
+	onEvict func(K, V, evict.Reason)
+}
+
+// Options mirrors the shard.Options fields the model understands. Shards
+// must be the real cache's actual shard count.
+type Options[K comparable, V any] struct {
+	Capacity int
+	Shards   int
+	TTL      time.Duration
+	Clock    clock.Clock
+	Policy   evict.Policy
+	// Admission mirrors shard.Options.Admission; it needs Hash to be the
+	// cache's own hash, since the frequency sketch is indexed by it.
+	Admission bool
+	Hash      func(K) uint64
+	OnEvict   func(K, V, evict.Reason)
+}
+
+// New returns an empty model.
+func New[K comparable, V any](o Options[K, V]) *Cache[K, V] {
+	if o.Shards == 0 {
+		o.Shards = 1
+	}
+	m := &Cache[K, V]{
+		shards: make([]shard[K, V], o.Shards), byKey: map[K]*item[K, V]{},
+		hash: o.Hash, policy: o.Policy, admit: o.Admission, clk: o.Clock, ttl: o.TTL, onEvict: o.OnEvict,
+	}
+	for b := o.Shards; b > 1; b >>= 1 {
+		m.shift++
+	}
+	m.shift = 64 - m.shift
+	for i := range m.shards {
+		m.shards[i].capacity = o.Capacity / o.Shards
+		if i < o.Capacity%o.Shards {
+			m.shards[i].capacity++
+		}
+	}
+	return m
+}
+
+func (m *Cache[K, V]) shardOf(k K) *shard[K, V] {
+	if len(m.shards) == 1 {
+		return &m.shards[0]
+	}
+	return &m.shards[m.hash(k)>>m.shift]
+}
+
+func (m *Cache[K, V]) hashOf(k K) uint64 {
+	if m.hash == nil {
+		return 0
+	}
+	return m.hash(k) & evict.HashMask
+}
+
+func (m *Cache[K, V]) live(it *item[K, V]) bool {
+	return it.deadline == 0 || m.clk.Now() < it.deadline
+}
+
+type event[K comparable, V any] struct {
+	k K
+	v V
+	r evict.Reason
+}
+
+// Get returns the live value of k and marks it visited.
+func (m *Cache[K, V]) Get(k K) (V, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if it, ok := m.byKey[k]; ok && m.live(it) {
+		it.visited = true
+		return it.val, true
+	}
+	var zero V
+	return zero, false
+}
+
+// Peek returns the live value of k without marking it.
+func (m *Cache[K, V]) Peek(k K) (V, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if it, ok := m.byKey[k]; ok && m.live(it) {
+		return it.val, true
+	}
+	var zero V
+	return zero, false
+}
+
+// Set stores k=v with the default TTL.
+func (m *Cache[K, V]) Set(k K, v V) { m.SetTTL(k, v, m.ttl) }
+
+// SetTTL stores k=v for ttl (0 = forever; negative removes k).
+func (m *Cache[K, V]) SetTTL(k K, v V, ttl time.Duration) {
+	var evs []event[K, V]
+	m.mu.Lock()
+	if ttl < 0 {
+		evs = m.remove(k, evict.Replaced)
+	} else {
+		evs, _, _ = m.store(k, v, ttl, false)
+	}
+	m.mu.Unlock()
+	m.fire(evs)
+}
+
+// SetIfAbsent stores k=v unless a live entry holds k.
+func (m *Cache[K, V]) SetIfAbsent(k K, v V) (V, bool) {
+	m.mu.Lock()
+	evs, actual, stored := m.store(k, v, m.ttl, true)
+	m.mu.Unlock()
+	m.fire(evs)
+	return actual, stored
+}
+
+func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event[K, V], V, bool) {
+	var d int64
+	if ttl > 0 {
+		d = m.clk.Now() + int64(ttl)
+	}
+	s := m.shardOf(k)
+	if old, ok := m.byKey[k]; ok {
+		if m.live(old) {
+			if ifAbsent {
+				old.visited = true
+				return nil, old.val, false
+			}
+			ev := event[K, V]{old.key, old.val, evict.Replaced}
+			old.val, old.deadline, old.visited = v, d, true
+			s.sketch.Increment(old.hash)
+			return []event[K, V]{ev}, v, true
+		}
+		ev := event[K, V]{old.key, old.val, evict.Expired}
+		old.val, old.deadline, old.visited = v, d, false
+		s.sketch.Increment(old.hash)
+		return []event[K, V]{ev}, v, true
+	}
+	var evs []event[K, V]
+	if len(s.queue)+len(s.window) >= s.capacity {
+		evs = append(evs, m.evict(s))
+	}
+	it := &item[K, V]{key: k, val: v, deadline: d, hash: m.hashOf(k)}
+	m.push(s, it)
+	m.byKey[k] = it
+	return evs, v, true
+}
+
+func windowCap(capacity int) int { return max(1, capacity*evict.WindowPercent/100) }
+
+// push inserts a new entry: at the head of the main queue, or with
+// admission at the head of the window, moving the window's oldest entry to
+// the main queue if the window overflows.
+func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
+	if !m.admit {
+		s.queue = append(s.queue, it)
+		return
+	}
+	s.sketch.Increment(it.hash)
+	it.inWindow = true
+	s.window = append(s.window, it)
+	if len(s.window) > windowCap(s.capacity) {
+		c := s.window[0]
+		s.window = s.window[1:]
+		c.inWindow = false
+		if c.visited {
+			s.sketch.Increment(c.hash)
+		}
+		s.queue = append(s.queue, c)
+	}
+}
+
+// evict removes one entry of s by its policy (and admission filter).
+func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
+	if m.admit && len(s.window) > 0 && (len(s.window) >= windowCap(s.capacity) || len(s.queue) == 0) {
+		if s.sketch.Size() == 0 {
+			s.sketch.Resize(s.capacity)
+		}
+		c := s.window[0]
+		if !m.live(c) || len(s.queue) == 0 {
+			return m.drop(s, c)
+		}
+		v := m.victim(s)
+		if !m.live(v) {
+			return m.drop(s, v)
+		}
+		if c.visited {
+			s.sketch.Increment(c.hash)
+			c.visited = false
+		}
+		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash) {
+			ev := m.drop(s, v)
+			s.window = s.window[1:]
+			c.inWindow = false
+			s.queue = append(s.queue, c)
+			return ev
+		}
+		return m.drop(s, c)
+	}
+	return m.drop(s, m.victim(s))
+}
+
+// victim moves the hand to the main queue's next victim and returns it.
+func (m *Cache[K, V]) victim(s *shard[K, V]) *item[K, V] {
+	if m.policy == evict.CLOCK {
+		for {
+			it := s.queue[0]
+			if !m.live(it) || !it.visited {
+				return it
+			}
+			it.visited = false
+			s.sketch.Increment(it.hash)
+			s.queue = append(s.queue[1:], it)
+		}
+	}
+	for {
+		it := s.queue[s.hand]
+		if !m.live(it) || !it.visited {
+			return it
+		}
+		it.visited = false
+		s.sketch.Increment(it.hash)
+		s.hand++
+		if s.hand == len(s.queue) {
+			s.hand = 0
+		}
+	}
+}
+
+// drop removes it from its list (keeping the hand on the entry after it)
+// and from the index, and returns the event.
+func (m *Cache[K, V]) drop(s *shard[K, V], it *item[K, V]) event[K, V] {
+	r := evict.Capacity
+	if !m.live(it) {
+		r = evict.Expired
+	}
+	if it.inWindow {
+		i := slices.Index(s.window, it)
+		s.window = slices.Delete(s.window, i, i+1)
+	} else {
+		i := slices.Index(s.queue, it)
+		if i < s.hand {
+			s.hand--
+		}
+		s.queue = slices.Delete(s.queue, i, i+1)
+		if s.hand >= len(s.queue) {
+			s.hand = 0 // past the newest entry: wrap to the oldest
+		}
+	}
+	delete(m.byKey, it.key)
+	return event[K, V]{it.key, it.val, r}
+}
+
+// remove deletes k with reason (Expired if it had expired).
+func (m *Cache[K, V]) remove(k K, reason evict.Reason) []event[K, V] {
+	it, ok := m.byKey[k]
+	if !ok {
+		return nil
+	}
+	ev := m.drop(m.shardOf(k), it)
+	if ev.r != evict.Expired {
+		ev.r = reason
+	}
+	return []event[K, V]{ev}
+}
+
+// Delete removes k and reports whether it was live.
+func (m *Cache[K, V]) Delete(k K) bool {
+	m.mu.Lock()
+	it, ok := m.byKey[k]
+	live := ok && m.live(it)
+	evs := m.remove(k, evict.Deleted)
+	m.mu.Unlock()
+	m.fire(evs)
+	return live
+}
+
+// DeleteFunc removes the live entries for which f is true.
+func (m *Cache[K, V]) DeleteFunc(f func(K, V) bool) int {
+	m.mu.Lock()
+	var keys []K
+	for k, it := range m.byKey {
+		if m.live(it) && f(k, it.val) {
+			keys = append(keys, k)
+		}
+	}
+	var evs []event[K, V]
+	for _, k := range keys {
+		evs = append(evs, m.remove(k, evict.Deleted)...)
+	}
+	m.mu.Unlock()
+	m.fire(evs)
+	return len(keys)
+}
+
+// Len counts stored entries, expired or not.
+func (m *Cache[K, V]) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byKey)
+}
+
+// LiveLen counts live entries.
+func (m *Cache[K, V]) LiveLen() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, it := range m.byKey {
+		if m.live(it) {
+			n++
+		}
+	}
+	return n
+}
+
+// Live returns a copy of the live entries.
+func (m *Cache[K, V]) Live() map[K]V {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[K]V{}
+	for k, it := range m.byKey {
+		if m.live(it) {
+			out[k] = it.val
+		}
+	}
+	return out
+}
+
+// Clear removes everything.
+func (m *Cache[K, V]) Clear() {
+	m.mu.Lock()
+	var evs []event[K, V]
+	for i := range m.shards {
+		sh := &m.shards[i]
+		for _, it := range append(sh.queue, sh.window...) {
+			evs = append(evs, event[K, V]{it.key, it.val, evict.Deleted})
+		}
+		sh.queue, sh.window, sh.hand, sh.sketch = nil, nil, 0, evict.Sketch{}
+	}
+	clear(m.byKey)
+	m.mu.Unlock()
+	m.fire(evs)
+}
+
+// ExpireAll removes every expired entry, as a full sweep would.
+func (m *Cache[K, V]) ExpireAll() int {
+	m.mu.Lock()
+	var keys []K
+	for k, it := range m.byKey {
+		if !m.live(it) {
+			keys = append(keys, k)
+		}
+	}
+	var evs []event[K, V]
+	for _, k := range keys {
+		evs = append(evs, m.remove(k, evict.Expired)...)
+	}
+	m.mu.Unlock()
+	m.fire(evs)
+	return len(keys)
+}
+
+func (m *Cache[K, V]) fire(evs []event[K, V]) {
+	if m.onEvict == nil {
+		return
+	}
+	for _, e := range evs {
+		m.onEvict(e.k, e.v, e.r)
+	}
+}
