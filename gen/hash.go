@@ -13,7 +13,8 @@ import (
 type hasher struct {
 	here     *types.Package
 	body     []jen.Code
-	declared bool // whether h has been declared
+	declared bool     // whether h has been declared
+	first    jen.Code // the first leaf, if it declared h
 }
 
 // hashBody returns the statements of `func (k K) uint64` for key type t.
@@ -32,8 +33,11 @@ func hashBody(t types.Type, here *types.Package) []jen.Code {
 	}
 	hs := &hasher{here: here}
 	hs.walk(&hs.body, key, t, 0)
-	if !hs.declared {
+	switch {
+	case !hs.declared:
 		return []jen.Code{jen.Return(jen.Lit(0))} // struct{} or [0]T: one value
+	case len(hs.body) == 1 && hs.first != nil:
+		return []jen.Code{jen.Return(hs.first)} // a struct of one leaf
 	}
 	return append(hs.body, jen.Return(jen.Id("h")))
 }
@@ -47,7 +51,7 @@ func (hs *hasher) walk(out *[]jen.Code, x func() *jen.Statement, t types.Type, d
 	if e := leaf(x, t, hs.here); e != nil {
 		if !hs.declared {
 			*out = append(*out, jen.Id("h").Op(":=").Add(e))
-			hs.declared = true
+			hs.declared, hs.first = true, e
 			return
 		}
 		*out = append(*out, jen.Id("h").Op("=").Qual(shardPath, "Combine").Call(jen.Id("h"), e))

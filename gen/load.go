@@ -54,15 +54,22 @@ func Load(dir string, tags ...string) (*Package, error) {
 		}
 	}
 	if p.base == nil {
-		return nil, errorf("no Go package in %s", dir)
-	}
-	for _, e := range p.base.Errors {
-		if e.Kind == packages.ListError || e.Kind == packages.ParseError || p.base.Types == nil {
-			return nil, errorf("loading the package in %s: %s", dir, e.Msg)
+		msg := "no Go package"
+		if len(pkgs) > 0 && len(pkgs[0].Errors) > 0 {
+			msg = pkgs[0].Errors[0].Msg
 		}
+		return nil, errorf("loading the package in %s: %s", dir, msg)
 	}
+	if len(p.base.GoFiles) == 0 || p.base.Types == nil {
+		msg := "no Go files"
+		if len(p.base.Errors) > 0 {
+			msg = p.base.Errors[0].Msg
+		}
+		return nil, errorf("loading the package in %s: %s", dir, msg)
+	}
+	testID := p.base.PkgPath + " [" + p.base.PkgPath + ".test]" // with its in-package tests
 	for _, pkg := range pkgs {
-		if pkg.ForTest == p.base.PkgPath && pkg.Name == p.base.Name && pkg != p.base {
+		if pkg.ID == testID {
 			p.test = pkg
 		}
 	}
@@ -173,10 +180,15 @@ func resolve(pkg *packages.Package, what, expr string) (types.Type, error) {
 	if !tv.IsType() {
 		return nil, errorf("%s type %s in package %s is not a type", what, expr, pkg.Name)
 	}
+	if n, ok := tv.Type.(interface{ TypeParams() *types.TypeParamList }); ok && n.TypeParams().Len() > 0 {
+		if t, ok := tv.Type.(interface{ TypeArgs() *types.TypeList }); !ok || t.TypeArgs().Len() == 0 {
+			return nil, errorf("%s type %s in package %s is generic: give its type arguments, e.g. %s[...]", what, expr, pkg.Name, expr)
+		}
+	}
 	if hasInvalid(tv.Type, map[types.Type]bool{}) {
 		msg := "it does not type-check"
-		if len(pkg.TypeErrors) > 0 {
-			msg = pkg.TypeErrors[0].Error()
+		if len(pkg.Errors) > 0 {
+			msg = pkg.Errors[0].Error()
 		}
 		return nil, errorf("cannot resolve %s type %s in package %s: %s", what, expr, pkg.Name, msg)
 	}
