@@ -53,7 +53,7 @@ type Coarse struct {
 
 	mu     sync.Mutex
 	users  int
-	stop   chan struct{}
+	stop   *atomic.Bool // tells the running goroutine to exit
 	subs   map[uint64]func()
 	nextID uint64
 }
@@ -93,18 +93,20 @@ func (c *Coarse) Now() int64 {
 // exact is Now's slow path, taken while the goroutine is not running.
 func (c *Coarse) exact() int64 { return c.read(time.Now()) }
 
-// read computes the pessimistic time for reading t: the larger of its wall
-// reading and its monotonic reading anchored at process start, and never less
-// than the last published tick.
+// read computes the pessimistic time for reading t (see pessimistic), never
+// less than the last published tick.
 func (c *Coarse) read(t time.Time) int64 {
-	n := t.UnixNano()
-	if m := processStartWall + int64(t.Sub(processStart)); m > n {
-		n = m
-	}
-	if last := c.now.Load(); last > n {
-		n = last
-	}
-	return n
+	return pessimistic(t.UnixNano(), processStartWall+int64(t.Sub(processStart)), c.now.Load())
+}
+
+// pessimistic combines a wall reading, a monotonic reading (anchored at the
+// wall time of process start) and the last value returned: the larger of the
+// two readings, so that a deadline counts as passed as soon as it has passed
+// on either (the wall clock jumped forward, or ran on through a suspend that
+// stopped the monotonic clock), and never less than last (the wall clock
+// jumped back).
+func pessimistic(wall, mono, last int64) int64 {
+	return max(wall, mono, last)
 }
 
 var (
@@ -120,14 +122,14 @@ func (c *Coarse) Acquire() {
 	c.users++
 	if c.users == 1 {
 		c.now.Store(c.read(time.Now()))
-		c.stop = make(chan struct{})
+		c.stop = new(atomic.Bool)
 		go c.run(c.stop)
 	}
 }
 
 // Release unregisters a user. When the last user is released the goroutine
-// is told to stop; it exits without waiting for its next tick. Release does
-// not wait for it, so it is safe to call from a maintenance function.
+// is told to stop and exits at its next tick. Release does not wait for it,
+// so it is safe to call from a maintenance function or a cleanup.
 func (c *Coarse) Release() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -136,7 +138,7 @@ func (c *Coarse) Release() {
 	}
 	c.users--
 	if c.users == 0 {
-		close(c.stop)
+		c.stop.Store(true)
 	}
 }
 
@@ -165,7 +167,7 @@ func (c *Coarse) Subscribe(f func()) (cancel func()) {
 	}
 }
 
-func (c *Coarse) run(stop chan struct{}) {
+func (c *Coarse) run(stop *atomic.Bool) {
 	t := time.NewTicker(c.res)
 	defer t.Stop()
 	every := int(MaintenanceInterval / c.res)
@@ -174,17 +176,16 @@ func (c *Coarse) run(stop chan struct{}) {
 	}
 	var subs []func()
 	for tick := 1; ; tick++ {
-		select {
-		case <-stop:
+		now := <-t.C
+		if stop.Load() {
 			c.mu.Lock()
 			if c.users == 0 { // not restarted by an Acquire since
 				c.now.Store(0)
 			}
 			c.mu.Unlock()
 			return
-		case now := <-t.C:
-			c.now.Store(c.read(now))
 		}
+		c.now.Store(c.read(now))
 		if tick%every != 0 {
 			continue
 		}

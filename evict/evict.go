@@ -76,23 +76,25 @@ type Node[T any] struct {
 
 	deadline int64 // nanoseconds; 0 = never expires
 	visited  atomic.Uint32
+	hash     uint32 // the caller's hash bits (HashMask); fills padding, so free
 	newer    *Node[T]
 	older    *Node[T]
 }
 
+// HashMask selects the bits of a caller's hash that a node keeps (see
+// [Node.Hash]).
+const HashMask = 1<<31 - 1
+
 // NewNode returns a node holding item that expires at deadline (0 = never).
-func NewNode[T any](item T, deadline int64) *Node[T] {
-	return &Node[T]{Item: item, deadline: deadline}
+// hash is the caller's hash of the item; the node keeps hash&HashMask, so
+// that the caller can re-index it without hashing again and the policy can
+// estimate its frequency.
+func NewNode[T any](item T, deadline int64, hash uint64) *Node[T] {
+	return &Node[T]{Item: item, deadline: deadline, hash: uint32(hash & HashMask)}
 }
 
-// Init sets the node's item and deadline and clears its visited bit. It is
-// for callers that embed or pool nodes; the node must not be in a queue or
-// visible to readers.
-func (n *Node[T]) Init(item T, deadline int64) {
-	n.Item = item
-	n.deadline = deadline
-	n.visited.Store(0)
-}
+// Hash returns the hash bits the node was created with (hash&HashMask).
+func (n *Node[T]) Hash() uint64 { return uint64(n.hash & HashMask) }
 
 // Deadline returns the node's deadline in nanoseconds, or 0 if it never
 // expires.
@@ -113,23 +115,64 @@ func (n *Node[T]) Visit() {
 // Visited reports whether the node was used since the hand last passed it.
 func (n *Node[T]) Visited() bool { return n.visited.Load() != 0 }
 
-// Queue is a SIEVE or CLOCK eviction queue. Its zero value is an empty SIEVE
-// queue. Queue is not safe for concurrent use: callers serialize every method
-// (a cache holds its shard lock).
+// windowBit marks, in Node.hash, a node that is in the admission window.
+const windowBit = 1 << 31
+
+// WindowPercent is the share of a queue's capacity given to the admission
+// window (at least one entry).
+const WindowPercent = 1
+
+// Queue is a SIEVE or CLOCK eviction queue, optionally with a TinyLFU
+// admission filter in front (see [Queue.EnableAdmission]). Its zero value is
+// an empty SIEVE queue without admission. Queue is not safe for concurrent
+// use: callers serialize every method (a cache holds its shard lock).
 type Queue[T any] struct {
 	policy Policy
-	head   *Node[T] // newest
-	tail   *Node[T] // oldest
+	head   *Node[T] // newest of the main queue
+	tail   *Node[T] // oldest of the main queue
 	hand   *Node[T] // SIEVE: next node to examine; nil means the tail
-	len    int
+	len    int      // nodes in the main queue and the window
+
+	// Admission (TinyLFU): new nodes enter a small FIFO window; the oldest
+	// window node enters the main queue only if the sketch says it is used
+	// more often than the main queue's victim.
+	capacity int
+	window   *Node[T] // newest window node; window nodes link through newer/older too
+	wtail    *Node[T] // oldest window node
+	wlen     int
+	sketch   Sketch
 }
 
 // NewQueue returns an empty queue using policy p.
 func NewQueue[T any](p Policy) *Queue[T] { return &Queue[T]{policy: p} }
 
-// Init empties the queue and sets its policy. Nodes still linked are
-// abandoned, not unlinked.
-func (q *Queue[T]) Init(p Policy) { *q = Queue[T]{policy: p} }
+// Init empties the queue and sets its policy, keeping admission if it was
+// enabled. Nodes still linked are abandoned, not unlinked.
+func (q *Queue[T]) Init(p Policy) {
+	c := q.capacity
+	*q = Queue[T]{policy: p}
+	if c > 0 {
+		q.EnableAdmission(c)
+	}
+}
+
+// EnableAdmission puts a TinyLFU admission filter in front of the policy,
+// for a cache of the given capacity: new nodes enter a window of
+// WindowPercent of the capacity, and a node leaving the window replaces the
+// policy's victim only if a frequency sketch estimates it was used more
+// often. This resists scans and loops larger than the cache, which plain
+// SIEVE and CLOCK (like LRU) do not. Call it on an empty queue. The sketch's
+// memory (about 4 bytes per entry) is allocated at the first eviction.
+//
+// Frequencies are counted without touching the read path: a node counts a
+// use when it is inserted or replaced, and when the hand (or the window's
+// end) finds its visited bit set.
+func (q *Queue[T]) EnableAdmission(capacity int) { q.capacity = max(capacity, 1) }
+
+// Admission reports whether the admission filter is enabled.
+func (q *Queue[T]) Admission() bool { return q.capacity > 0 }
+
+func (q *Queue[T]) windowCap() int { return max(1, q.capacity*WindowPercent/100) }
 
 // Policy returns the queue's policy.
 func (q *Queue[T]) Policy() Policy { return q.policy }
@@ -139,6 +182,39 @@ func (q *Queue[T]) Len() int { return q.len }
 
 // Push inserts n as the newest node.
 func (q *Queue[T]) Push(n *Node[T]) {
+	q.len++
+	if !q.Admission() {
+		q.pushMain(n)
+		return
+	}
+	q.sketch.Increment(n.Hash())
+	n.hash |= windowBit
+	n.older = q.window
+	n.newer = nil
+	if q.window != nil {
+		q.window.newer = n
+	} else {
+		q.wtail = n
+	}
+	q.window = n
+	q.wlen++
+	if q.wlen > q.windowCap() {
+		// The cache had room: the oldest window node moves on unopposed.
+		q.promote(q.wtail)
+	}
+}
+
+// promote moves window node c to the head of the main queue, counting a use
+// if it was visited in the window.
+func (q *Queue[T]) promote(c *Node[T]) {
+	q.unlinkWindow(c)
+	if c.Visited() {
+		q.sketch.Increment(c.Hash())
+	}
+	q.pushMain(c)
+}
+
+func (q *Queue[T]) pushMain(n *Node[T]) {
 	n.older = q.head
 	n.newer = nil
 	if q.head != nil {
@@ -147,11 +223,15 @@ func (q *Queue[T]) Push(n *Node[T]) {
 		q.tail = n
 	}
 	q.head = n
-	q.len++
 }
 
 // Remove unlinks n, which must be in q.
 func (q *Queue[T]) Remove(n *Node[T]) {
+	q.len--
+	if n.hash&windowBit != 0 {
+		q.unlinkWindow(n)
+		return
+	}
 	if q.hand == n {
 		q.hand = n.newer
 	}
@@ -166,55 +246,127 @@ func (q *Queue[T]) Remove(n *Node[T]) {
 		q.tail = n.newer
 	}
 	n.newer, n.older = nil, nil
-	q.len--
+}
+
+func (q *Queue[T]) unlinkWindow(n *Node[T]) {
+	if n.newer != nil {
+		n.newer.older = n.older
+	} else {
+		q.window = n.older
+	}
+	if n.older != nil {
+		n.older.newer = n.newer
+	} else {
+		q.wtail = n.newer
+	}
+	n.newer, n.older = nil, nil
+	n.hash &^= windowBit
+	q.wlen--
 }
 
 // Replace puts n, which must not be in a queue, in old's place; old must be
-// in q and leaves it. The visited bit is not copied: callers decide.
+// in q and leaves it. The visited bit is not copied: callers decide. With
+// admission, the replacement counts as a use of the key.
 func (q *Queue[T]) Replace(old, n *Node[T]) {
 	n.newer, n.older = old.newer, old.older
-	if n.newer != nil {
+	inWindow := old.hash&windowBit != 0
+	if inWindow {
+		n.hash |= windowBit
+	}
+	switch {
+	case n.newer != nil:
 		n.newer.older = n
-	} else {
+	case inWindow:
+		q.window = n
+	default:
 		q.head = n
 	}
-	if n.older != nil {
+	switch {
+	case n.older != nil:
 		n.older.newer = n
-	} else {
+	case inWindow:
+		q.wtail = n
+	default:
 		q.tail = n
 	}
 	if q.hand == old {
 		q.hand = n
 	}
 	old.newer, old.older = nil, nil
+	old.hash &^= windowBit
+	q.sketch.Increment(n.Hash())
 }
 
 // Evict chooses a victim, removes it from the queue and returns it with the
 // reason: Expired if its deadline has passed at now, Capacity otherwise. It
 // returns nil, 0 when the queue is empty.
 //
-// The hand walks from the oldest node towards the newest (wrapping around),
-// evicting the first node that is expired or not visited and clearing the
-// visited bit of every node it passes. Under CLOCK a passed node moves to the
-// head instead of staying in place. Evict ends after at most Len()+1 steps.
+// The hand walks from the oldest node of the main queue towards the newest
+// (wrapping around), choosing the first node that is expired or not visited
+// and clearing the visited bit of every node it passes; under CLOCK a passed
+// node moves to the head instead of staying in place. With admission, when
+// the window is full its oldest node competes with that choice: it takes the
+// victim's place in the main queue if the sketch estimates it more frequent,
+// and is evicted itself otherwise (the main queue's victim then stays, the
+// hand on it). An expired node is evicted first either way.
 func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	if q.len == 0 {
 		return nil, 0
 	}
+	if q.Admission() && q.wlen > 0 && (q.wlen >= q.windowCap() || q.head == nil) {
+		if q.sketch.Size() == 0 {
+			q.sketch.Resize(q.capacity)
+		}
+		c := q.wtail
+		if c.Expired(now) || q.head == nil {
+			q.Remove(c)
+			return c, reason(c, now)
+		}
+		v := q.victim(now)
+		if v.Expired(now) {
+			q.Remove(v)
+			return v, Expired
+		}
+		if c.Visited() {
+			q.sketch.Increment(c.Hash())
+			c.visited.Store(0) // counted once; it must earn the bit again
+		}
+		if q.sketch.Frequency(c.Hash()) > q.sketch.Frequency(v.Hash()) {
+			q.Remove(v)
+			q.unlinkWindow(c)
+			q.pushMain(c)
+			return v, Capacity
+		}
+		q.Remove(c)
+		return c, Capacity
+	}
+	v := q.victim(now)
+	q.Remove(v)
+	return v, reason(v, now)
+}
+
+func reason[T any](n *Node[T], now int64) Reason {
+	if n.Expired(now) {
+		return Expired
+	}
+	return Capacity
+}
+
+// victim walks the main queue's hand to the node the policy would evict
+// next (expired or not visited) and returns it without removing it. The
+// main queue must not be empty. Under SIEVE the hand is left on the victim,
+// so removing it moves the hand to the next newer node.
+func (q *Queue[T]) victim(now int64) *Node[T] {
 	if q.policy == CLOCK {
 		for {
 			n := q.tail
-			if n.Expired(now) {
-				q.Remove(n)
-				return n, Expired
+			if n.Expired(now) || !n.Visited() {
+				return n
 			}
-			if !n.Visited() {
-				q.Remove(n)
-				return n, Capacity
-			}
-			n.visited.Store(0)
+			q.pass(n)
 			q.Remove(n)
-			q.Push(n)
+			q.len++ // Remove counted it out; it stays
+			q.pushMain(n)
 		}
 	}
 	n := q.hand
@@ -223,16 +375,10 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	}
 	for {
 		if n.Expired(now) || !n.Visited() {
-			reason := Capacity
-			if n.Expired(now) {
-				reason = Expired
-			}
-			next := n.newer
-			q.Remove(n)
-			q.hand = next // nil means: start again at the tail
-			return n, reason
+			q.hand = n
+			return n
 		}
-		n.visited.Store(0)
+		q.pass(n)
 		n = n.newer
 		if n == nil {
 			n = q.tail
@@ -240,11 +386,29 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	}
 }
 
-// Oldest returns the oldest node, or nil if the queue is empty.
+// pass clears a visited node's bit as the hand passes it, counting the use.
+func (q *Queue[T]) pass(n *Node[T]) {
+	n.visited.Store(0)
+	q.sketch.Increment(n.Hash())
+}
+
+// Oldest returns the oldest node of the main queue, or nil if it is empty.
 func (q *Queue[T]) Oldest() *Node[T] { return q.tail }
 
-// Newer returns the node inserted after n (towards the head), or nil.
+// Newer returns the node inserted after n (towards the head of its list),
+// or nil.
 func (q *Queue[T]) Newer(n *Node[T]) *Node[T] { return n.newer }
+
+// Each calls f for every node: the main queue from oldest to newest, then
+// the window from oldest to newest. f must not modify the queue.
+func (q *Queue[T]) Each(f func(*Node[T])) {
+	for n := q.tail; n != nil; n = n.newer {
+		f(n)
+	}
+	for n := q.wtail; n != nil; n = n.newer {
+		f(n)
+	}
+}
 
 // Hand returns the node the SIEVE hand will examine next (nil means the
 // oldest). It is for tests and invariant checks.
@@ -252,32 +416,55 @@ func (q *Queue[T]) Hand() *Node[T] { return q.hand }
 
 // Check walks the queue and returns an error describing the first broken
 // invariant (links that do not agree, a length that does not match, a hand
-// outside the queue), or nil.
+// outside the main queue, a node in the wrong list), or nil.
 func (q *Queue[T]) Check() error {
-	count := 0
-	handSeen := q.hand == nil
-	var prev *Node[T]
-	for n := q.tail; n != nil; n = n.newer {
-		if n.older != prev {
-			return fmt.Errorf("evict: node %d: older link does not match", count)
+	mainLen, err := checkList(q.tail, q.head, 0, q.len)
+	if err != nil {
+		return fmt.Errorf("evict: main queue: %w", err)
+	}
+	winLen, err := checkList(q.wtail, q.window, windowBit, q.len)
+	if err != nil {
+		return fmt.Errorf("evict: window: %w", err)
+	}
+	if mainLen+winLen != q.len {
+		return fmt.Errorf("evict: %d nodes linked, Len is %d", mainLen+winLen, q.len)
+	}
+	if winLen != q.wlen {
+		return fmt.Errorf("evict: %d window nodes linked, window length is %d", winLen, q.wlen)
+	}
+	if q.Admission() && q.wlen > q.windowCap() {
+		return fmt.Errorf("evict: window holds %d nodes, more than its %d", q.wlen, q.windowCap())
+	}
+	if q.hand != nil {
+		found := false
+		for n := q.tail; n != nil; n = n.newer {
+			found = found || n == q.hand
 		}
-		if n == q.hand {
-			handSeen = true
+		if !found {
+			return fmt.Errorf("evict: hand is not in the main queue")
+		}
+	}
+	return nil
+}
+
+func checkList[T any](tail, head *Node[T], flag uint32, limit int) (int, error) {
+	count := 0
+	var prev *Node[T]
+	for n := tail; n != nil; n = n.newer {
+		if n.older != prev {
+			return count, fmt.Errorf("node %d: older link does not match", count)
+		}
+		if n.hash&windowBit != flag {
+			return count, fmt.Errorf("node %d: window mark is wrong", count)
 		}
 		prev = n
 		count++
-		if count > q.len {
-			return fmt.Errorf("evict: more nodes linked than Len %d", q.len)
+		if count > limit {
+			return count, fmt.Errorf("more nodes linked than Len %d", limit)
 		}
 	}
-	if prev != q.head {
-		return fmt.Errorf("evict: head is not the newest node")
+	if prev != head {
+		return count, fmt.Errorf("head is not the newest node")
 	}
-	if count != q.len {
-		return fmt.Errorf("evict: %d nodes linked, Len is %d", count, q.len)
-	}
-	if !handSeen {
-		return fmt.Errorf("evict: hand is not in the queue")
-	}
-	return nil
+	return count, nil
 }

@@ -3,6 +3,7 @@ package shard
 import (
 	"iter"
 	"time"
+	"unsafe"
 )
 
 // Cache is a bounded, sharded, in-process cache with lock-free reads.
@@ -28,6 +29,7 @@ import (
 type Cache[K comparable, V any] struct {
 	e    *Engine[K, V]
 	hash func(K) uint64
+	kind keyKind // for the default hash of the commonest key types: no indirect call
 }
 
 // New returns a cache configured by opts, or an error naming the first
@@ -46,6 +48,9 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 		return nil, err
 	}
 	c := &Cache[K, V]{e: e, hash: h}
+	if opts.Hash == nil {
+		c.kind = kindOf[K]()
+	}
 	CloseWhenUnreachable(c, e)
 	return c, nil
 }
@@ -59,19 +64,34 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 	return c
 }
 
+// hashOf returns the hash of key: the default hashes of 8-byte integer and
+// string keys are called directly (and the integer mixer inlined), others
+// through c.hash.
+func (c *Cache[K, V]) hashOf(key K) uint64 {
+	switch c.kind {
+	case kindWord:
+		// Safety: kindWord means K's underlying type is an 8-byte integer.
+		return HashUint64(*(*uint64)(unsafe.Pointer(&key)))
+	case kindString:
+		// Safety: kindString means K's underlying type is string.
+		return HashString(*(*string)(unsafe.Pointer(&key)))
+	}
+	return c.hash(key)
+}
+
 // Get returns the value stored under key and true, or the zero value and
 // false if key is absent or expired. It marks the entry as used for
 // eviction and counts a hit or a miss. Lock-free, allocation-free.
-func (c *Cache[K, V]) Get(key K) (V, bool) { return c.e.Get(c.hash(key), key) }
+func (c *Cache[K, V]) Get(key K) (V, bool) { return c.e.Get(c.hashOf(key), key) }
 
 // Peek is Get without side effects: it neither marks the entry used nor
 // counts a hit or miss.
-func (c *Cache[K, V]) Peek(key K) (V, bool) { return c.e.Peek(c.hash(key), key) }
+func (c *Cache[K, V]) Peek(key K) (V, bool) { return c.e.Peek(c.hashOf(key), key) }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero
 // time if it never does).
 func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(c.hash(key), key)
+	v, d, ok := c.e.GetWithDeadline(c.hashOf(key), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -81,23 +101,23 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 // Set stores value under key, expiring after Options.TTL (if set). If key is
 // present its entry is replaced in place; otherwise, if the key's shard is
 // full, one entry is evicted first. Locks one shard.
-func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hash(key), key, value) }
+func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hashOf(key), key, value) }
 
 // SetTTL is Set with a per-call TTL: 0 means no expiry, and a negative ttl
 // stores nothing but removes key (the value would be expired already).
 func (c *Cache[K, V]) SetTTL(key K, value V, ttl time.Duration) {
-	c.e.SetTTL(c.hash(key), key, value, ttl)
+	c.e.SetTTL(c.hashOf(key), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key only if no live entry holds key. It
 // returns the value key holds afterwards and whether it was this call's.
 func (c *Cache[K, V]) SetIfAbsent(key K, value V) (actual V, stored bool) {
-	return c.e.SetIfAbsent(c.hash(key), key, value)
+	return c.e.SetIfAbsent(c.hashOf(key), key, value)
 }
 
 // Delete removes key and reports whether a live entry held it. Locks one
 // shard only if the key is present.
-func (c *Cache[K, V]) Delete(key K) bool { return c.e.Delete(c.hash(key), key) }
+func (c *Cache[K, V]) Delete(key K) bool { return c.e.Delete(c.hashOf(key), key) }
 
 // DeleteFunc removes every live entry for which f returns true and returns
 // how many it removed. f runs with no lock held and may call the cache.

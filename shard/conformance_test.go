@@ -18,9 +18,10 @@ func newCache[K comparable, V any](o shard.Options[K, V]) (conformance.Cache[K, 
 
 func stringSuite() conformance.Suite[string, string] {
 	return conformance.Suite[string, string]{
-		New: newCache[string, string],
-		Key: func(i int) string { return "key-" + strconv.Itoa(i) },
-		Val: func(i int) string { return "val-" + strconv.Itoa(i) },
+		New:  newCache[string, string],
+		Key:  func(i int) string { return "key-" + strconv.Itoa(i) },
+		Val:  func(i int) string { return "val-" + strconv.Itoa(i) },
+		Hash: shard.HashString,
 	}
 }
 
@@ -28,9 +29,10 @@ func TestCacheConformance_String(t *testing.T) { conformance.Run(t, stringSuite(
 
 func TestCacheConformance_Uint64(t *testing.T) {
 	conformance.Run(t, conformance.Suite[uint64, uint64]{
-		New: newCache[uint64, uint64],
-		Key: func(i int) uint64 { return uint64(i) },
-		Val: func(i int) uint64 { return uint64(i) * 3 },
+		New:  newCache[uint64, uint64],
+		Key:  func(i int) uint64 { return uint64(i) },
+		Val:  func(i int) uint64 { return uint64(i) * 3 },
+		Hash: shard.HashUint64,
 	})
 }
 
@@ -42,6 +44,7 @@ func TestCacheConformance_ConstantHash(t *testing.T) {
 		o.Hash = func(string) uint64 { return 42 }
 		return newCache(o)
 	}
+	s.Hash = func(string) uint64 { return 42 }
 	conformance.Run(t, s)
 }
 

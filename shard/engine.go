@@ -94,6 +94,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 			s.capacity++
 		}
 		s.queue.Init(opts.Policy)
+		if opts.Admission {
+			s.queue.EnableAdmission(s.capacity)
+		}
 		s.table.Store(newTable[K, V](1))
 	}
 	if e.clk == nil {
@@ -247,7 +250,7 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 // used), or evicts one entry if the shard is full and inserts at the head.
 // With ifAbsent, a live present entry wins and is returned instead.
 func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, bool) {
-	n := evict.NewNode(entry[K, V]{key: k, val: v}, d)
+	n := evict.NewNode(entry[K, V]{key: k, val: v}, d, h)
 	s := e.shard(h)
 	now := e.now()
 	s.mu.Lock()
@@ -276,7 +279,7 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, boo
 	var reason evict.Reason
 	if int(s.count.Load()) >= s.capacity {
 		victim, reason = s.queue.Evict(now)
-		t.remove(e.hash(victim.Item.key), victim)
+		t.remove(victim.Hash(), victim)
 		s.count.Add(-1)
 		s.evictions[reason].Add(1)
 	}
@@ -336,13 +339,12 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 	}
 }
 
-// rebuild replaces the shard's table with one sized for count entries.
+// rebuild replaces the shard's table with one sized for count entries,
+// indexing nodes by the hash bits they keep (no key is hashed again).
 // Caller holds s.mu. Readers keep using the old table until they next load.
 func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 	nt := newTable[K, V](bucketsFor(count))
-	for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-		nt.insert(e.hash(n.Item.key), n)
-	}
+	s.queue.Each(func(n *node[K, V]) { nt.insert(n.Hash(), n) })
 	s.table.Store(nt)
 	s.sweepPos = 0
 }
@@ -369,7 +371,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		t := s.table.Load()
 		j := 0
 		for _, n := range doomed {
-			h := e.hash(n.Item.key)
+			h := n.Hash()
 			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n {
 				s.unlink(e, t, h, n, evict.Deleted)
 				t = s.table.Load() // unlink may have rebuilt it
@@ -442,9 +444,7 @@ func (e *Engine[K, V]) Clear() {
 		s := &e.shards[i]
 		s.mu.Lock()
 		if e.onEvict != nil {
-			for n := s.queue.Oldest(); n != nil; n = s.queue.Newer(n) {
-				gone = append(gone, n)
-			}
+			s.queue.Each(func(n *node[K, V]) { gone = append(gone, n) })
 		}
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())
@@ -566,7 +566,7 @@ func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V]) (s
 		}
 	}
 	for _, n := range *gone {
-		s.unlink(e, s.table.Load(), e.hash(n.Item.key), n, evict.Expired)
+		s.unlink(e, s.table.Load(), n.Hash(), n, evict.Expired)
 	}
 	return seen, expired
 }

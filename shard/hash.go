@@ -61,6 +61,30 @@ var comparableSeed = maphash.MakeSeed()
 // on an interface holding a non-comparable dynamic value.
 func HashComparable[T comparable](v T) uint64 { return maphash.Comparable(comparableSeed, v) }
 
+// keyKind classifies key types whose default hash Cache calls directly.
+type keyKind uint8
+
+const (
+	kindOther  keyKind = iota
+	kindWord           // underlying type is a 64-bit integer
+	kindString         // underlying type is string
+)
+
+func kindOf[K comparable]() keyKind {
+	t := reflect.TypeFor[K]()
+	switch t.Kind() {
+	case reflect.String:
+		return kindString
+	case reflect.Int64, reflect.Uint64:
+		return kindWord
+	case reflect.Int, reflect.Uint, reflect.Uintptr:
+		if t.Size() == 8 {
+			return kindWord
+		}
+	}
+	return kindOther
+}
+
 // defaultHash returns the hash used when Options.Hash is nil.
 func defaultHash[K comparable]() func(K) uint64 {
 	var zero K

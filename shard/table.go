@@ -50,10 +50,12 @@ func newTable[K comparable, V any](nbuckets int) *table[K, V] {
 	return &table[K, V]{mask: uint64(nbuckets - 1), buckets: make([]bucket[K, V], nbuckets)}
 }
 
-// tag returns the meta byte for hash h: bits 48..54 with the top bit set.
+// tag returns the meta byte for hash h: bits 24..30 with the top bit set.
 // Shard selection uses the top bits and bucket selection the low bits, so
-// the tag is independent of both for tables under 2^48 buckets.
-func tag(h uint64) uint64 { return (h>>48)&0x7f | 0x80 }
+// the tag is independent of both for tables under 2^24 buckets (larger
+// tables merely match more often). Nodes keep bits 0..30 of their hash
+// (evict.HashMask), which is all a table needs to re-index them.
+func tag(h uint64) uint64 { return (h>>24)&0x7f | 0x80 }
 
 const (
 	lsb = 0x0101010101010101

@@ -46,6 +46,11 @@ type Suite[K comparable, V any] struct {
 	// Key and Val return distinct keys and values for distinct i >= 0.
 	Key func(i int) K
 	Val func(i int) V
+	// Hash, if set, is the hash the implementation uses (with Options.Hash
+	// nil). The differential tests of the admission filter need it, since
+	// its frequency sketch is indexed by the hash; without it they are
+	// skipped.
+	Hash func(K) uint64
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -294,18 +299,30 @@ func (s Suite[K, V]) close(t *testing.T) {
 // agree, including which entries are evicted and why.
 func (s Suite[K, V]) differential(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
-		for seed := range uint64(4) {
-			t.Run(fmt.Sprintf("%v/seed=%d", p, seed), func(t *testing.T) {
-				RunOps(t, s, p, rand.New(rand.NewPCG(seed, 7)), 3000)
-			})
+		for _, admission := range []bool{false, true} {
+			if admission && s.Hash == nil {
+				continue
+			}
+			for seed := range uint64(4) {
+				cfg := Config{Policy: p, Admission: admission}
+				t.Run(fmt.Sprintf("%v/admission=%v/seed=%d", p, admission, seed), func(t *testing.T) {
+					RunOps(t, s, cfg, rand.New(rand.NewPCG(seed, 7)), 3000)
+				})
+			}
 		}
 	}
 }
 
+// Config selects the policy of a differential run.
+type Config struct {
+	Policy    evict.Policy
+	Admission bool // requires Suite.Hash
+}
+
 // RunOps runs n random operations drawn from r against a one-shard cache
 // built by s and the model, and fails at the first disagreement.
-func RunOps[K comparable, V any](t testing.TB, s Suite[K, V], p evict.Policy, r *rand.Rand, n int) {
-	Replay(t, s, p, func() (byte, bool) {
+func RunOps[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, r *rand.Rand, n int) {
+	Replay(t, s, cfg, func() (byte, bool) {
 		if n == 0 {
 			return 0, false
 		}
@@ -321,14 +338,15 @@ type evRec[K comparable] struct {
 
 // Replay runs operations decoded from next (one byte per operation and
 // argument) until next reports false. Fuzz targets feed it their input.
-func Replay[K comparable, V any](t testing.TB, s Suite[K, V], p evict.Policy, next func() (byte, bool)) {
+func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next func() (byte, bool)) {
 	clk := clock.NewManual(epoch)
 	var got, want []evRec[K]
-	c, err := s.New(shard.Options[K, V]{Capacity: 16, Shards: 1, Policy: p, Clock: clk,
+	// Capacity 16 with admission: a one-entry window in front of 15.
+	c, err := s.New(shard.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Clock: clk,
 		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
 	require.NoError(t, err)
 	defer c.Close()
-	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: p, Clock: clk,
+	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Hash: s.Hash, Clock: clk,
 		OnEvict: func(k K, _ V, r evict.Reason) { want = append(want, evRec[K]{k, r}) }})
 	for step := 0; ; step++ {
 		op, ok := next()

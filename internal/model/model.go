@@ -23,13 +23,18 @@ type item[K comparable, V any] struct {
 	val      V
 	deadline int64
 	visited  bool
+	hash     uint64 // hash & evict.HashMask, as the cache's nodes keep it
+	inWindow bool
 }
 
-// shard is one shard: queue[0] is the oldest entry, queue[len-1] the newest.
+// shard is one shard: queue[0] is the oldest entry of the main queue,
+// queue[len-1] the newest; window likewise for the admission window.
 type shard[K comparable, V any] struct {
 	queue    []*item[K, V]
+	window   []*item[K, V]
 	capacity int
 	hand     int // SIEVE: index of the next entry to examine
+	sketch   evict.Sketch
 }
 
 // Cache is the reference model. It is safe for concurrent use (one mutex).
@@ -40,6 +45,7 @@ type Cache[K comparable, V any] struct {
 	hash    func(K) uint64
 	shift   uint
 	policy  evict.Policy
+	admit   bool
 	clk     clock.Clock
 	ttl     time.Duration
 	onEvict func(K, V, evict.Reason)
@@ -53,8 +59,11 @@ type Options[K comparable, V any] struct {
 	TTL      time.Duration
 	Clock    clock.Clock
 	Policy   evict.Policy
-	Hash     func(K) uint64
-	OnEvict  func(K, V, evict.Reason)
+	// Admission mirrors shard.Options.Admission; it needs Hash to be the
+	// cache's own hash, since the frequency sketch is indexed by it.
+	Admission bool
+	Hash      func(K) uint64
+	OnEvict   func(K, V, evict.Reason)
 }
 
 // New returns an empty model.
@@ -64,7 +73,7 @@ func New[K comparable, V any](o Options[K, V]) *Cache[K, V] {
 	}
 	m := &Cache[K, V]{
 		shards: make([]shard[K, V], o.Shards), byKey: map[K]*item[K, V]{},
-		hash: o.Hash, policy: o.Policy, clk: o.Clock, ttl: o.TTL, onEvict: o.OnEvict,
+		hash: o.Hash, policy: o.Policy, admit: o.Admission, clk: o.Clock, ttl: o.TTL, onEvict: o.OnEvict,
 	}
 	for b := o.Shards; b > 1; b >>= 1 {
 		m.shift++
@@ -84,6 +93,13 @@ func (m *Cache[K, V]) shardOf(k K) *shard[K, V] {
 		return &m.shards[0]
 	}
 	return &m.shards[m.hash(k)>>m.shift]
+}
+
+func (m *Cache[K, V]) hashOf(k K) uint64 {
+	if m.hash == nil {
+		return 0
+	}
+	return m.hash(k) & evict.HashMask
 }
 
 func (m *Cache[K, V]) live(it *item[K, V]) bool {
@@ -158,40 +174,98 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 			}
 			ev := event[K, V]{old.key, old.val, evict.Replaced}
 			old.val, old.deadline, old.visited = v, d, true
+			s.sketch.Increment(old.hash)
 			return []event[K, V]{ev}, v, true
 		}
 		ev := event[K, V]{old.key, old.val, evict.Expired}
 		old.val, old.deadline, old.visited = v, d, false
+		s.sketch.Increment(old.hash)
 		return []event[K, V]{ev}, v, true
 	}
 	var evs []event[K, V]
-	if len(s.queue) >= s.capacity {
+	if len(s.queue)+len(s.window) >= s.capacity {
 		evs = append(evs, m.evict(s))
 	}
-	it := &item[K, V]{key: k, val: v, deadline: d}
-	s.queue = append(s.queue, it)
+	it := &item[K, V]{key: k, val: v, deadline: d, hash: m.hashOf(k)}
+	m.push(s, it)
 	m.byKey[k] = it
 	return evs, v, true
 }
 
-// evict removes one entry of s by its policy.
+func windowCap(capacity int) int { return max(1, capacity*evict.WindowPercent/100) }
+
+// push inserts a new entry: at the head of the main queue, or with
+// admission at the head of the window, moving the window's oldest entry to
+// the main queue if the window overflows.
+func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
+	if !m.admit {
+		s.queue = append(s.queue, it)
+		return
+	}
+	s.sketch.Increment(it.hash)
+	it.inWindow = true
+	s.window = append(s.window, it)
+	if len(s.window) > windowCap(s.capacity) {
+		c := s.window[0]
+		s.window = s.window[1:]
+		c.inWindow = false
+		if c.visited {
+			s.sketch.Increment(c.hash)
+		}
+		s.queue = append(s.queue, c)
+	}
+}
+
+// evict removes one entry of s by its policy (and admission filter).
 func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
+	if m.admit && len(s.window) > 0 && (len(s.window) >= windowCap(s.capacity) || len(s.queue) == 0) {
+		if s.sketch.Size() == 0 {
+			s.sketch.Resize(s.capacity)
+		}
+		c := s.window[0]
+		if !m.live(c) || len(s.queue) == 0 {
+			return m.drop(s, c)
+		}
+		v := m.victim(s)
+		if !m.live(v) {
+			return m.drop(s, v)
+		}
+		if c.visited {
+			s.sketch.Increment(c.hash)
+			c.visited = false
+		}
+		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash) {
+			ev := m.drop(s, v)
+			s.window = s.window[1:]
+			c.inWindow = false
+			s.queue = append(s.queue, c)
+			return ev
+		}
+		return m.drop(s, c)
+	}
+	return m.drop(s, m.victim(s))
+}
+
+// victim moves the hand to the main queue's next victim and returns it.
+func (m *Cache[K, V]) victim(s *shard[K, V]) *item[K, V] {
 	if m.policy == evict.CLOCK {
 		for {
 			it := s.queue[0]
 			if !m.live(it) || !it.visited {
-				return m.drop(s, 0, it)
+				return it
 			}
 			it.visited = false
+			s.sketch.Increment(it.hash)
 			s.queue = append(s.queue[1:], it)
 		}
 	}
 	for {
 		it := s.queue[s.hand]
 		if !m.live(it) || !it.visited {
-			return m.drop(s, s.hand, it) // the hand now points at the next newer entry
+			return it
 		}
 		it.visited = false
+		s.sketch.Increment(it.hash)
 		s.hand++
 		if s.hand == len(s.queue) {
 			s.hand = 0
@@ -199,14 +273,25 @@ func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
 	}
 }
 
-func (m *Cache[K, V]) drop(s *shard[K, V], i int, it *item[K, V]) event[K, V] {
+// drop removes it from its list (keeping the hand on the entry after it)
+// and from the index, and returns the event.
+func (m *Cache[K, V]) drop(s *shard[K, V], it *item[K, V]) event[K, V] {
 	r := evict.Capacity
 	if !m.live(it) {
 		r = evict.Expired
 	}
-	s.queue = slices.Delete(s.queue, i, i+1)
-	if s.hand >= len(s.queue) {
-		s.hand = 0 // past the newest entry: wrap to the oldest
+	if it.inWindow {
+		i := slices.Index(s.window, it)
+		s.window = slices.Delete(s.window, i, i+1)
+	} else {
+		i := slices.Index(s.queue, it)
+		if i < s.hand {
+			s.hand--
+		}
+		s.queue = slices.Delete(s.queue, i, i+1)
+		if s.hand >= len(s.queue) {
+			s.hand = 0 // past the newest entry: wrap to the oldest
+		}
 	}
 	delete(m.byKey, it.key)
 	return event[K, V]{it.key, it.val, r}
@@ -218,12 +303,7 @@ func (m *Cache[K, V]) remove(k K, reason evict.Reason) []event[K, V] {
 	if !ok {
 		return nil
 	}
-	s := m.shardOf(k)
-	i := slices.Index(s.queue, it)
-	if i < s.hand {
-		s.hand--
-	}
-	ev := m.drop(s, i, it) // drop wraps the hand if it fell off the end
+	ev := m.drop(m.shardOf(k), it)
 	if ev.r != evict.Expired {
 		ev.r = reason
 	}
@@ -297,10 +377,11 @@ func (m *Cache[K, V]) Clear() {
 	m.mu.Lock()
 	var evs []event[K, V]
 	for i := range m.shards {
-		for _, it := range m.shards[i].queue {
+		sh := &m.shards[i]
+		for _, it := range append(sh.queue, sh.window...) {
 			evs = append(evs, event[K, V]{it.key, it.val, evict.Deleted})
 		}
-		m.shards[i].queue, m.shards[i].hand = nil, 0
+		sh.queue, sh.window, sh.hand, sh.sketch = nil, nil, 0, evict.Sketch{}
 	}
 	clear(m.byKey)
 	m.mu.Unlock()

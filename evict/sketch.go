@@ -1,0 +1,81 @@
+package evict
+
+// Sketch estimates how often keys were used: a count-min sketch of 4-bit
+// counters (four per key, in words of sixteen) that halves every counter
+// once it has counted ten times as many uses as it is sized for, so old
+// popularity fades (the TinyLFU scheme of Einziger, Friedman and Manes,
+// "TinyLFU: A Highly Efficient Cache Admission Policy", 2017).
+//
+// The zero value counts nothing until Resize gives it room. Not safe for
+// concurrent use.
+type Sketch struct {
+	table   []uint64
+	mask    uint64
+	adds    int
+	resetAt int
+}
+
+// Resize makes room for about n keys (at least 16) and forgets all counts.
+func (s *Sketch) Resize(n int) {
+	words := 8
+	for words*2 < n {
+		words <<= 1
+	}
+	s.table = make([]uint64, words)
+	s.mask = uint64(words - 1)
+	s.adds = 0
+	s.resetAt = 10 * n
+}
+
+// Size returns how many keys the sketch is sized for (0 before Resize).
+func (s *Sketch) Size() int { return s.resetAt / 10 }
+
+// index returns the word and bit offset of counter i (0..3) of hash h.
+func (s *Sketch) index(h uint64, i int) (word uint64, shift uint) {
+	x := (h + uint64(i)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+	x ^= x >> 31
+	return x & s.mask, uint(x>>60) * 4
+}
+
+// Increment counts one use of the key with hash h.
+func (s *Sketch) Increment(h uint64) {
+	if s.table == nil {
+		return
+	}
+	added := false
+	for i := range 4 {
+		w, sh := s.index(h, i)
+		if (s.table[w]>>sh)&0xf < 15 {
+			s.table[w] += 1 << sh
+			added = true
+		}
+	}
+	if added {
+		s.adds++
+		if s.adds >= s.resetAt {
+			s.halve()
+		}
+	}
+}
+
+// Frequency returns the estimated number of recent uses of the key with
+// hash h, 0 to 15. It never underestimates counts since the last halving.
+func (s *Sketch) Frequency(h uint64) int {
+	if s.table == nil {
+		return 0
+	}
+	f := 15
+	for i := range 4 {
+		w, sh := s.index(h, i)
+		f = min(f, int((s.table[w]>>sh)&0xf))
+	}
+	return f
+}
+
+// halve divides every counter by two.
+func (s *Sketch) halve() {
+	for i, w := range s.table {
+		s.table[i] = (w >> 1) & 0x7777777777777777
+	}
+	s.adds /= 2
+}

@@ -1,0 +1,74 @@
+package shard
+
+import (
+	"fmt"
+
+	"github.com/hotcache/hotcache/evict"
+)
+
+// check walks every shard, its index and its eviction queue under the shard
+// lock and returns an error describing the first inconsistency: a queue
+// whose links or length are broken, a node indexed but not queued or the
+// reverse, a node in the wrong shard or bucket, a tag that does not match
+// its node, a count that disagrees, or more entries than capacity.
+func (e *Engine[K, V]) check() error {
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		err := s.check(e, i)
+		s.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("shard %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
+	if err := s.queue.Check(); err != nil {
+		return err
+	}
+	queued := map[*node[K, V]]bool{}
+	s.queue.Each(func(n *node[K, V]) { queued[n] = true })
+	t := s.table.Load()
+	indexed := 0
+	for bi := range t.buckets {
+		for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
+			meta := b.meta.Load()
+			for j := range b.slots {
+				n := b.slots[j].Load()
+				tg := meta >> (8 * j) & 0xff
+				if n == nil {
+					if tg != 0 {
+						return fmt.Errorf("bucket %d slot %d: tag %#x on an empty slot", bi, j, tg)
+					}
+					continue
+				}
+				h := e.hash(n.Item.key)
+				switch {
+				case n.Hash() != h&evict.HashMask:
+					return fmt.Errorf("key %v: node keeps hash %#x, want %#x", n.Item.key, n.Hash(), h&evict.HashMask)
+				case tg != tag(h):
+					return fmt.Errorf("key %v: tag %#x, want %#x", n.Item.key, tg, tag(h))
+				case int(h>>e.shift) != idx:
+					return fmt.Errorf("key %v: belongs to shard %d", n.Item.key, h>>e.shift)
+				case h&t.mask != uint64(bi):
+					return fmt.Errorf("key %v: in bucket %d, belongs in %d", n.Item.key, bi, h&t.mask)
+				case !queued[n]:
+					return fmt.Errorf("key %v: indexed but not queued", n.Item.key)
+				}
+				indexed++
+			}
+		}
+	}
+	if indexed != len(queued) {
+		return fmt.Errorf("%d nodes indexed, %d queued", indexed, len(queued))
+	}
+	if c := int(s.count.Load()); c != indexed {
+		return fmt.Errorf("count %d, %d nodes indexed", c, indexed)
+	}
+	if indexed > s.capacity {
+		return fmt.Errorf("%d entries over capacity %d", indexed, s.capacity)
+	}
+	return nil
+}
