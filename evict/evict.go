@@ -67,14 +67,15 @@ func (r Reason) String() string {
 // Node is an entry of a [Queue], carrying the caller's Item. A node belongs
 // to at most one queue at a time.
 //
-// Item and the deadline are written before the node is published to readers
-// and never change afterwards, so lock-free readers may read them; the
-// visited bit is atomic; the queue links are owned by the queue's caller.
+// Item is written before the node is published to readers; a caller that
+// changes it afterwards must do so atomically (shard does, for word-sized
+// values). The deadline and the visited bit are atomic; the queue links are
+// owned by the queue's caller.
 type Node[T any] struct {
 	// Item is the caller's payload (a cache stores the key and value here).
 	Item T
 
-	deadline int64 // nanoseconds; 0 = never expires
+	deadline atomic.Int64 // nanoseconds; 0 = never expires
 	visited  atomic.Uint32
 	hash     uint32 // the caller's hash bits (HashMask); fills padding, so free
 	newer    *Node[T]
@@ -90,18 +91,30 @@ const HashMask = 1<<31 - 1
 // that the caller can re-index it without hashing again and the policy can
 // estimate its frequency.
 func NewNode[T any](item T, deadline int64, hash uint64) *Node[T] {
-	return &Node[T]{Item: item, deadline: deadline, hash: uint32(hash & HashMask)}
+	n := &Node[T]{Item: item, hash: uint32(hash & HashMask)}
+	n.deadline.Store(deadline)
+	return n
 }
+
+// SetDeadline changes the node's deadline (0 = never). Safe to call
+// concurrently with readers; the caller serializes writers.
+func (n *Node[T]) SetDeadline(d int64) { n.deadline.Store(d) }
+
+// Unvisit clears the visited bit.
+func (n *Node[T]) Unvisit() { n.visited.Store(0) }
 
 // Hash returns the hash bits the node was created with (hash&HashMask).
 func (n *Node[T]) Hash() uint64 { return uint64(n.hash & HashMask) }
 
 // Deadline returns the node's deadline in nanoseconds, or 0 if it never
 // expires.
-func (n *Node[T]) Deadline() int64 { return n.deadline }
+func (n *Node[T]) Deadline() int64 { return n.deadline.Load() }
 
 // Expired reports whether the node's deadline has passed at now.
-func (n *Node[T]) Expired(now int64) bool { return n.deadline != 0 && now >= n.deadline }
+func (n *Node[T]) Expired(now int64) bool {
+	d := n.deadline.Load()
+	return d != 0 && now >= d
+}
 
 // Visit marks the node as recently used. It writes only if the bit is not
 // already set, so that a hot node's cache line stays shared between cores.
@@ -296,6 +309,10 @@ func (q *Queue[T]) Replace(old, n *Node[T]) {
 	old.hash &^= windowBit
 	q.sketch.Increment(n.Hash())
 }
+
+// Touch counts a use of n, which is in q, as a write to its key does: it
+// feeds the admission filter's sketch (a no-op without admission).
+func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 
 // Evict chooses a victim, removes it from the queue and returns it with the
 // reason: Expired if its deadline has passed at now, Capacity otherwise. It

@@ -60,3 +60,22 @@ func TestCacheConformance_StructKeyBytesValue(t *testing.T) {
 		Val: func(i int) []byte { return []byte(strconv.Itoa(i)) },
 	})
 }
+
+// Pointer values are updated in place (atomic pointer stores).
+func TestCacheConformance_PointerValue(t *testing.T) {
+	conformance.Run(t, conformance.Suite[string, *int]{
+		New:  newCache[string, *int],
+		Key:  func(i int) string { return strconv.Itoa(i) },
+		Val:  func(i int) *int { return &i },
+		Hash: shard.HashString,
+	})
+}
+
+// float32 values are updated in place with 32-bit atomic stores.
+func TestCacheConformance_Float32Value(t *testing.T) {
+	conformance.Run(t, conformance.Suite[int, float32]{
+		New: newCache[int, float32],
+		Key: func(i int) int { return i },
+		Val: func(i int) float32 { return float32(i) / 3 },
+	})
+}

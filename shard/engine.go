@@ -33,6 +33,7 @@ type Engine[K comparable, V any] struct {
 	ttl     time.Duration
 	onEvict func(K, V, evict.Reason)
 	reads   readCounters
+	vmode   valueMode
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -86,6 +87,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		ttl:     opts.TTL,
 		onEvict: opts.OnEvict,
 		reads:   newReadCounters(),
+		vmode:   valueModeOf[V](),
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -164,11 +166,14 @@ func (e *Engine[K, V]) Hash(k K) uint64 { return e.hash(k) }
 // Get returns the value of k and true if a live entry holds it. Lock-free;
 // on a hit it sets the entry's visited bit if it is not already set.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		n.Visit()
-		e.reads.hit()
-		return n.Item.val, true
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		// The deadline is read before the value: a writer updating in place
+		// stores the value first, so a fresh deadline implies a fresh value.
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			n.Visit()
+			e.reads.hit()
+			return e.value(n), true
+		}
 	}
 	e.reads.miss()
 	var zero V
@@ -177,20 +182,17 @@ func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
 
 // Peek is Get without the visited bit and without counting.
 func (e *Engine[K, V]) Peek(h uint64, k K) (V, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		return n.Item.val, true
-	}
-	var zero V
-	return zero, false
+	v, _, ok := e.GetWithDeadline(h, k)
+	return v, ok
 }
 
 // GetWithDeadline is Peek that also returns the entry's deadline in
 // nanoseconds since the Unix epoch (0 if it never expires).
 func (e *Engine[K, V]) GetWithDeadline(h uint64, k K) (V, int64, bool) {
-	n := e.shard(h).table.Load().find(h, k)
-	if n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		return n.Item.val, n.Deadline(), true
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			return e.value(n), d, true
+		}
 	}
 	var zero V
 	return zero, 0, false
@@ -238,9 +240,11 @@ func (e *Engine[K, V]) SetDeadline(h uint64, k K, v V, d int64) {
 // SetIfAbsent stores v under k unless a live entry holds k. It returns the
 // value k now holds and whether v was stored.
 func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
-	if n := e.shard(h).table.Load().find(h, k); n != nil && (n.Deadline() == 0 || e.now() < n.Deadline()) {
-		n.Visit()
-		return n.Item.val, false
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			n.Visit()
+			return e.value(n), false
+		}
 	}
 	return e.store(h, k, v, e.deadline(e.ttl), true)
 }
@@ -249,31 +253,58 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 // present entry in place (keeping its queue position; a live one counts as
 // used), or evicts one entry if the shard is full and inserts at the head.
 // With ifAbsent, a live present entry wins and is returned instead.
+//
+// A present entry's value is overwritten atomically when V allows it (see
+// valueMode), so updating a live entry allocates nothing; otherwise a new
+// node takes the old one's place in the index and the queue.
 func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, bool) {
-	n := evict.NewNode(entry[K, V]{key: k, val: v}, d, h)
 	s := e.shard(h)
+	var n *node[K, V]
+	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
+		n = evict.NewNode(entry[K, V]{key: k, val: v}, d, h) // allocate before locking
+	}
 	now := e.now()
 	s.mu.Lock()
 	t := s.table.Load()
 	if slot := t.slot(h, k); slot != nil {
 		old := slot.Load()
-		reason := evict.Expired
-		if !old.Expired(now) {
-			if ifAbsent {
-				s.mu.Unlock()
-				old.Visit()
-				return old.Item.val, false
-			}
-			reason = evict.Replaced
-			n.Visit()
+		live := !old.Expired(now)
+		if live && ifAbsent {
+			s.mu.Unlock()
+			old.Visit()
+			return e.value(old), false
 		}
-		s.queue.Replace(old, n)
-		slot.Store(n)
+		reason := evict.Replaced
+		if !live {
+			reason = evict.Expired
+		}
+		oldVal := e.value(old)
+		if e.vmode == valueNode {
+			if live {
+				n.Visit()
+			}
+			s.queue.Replace(old, n)
+			slot.Store(n)
+		} else {
+			e.setValue(old, v) // value before deadline: see Get
+			old.SetDeadline(d)
+			if live {
+				old.Visit()
+			} else {
+				old.Unvisit()
+			}
+			s.queue.Touch(old)
+		}
 		s.sets.Add(1)
 		s.evictions[reason].Add(1)
 		s.mu.Unlock()
-		e.evicted(old, reason)
+		if e.onEvict != nil {
+			e.onEvict(k, oldVal, reason)
+		}
 		return v, true
+	}
+	if n == nil { // the key was deleted since the lock-free look
+		n = evict.NewNode(entry[K, V]{key: k, val: v}, d, h)
 	}
 	var victim *node[K, V]
 	var reason evict.Reason
@@ -353,15 +384,19 @@ func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 // how many it removed. f runs with no lock held and may call the engine; an
 // entry written while DeleteFunc runs may or may not be seen.
 func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
+	type seen struct {
+		n *node[K, V]
+		v V // the value f judged: an entry rewritten since is left alone
+	}
 	removed := 0
-	var doomed []*node[K, V]
+	var doomed []seen
 	for i := range e.shards {
 		s := &e.shards[i]
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {
-			if !n.Expired(now) && f(n.Item.key, n.Item.val) {
-				doomed = append(doomed, n)
+			if v := e.value(n); !n.Expired(now) && f(n.Item.key, v) {
+				doomed = append(doomed, seen{n, v})
 			}
 		})
 		if len(doomed) == 0 {
@@ -370,19 +405,19 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		s.mu.Lock()
 		t := s.table.Load()
 		j := 0
-		for _, n := range doomed {
-			h := n.Hash()
-			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n {
+		for _, d := range doomed {
+			n, h := d.n, d.n.Hash()
+			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n && e.unchanged(n, d.v) {
 				s.unlink(e, t, h, n, evict.Deleted)
 				t = s.table.Load() // unlink may have rebuilt it
-				doomed[j] = n
+				doomed[j] = d
 				j++
 			}
 		}
 		s.mu.Unlock()
 		removed += j
-		for _, n := range doomed[:j] {
-			e.evicted(n, evict.Deleted)
+		for _, d := range doomed[:j] {
+			e.evicted(d.n, evict.Deleted)
 		}
 	}
 	return removed
@@ -427,7 +462,7 @@ func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 						if n == nil || n.Expired(e.now()) {
 							continue
 						}
-						if !yield(n.Item.key, n.Item.val) {
+						if !yield(n.Item.key, e.value(n)) {
 							return
 						}
 					}
@@ -490,7 +525,7 @@ func (e *Engine[K, V]) Close() error {
 
 func (e *Engine[K, V]) evicted(n *node[K, V], r evict.Reason) {
 	if e.onEvict != nil {
-		e.onEvict(n.Item.key, n.Item.val, r)
+		e.onEvict(n.Item.key, e.value(n), r)
 	}
 }
 

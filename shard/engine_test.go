@@ -20,6 +20,8 @@ import (
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
+const is64bit = unsafe.Sizeof(uintptr(0)) == 8
+
 // TestCacheStress runs mixed operations from many goroutines over a small
 // key space (so shards fill, evict, grow and shrink their tables), then
 // walks every shard and its policy for inconsistencies.
@@ -283,6 +285,107 @@ func TestDefaultHash_Kinds(t *testing.T) {
 // TestNodeSize pins the per-entry node size for 8-byte keys and values: 48
 // bytes, one Go size class; the stored hash bits live in padding.
 func TestNodeSize(t *testing.T) {
+	if !is64bit {
+		t.Skip("sizes are for 64-bit platforms")
+	}
 	assert.Equal(t, uintptr(48), unsafe.Sizeof(node[uint64, uint64]{}))
 	assert.Equal(t, uintptr(64), unsafe.Sizeof(bucket[uint64, uint64]{}), "a bucket is one cache line")
+}
+
+func TestValueModeOf(t *testing.T) {
+	type pair struct{ A, B int32 }
+	type token struct{ s string }
+	word := valueNode // 64-bit atomics need 8-byte alignment, not guaranteed on 32-bit platforms
+	if is64bit {
+		word = valueWord64
+	}
+	assert.Equal(t, word, valueModeOf[uint64]())
+	assert.Equal(t, word, valueModeOf[float64]())
+	assert.Equal(t, valueWord32, valueModeOf[int32]())
+	assert.Equal(t, valueNode, valueModeOf[pair](), "8 bytes but only 4-aligned")
+	assert.Equal(t, valuePtr, valueModeOf[*token]())
+	assert.Equal(t, valuePtr, valueModeOf[map[string]int]())
+	assert.Equal(t, valuePtr, valueModeOf[func()]())
+	assert.Equal(t, valueNode, valueModeOf[string]())
+	assert.Equal(t, valueNode, valueModeOf[bool](), "no 8-bit atomics")
+	assert.Equal(t, valueNode, valueModeOf[any]())
+	assert.Equal(t, valueNode, valueModeOf[[]byte]())
+	assert.Equal(t, valueNode, valueModeOf[struct{ p *int }](), "pointers need a pointer store")
+}
+
+// TestCacheSet_ExistingAllocs: updating a live entry allocates nothing for
+// word-sized and pointer values; other values take one new node.
+func TestCacheSet_ExistingAllocs(t *testing.T) {
+	words := Must(Options[uint64, uint64]{Capacity: 100, TTL: time.Hour})
+	defer words.Close()
+	words.Set(1, 1)
+	type token struct{ s string }
+	ptrs := Must(Options[string, *token]{Capacity: 100})
+	defer ptrs.Close()
+	tok := &token{"x"}
+	ptrs.Set("k", tok)
+	strs := Must(Options[string, string]{Capacity: 100})
+	defer strs.Close()
+	strs.Set("k", "v")
+	var i uint64
+	wordAllocs := testing.AllocsPerRun(1000, func() { i++; words.Set(1, i) })
+	if is64bit {
+		assert.Zero(t, wordAllocs, "uint64")
+	}
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { ptrs.Set("k", tok) }), "pointer")
+	assert.Equal(t, 1.0, testing.AllocsPerRun(1000, func() { strs.Set("k", "w") }), "string: a new node")
+	v, _ := words.Get(1)
+	assert.Equal(t, i, v)
+}
+
+// TestCacheSet_InPlaceRace: readers of a key updated in place always see a
+// value some writer stored, never a torn one, and after the writers stop,
+// the last one.
+func TestCacheSet_InPlaceRace(t *testing.T) {
+	c := Must(Options[int, uint64]{Capacity: 16})
+	defer c.Close()
+	c.Set(0, 0)
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				v, ok := c.Get(0)
+				if !ok || v>>32 != v&0xffffffff {
+					t.Errorf("torn or missing value %#x, %v", v, ok)
+					return
+				}
+			}
+		}()
+	}
+	for i := range uint64(100_000) {
+		c.SetTTL(0, i<<32|i, time.Duration(i%2)*time.Hour)
+	}
+	close(stop)
+	wg.Wait()
+	v, _ := c.Get(0)
+	assert.Equal(t, uint64(99_999)<<32|99_999, v)
+}
+
+// TestCacheDeleteFunc_SparesRewrittenEntries: an entry updated in place after
+// the predicate judged it is not deleted on the strength of its old value.
+func TestCacheDeleteFunc_SparesRewrittenEntries(t *testing.T) {
+	c := Must(Options[string, uint64]{Capacity: 10})
+	defer c.Close()
+	c.Set("a", 1)
+	n := c.DeleteFunc(func(k string, v uint64) bool {
+		c.Set("a", 2) // rewritten while DeleteFunc runs
+		return v == 1
+	})
+	assert.Equal(t, 0, n)
+	v, ok := c.Get("a")
+	assert.True(t, ok)
+	assert.Equal(t, uint64(2), v)
 }
