@@ -7,6 +7,7 @@
 //	AnyCache     string   → any
 //	DigestCache  [32]byte → []byte (e.g. a sha256.Sum256 digest)
 //	PermCache    PermKey  → bool (a permission check)
+//	TokenCache   string   → *Token (registry auth tokens)
 //
 // Each is a shard.Cache of the same types with the key's hash specialized
 // at compile time. generate.go holds the go:generate lines that make them;

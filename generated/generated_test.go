@@ -62,6 +62,24 @@ func TestPermCacheConformance(t *testing.T) {
 	conformance.Run(t, suite(NewPermCache, permKey, func(i int) bool { return i%3 == 0 }))
 }
 
+func TestTokenCacheConformance(t *testing.T) {
+	conformance.Run(t, suite(NewTokenCache, strKey, func(i int) *Token { return &Token{Value: strconv.Itoa(i)} }))
+}
+
+// With a pointer value, replacing the value of a present key stores it in
+// place: no allocation.
+func TestTokenCacheSet_ExistingKeyAllocatesNothing(t *testing.T) {
+	c, err := NewTokenCache(shard.Options[string, *Token]{Capacity: 16})
+	require.NoError(t, err)
+	a, b := &Token{Value: "a"}, &Token{Value: "b"}
+	c.Set("registry", a)
+	allocs := testing.AllocsPerRun(100, func() { c.Set("registry", b); c.Set("registry", a) })
+	assert.Zero(t, allocs)
+	v, ok := c.Get("registry")
+	assert.True(t, ok)
+	assert.Same(t, a, v)
+}
+
 // A Get hit allocates nothing, also for array keys, whose hash slices the
 // key (k[:] must not make the key escape).
 func TestGeneratedGet_HitAllocatesNothing(t *testing.T) {
@@ -104,7 +122,7 @@ func TestPermCache_EqualKeysFindTheEntry(t *testing.T) {
 // is stale.
 func TestGeneratedFiles_UpToDate(t *testing.T) {
 	cfgs := generateLines(t)
-	require.Len(t, cfgs, 6)
+	require.Len(t, cfgs, 7)
 	p, err := gen.Load(".")
 	require.NoError(t, err)
 	for _, cfg := range cfgs {
