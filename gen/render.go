@@ -171,13 +171,20 @@ func (r *renderer) emitHash(f *jen.File) {
 // emitMethods emits the methods of shard.Cache, each hashing the key and
 // calling the engine:
 //
-//	func (c *TokenCache) Get(key string) (*Token, bool) { return c.e.Get(c.hash(key), key) }
+//	func (c *TokenCache) Get(key string) (*Token, bool) { return c.e.Get(shard.HashString(key), key) }
+//	func (c *PermCache) Get(key PermKey) (bool, bool) { return c.e.Get(c.hash(key), key) }
 func (r *renderer) emitMethods(f *jen.File) {
 	k, v := r.k, r.v
 	key := jen.Id("key").Add(k)
 	value := jen.Id("value").Add(v)
+	// A key that hashes as a whole is hashed inline (the compiler would
+	// not always inline c.hash); a struct or array key calls c.hash.
+	hash := leaf(func() *jen.Statement { return jen.Id("key") }, r.Key, r.Pkg)
+	if hash == nil {
+		hash = jen.Id("c").Dot("hash").Call(jen.Id("key"))
+	}
 	hashed := func(method string, args ...jen.Code) *jen.Statement {
-		return jen.Id("c").Dot("e").Dot(method).Call(append([]jen.Code{jen.Id("c").Dot("hash").Call(jen.Id("key")), jen.Id("key")}, args...)...)
+		return jen.Id("c").Dot("e").Dot(method).Call(append([]jen.Code{hash, jen.Id("key")}, args...)...)
 	}
 	plain := func(method string, args ...jen.Code) *jen.Statement {
 		return jen.Id("c").Dot("e").Dot(method).Call(args...)

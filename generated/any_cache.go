@@ -41,17 +41,17 @@ func (*AnyCache) hash(k string) uint64 {
 
 // Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].
 func (c *AnyCache) Get(key string) (any, bool) {
-	return c.e.Get(c.hash(key), key)
+	return c.e.Get(shard.HashString(key), key)
 }
 
 // Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].
 func (c *AnyCache) Peek(key string) (any, bool) {
-	return c.e.Peek(c.hash(key), key)
+	return c.e.Peek(shard.HashString(key), key)
 }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero time if never); see [shard.Cache.GetWithExpiry].
 func (c *AnyCache) GetWithExpiry(key string) (any, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(c.hash(key), key)
+	v, d, ok := c.e.GetWithDeadline(shard.HashString(key), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -60,22 +60,22 @@ func (c *AnyCache) GetWithExpiry(key string) (any, time.Time, bool) {
 
 // Set stores value under key with Options.TTL; see [shard.Cache.Set].
 func (c *AnyCache) Set(key string, value any) {
-	c.e.Set(c.hash(key), key, value)
+	c.e.Set(shard.HashString(key), key, value)
 }
 
 // SetTTL stores value under key for ttl (0: no expiry; negative: removes key); see [shard.Cache.SetTTL].
 func (c *AnyCache) SetTTL(key string, value any, ttl time.Duration) {
-	c.e.SetTTL(c.hash(key), key, value, ttl)
+	c.e.SetTTL(shard.HashString(key), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *AnyCache) SetIfAbsent(key string, value any) (actual any, stored bool) {
-	return c.e.SetIfAbsent(c.hash(key), key, value)
+	return c.e.SetIfAbsent(shard.HashString(key), key, value)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *AnyCache) Delete(key string) bool {
-	return c.e.Delete(c.hash(key), key)
+	return c.e.Delete(shard.HashString(key), key)
 }
 
 // DeleteFunc removes every live entry for which f returns true; see [shard.Cache.DeleteFunc].

@@ -41,17 +41,17 @@ func (*DigestCache) hash(k [32]byte) uint64 {
 
 // Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].
 func (c *DigestCache) Get(key [32]byte) ([]byte, bool) {
-	return c.e.Get(c.hash(key), key)
+	return c.e.Get(shard.HashBytes(key[:]), key)
 }
 
 // Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].
 func (c *DigestCache) Peek(key [32]byte) ([]byte, bool) {
-	return c.e.Peek(c.hash(key), key)
+	return c.e.Peek(shard.HashBytes(key[:]), key)
 }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero time if never); see [shard.Cache.GetWithExpiry].
 func (c *DigestCache) GetWithExpiry(key [32]byte) ([]byte, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(c.hash(key), key)
+	v, d, ok := c.e.GetWithDeadline(shard.HashBytes(key[:]), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -60,22 +60,22 @@ func (c *DigestCache) GetWithExpiry(key [32]byte) ([]byte, time.Time, bool) {
 
 // Set stores value under key with Options.TTL; see [shard.Cache.Set].
 func (c *DigestCache) Set(key [32]byte, value []byte) {
-	c.e.Set(c.hash(key), key, value)
+	c.e.Set(shard.HashBytes(key[:]), key, value)
 }
 
 // SetTTL stores value under key for ttl (0: no expiry; negative: removes key); see [shard.Cache.SetTTL].
 func (c *DigestCache) SetTTL(key [32]byte, value []byte, ttl time.Duration) {
-	c.e.SetTTL(c.hash(key), key, value, ttl)
+	c.e.SetTTL(shard.HashBytes(key[:]), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *DigestCache) SetIfAbsent(key [32]byte, value []byte) (actual []byte, stored bool) {
-	return c.e.SetIfAbsent(c.hash(key), key, value)
+	return c.e.SetIfAbsent(shard.HashBytes(key[:]), key, value)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *DigestCache) Delete(key [32]byte) bool {
-	return c.e.Delete(c.hash(key), key)
+	return c.e.Delete(shard.HashBytes(key[:]), key)
 }
 
 // DeleteFunc removes every live entry for which f returns true; see [shard.Cache.DeleteFunc].

@@ -41,17 +41,17 @@ func (*Uint64Cache) hash(k uint64) uint64 {
 
 // Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].
 func (c *Uint64Cache) Get(key uint64) (uint64, bool) {
-	return c.e.Get(c.hash(key), key)
+	return c.e.Get(shard.HashUint64(key), key)
 }
 
 // Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].
 func (c *Uint64Cache) Peek(key uint64) (uint64, bool) {
-	return c.e.Peek(c.hash(key), key)
+	return c.e.Peek(shard.HashUint64(key), key)
 }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero time if never); see [shard.Cache.GetWithExpiry].
 func (c *Uint64Cache) GetWithExpiry(key uint64) (uint64, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(c.hash(key), key)
+	v, d, ok := c.e.GetWithDeadline(shard.HashUint64(key), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -60,22 +60,22 @@ func (c *Uint64Cache) GetWithExpiry(key uint64) (uint64, time.Time, bool) {
 
 // Set stores value under key with Options.TTL; see [shard.Cache.Set].
 func (c *Uint64Cache) Set(key uint64, value uint64) {
-	c.e.Set(c.hash(key), key, value)
+	c.e.Set(shard.HashUint64(key), key, value)
 }
 
 // SetTTL stores value under key for ttl (0: no expiry; negative: removes key); see [shard.Cache.SetTTL].
 func (c *Uint64Cache) SetTTL(key uint64, value uint64, ttl time.Duration) {
-	c.e.SetTTL(c.hash(key), key, value, ttl)
+	c.e.SetTTL(shard.HashUint64(key), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *Uint64Cache) SetIfAbsent(key uint64, value uint64) (actual uint64, stored bool) {
-	return c.e.SetIfAbsent(c.hash(key), key, value)
+	return c.e.SetIfAbsent(shard.HashUint64(key), key, value)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *Uint64Cache) Delete(key uint64) bool {
-	return c.e.Delete(c.hash(key), key)
+	return c.e.Delete(shard.HashUint64(key), key)
 }
 
 // DeleteFunc removes every live entry for which f returns true; see [shard.Cache.DeleteFunc].
