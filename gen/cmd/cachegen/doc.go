@@ -52,9 +52,10 @@
 // and is deterministic and gofmt'd. It refers to shard.GeneratedCodeVersion1:
 // if that line fails to build, the file was generated for another version of
 // hotcache; run go generate again with the cachegen of the version in
-// go.mod. A file that cachegen generated earlier for the same -name is
-// ignored while the package is loaded, so a stale one never blocks its own
-// regeneration.
+// go.mod. The declarations of a file that cachegen generated earlier for
+// the same -name are not collisions, and the package's type errors (such as
+// a stale file's) matter only if the cache's types depend on them, so a
+// stale file never blocks its own regeneration.
 //
 // Cachegen writes nothing unless it succeeds, and then writes atomically
 // (a temporary file renamed over the output); it leaves an up-to-date file
