@@ -1,8 +1,10 @@
 package gen
 
 import (
+	"errors"
 	"fmt"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"go/types"
 	"strings"
@@ -41,8 +43,11 @@ func (c Config) Validate() error {
 		return errorf("-name=%s is a local name in the generated code; choose another", c.Name)
 	}
 	for _, f := range []struct{ flag, expr string }{{"key", c.Key}, {"value", c.Value}} {
+		if strings.ContainsAny(f.expr, "\n\r") {
+			return errorf("-%s must be on one line", f.flag)
+		}
 		if _, err := parser.ParseExpr(f.expr); err != nil {
-			return errorf("-%s=%s is not a Go type expression: %v", f.flag, f.expr, stripPos(err))
+			return errorf("-%s=%s is not a Go type expression: %s", f.flag, f.expr, parseMsg(err))
 		}
 	}
 	if c.Output != "" && !strings.HasSuffix(c.Output, ".go") {
@@ -133,13 +138,12 @@ func errorf(format string, args ...any) error {
 	return fmt.Errorf("cachegen: "+format, args...)
 }
 
-// stripPos drops the "file:line:col: " a go/scanner or go/types error starts
-// with, when the position means nothing to the user (an expression from a
-// flag).
-func stripPos(err error) string {
-	msg := err.Error()
-	if i := strings.Index(msg, ": "); i >= 0 && strings.Count(msg[:i], ":") >= 1 {
-		return msg[i+2:]
+// parseMsg returns a go/parser error without its position, which means
+// nothing to the user: the expression came from a flag.
+func parseMsg(err error) string {
+	var list scanner.ErrorList
+	if errors.As(err, &list) && len(list) > 0 {
+		return list[0].Msg
 	}
-	return msg
+	return err.Error()
 }

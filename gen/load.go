@@ -162,7 +162,7 @@ func (p *Package) resolveAll(cfg Config) (pkg *packages.Package, key, val types.
 func resolve(pkg *packages.Package, what, expr string) (types.Type, error) {
 	x, err := parser.ParseExpr(expr)
 	if err != nil {
-		return nil, errorf("-%s=%s is not a Go type expression: %v", what, expr, stripPos(err))
+		return nil, errorf("-%s=%s is not a Go type expression: %v", what, expr, parseMsg(err))
 	}
 	pos, err := fileScope(pkg, x)
 	if err != nil {
