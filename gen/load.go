@@ -131,7 +131,9 @@ func Generate(p *Package, cfg Config) (File, error) {
 				name, pkg.Name, filepath.Base(pos.Filename), pos.Line, pos.Column)
 		}
 	}
-	src, err := Render(Spec{Pkg: pkg.Types, Name: cfg.Name, Key: key, Value: val, Command: cfg.Command()})
+	// The test variant's scope, when there is one, also keeps the imports
+	// clear of names that test files declare.
+	src, err := Render(Spec{Pkg: scopePkg.Types, Name: cfg.Name, Key: key, Value: val, Command: cfg.Command()})
 	if err != nil {
 		return File{}, err
 	}

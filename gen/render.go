@@ -43,7 +43,7 @@ func Render(s Spec) ([]byte, error) {
 	if !token.IsIdentifier(s.Name) || s.Name == "_" || localNames[s.Name] {
 		return nil, errorf("%q cannot name the generated type", s.Name)
 	}
-	q := types.RelativeTo(s.Pkg)
+	q := qualifier(s.Pkg)
 	if why := notComparable(s.Key, q); why != "" {
 		return nil, errorf("key type %s is not comparable: %s", types.TypeString(s.Key, q), why)
 	}
@@ -239,11 +239,15 @@ func (r *renderer) emitMethods(f *jen.File) {
 }
 
 // typeString writes t as the generated file's package sees it.
-func (r *renderer) typeString(t types.Type) string {
-	return types.TypeString(t, func(p *types.Package) string {
-		if p.Path() == r.Pkg.Path() {
+func (r *renderer) typeString(t types.Type) string { return types.TypeString(t, qualifier(r.Pkg)) }
+
+// qualifier names other packages by name, and here (or any variant of it,
+// such as its test variant) not at all.
+func qualifier(here *types.Package) types.Qualifier {
+	return func(p *types.Package) string {
+		if p.Path() == here.Path() {
 			return ""
 		}
 		return p.Name()
-	})
+	}
 }
