@@ -68,15 +68,18 @@ func main() {
 func TestCachegen_EndToEnd(t *testing.T) {
 	root := goCmd(t, ".", "list", "-m", "-f", "{{.Dir}}")
 	tmp := t.TempDir()
-	pdir := filepath.Join(tmp, "p")
-	require.NoError(t, os.Mkdir(pdir, 0o755))
-	src := filepath.Join(root, "gen", "testdata", "src", "p")
-	files, err := filepath.Glob(filepath.Join(src, "*.go"))
-	require.NoError(t, err)
-	for _, f := range files {
-		data, err := os.ReadFile(f)
+	// Packages p and clash of gen's testdata (clash declares names that
+	// the generated file's imports must avoid).
+	pdir, clashDir := filepath.Join(tmp, "p"), filepath.Join(tmp, "clash")
+	for _, dir := range []string{pdir, clashDir} {
+		require.NoError(t, os.Mkdir(dir, 0o755))
+		files, err := filepath.Glob(filepath.Join(root, "gen", "testdata", "src", filepath.Base(dir), "*.go"))
 		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(pdir, filepath.Base(f)), data, 0o644))
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644))
+		}
 	}
 	gomod := "module example.com/e2e\n\ngo 1.25\n\nrequire github.com/hotcache/hotcache v0.0.0\n\nreplace github.com/hotcache/hotcache => " + root + "\n"
 	require.NoError(t, os.WriteFile(filepath.Join(tmp, "go.mod"), []byte(gomod), 0o644))
@@ -107,6 +110,8 @@ func TestCachegen_EndToEnd(t *testing.T) {
 		require.NoError(t, writeAtomic(filepath.Join(pdir, f.Name), f.Src))
 	}
 	assert.FileExists(t, filepath.Join(pdir, "fixture_cache_test.go"), "a test-file type gives a _test.go output")
+	stderr.Reset()
+	require.Equal(t, exitOK, run(clashDir, []string{"-name=KeyCache", "-key=Key", "-value=string"}, &stderr, &stderr), "%s", &stderr)
 
 	goCmd(t, tmp, "vet", "./...") // type-checks everything, the _test.go output too
 	assert.Equal(t, "ok", goCmd(t, tmp, "run", "."))
