@@ -17,17 +17,18 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
 
 // loaded caches one Load per testdata package.
-var loaded sync.Map // dir → *gen.Package
+var loaded sync.Map // dir and tags → *gen.Package
 
-func load(t *testing.T, pkg string) *gen.Package {
+func load(t *testing.T, pkg string, tags ...string) *gen.Package {
 	t.Helper()
 	dir := filepath.Join("testdata", "src", pkg)
-	if p, ok := loaded.Load(dir); ok {
+	id := dir + " " + strings.Join(tags, ",")
+	if p, ok := loaded.Load(id); ok {
 		return p.(*gen.Package)
 	}
-	p, err := gen.Load(dir)
+	p, err := gen.Load(dir, tags...)
 	require.NoError(t, err)
-	loaded.Store(dir, p)
+	loaded.Store(id, p)
 	return p
 }
 
@@ -48,7 +49,8 @@ var goldenCases = []struct {
 	{"composite_value", "p", gen.Config{Name: "FuncCache", Key: "float64", Value: "map[string]func(...int) (chan<- error, <-chan struct{ A int `json:\"a\"` })"}},
 	{"test_type", "p", gen.Config{Name: "FixtureCache", Key: "Fixture", Value: "int"}},
 	{"stale", "p", gen.Config{Name: "OldCache", Key: "string", Value: "string"}},
-	{"output_and_tags", "p", gen.Config{Name: "TagCache", Key: "string", Value: "int", Output: "tagged.go", Tags: []string{"a", "b"}}},
+	{"output_and_tags", "p", gen.Config{Name: "TagCache", Key: "Tagged", Value: "int", Output: "tag_cache.go", Tags: []string{"a", "tagged"}}},
+	{"err_type_needs_tag", "p", gen.Config{Name: "TagCache", Key: "Tagged", Value: "int"}},
 	{"import_clash", "clash", gen.Config{Name: "KeyCache", Key: "Key", Value: "string"}},
 
 	// Errors.
@@ -79,7 +81,7 @@ func TestGenerate_Golden(t *testing.T) {
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
 			var got string
-			f, err := gen.Generate(load(t, tc.pkg), tc.cfg)
+			f, err := gen.Generate(load(t, tc.pkg, tc.cfg.Tags...), tc.cfg)
 			if err != nil {
 				got = "error: " + err.Error() + "\n"
 			} else {

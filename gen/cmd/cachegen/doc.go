@@ -37,7 +37,8 @@
 //	-output  the file to write. Default: the snake-cased name, with _cache
 //	         appended unless the name ends in Cache, then .go; or _test.go
 //	         when a type is declared only in test files.
-//	-tags    comma-separated build tags to load the package with.
+//	-tags    comma-separated build tags to load the package with; the
+//	         output gets no build constraint of its own.
 //	-h       print this manual.
 //
 // Keys hash by their type: strings and byte arrays with xxhash, integers of
