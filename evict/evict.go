@@ -96,6 +96,14 @@ func NewNode[T any](item T, deadline int64, hash uint64) *Node[T] {
 	return n
 }
 
+// Init sets up a zero node that the caller allocated itself (embedded at
+// the start of a larger struct, say) as NewNode would: it must not be in a
+// queue or visible to other goroutines yet.
+func (n *Node[T]) Init(item T, deadline int64, hash uint64) {
+	n.Item, n.hash = item, uint32(hash&HashMask)
+	n.deadline.Store(deadline)
+}
+
 // SetDeadline changes the node's deadline (0 = never). Safe to call
 // concurrently with readers; the caller serializes writers.
 func (n *Node[T]) SetDeadline(d int64) { n.deadline.Store(d) }

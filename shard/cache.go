@@ -98,9 +98,10 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 	return v, time.Unix(0, d), true
 }
 
-// Set stores value under key, expiring after Options.TTL (if set). If key is
-// present its entry is replaced in place; otherwise, if the key's shard is
-// full, one entry is evicted first. Locks one shard.
+// Set stores value under key, expiring after Options.TTL (if set) or when
+// Options.Expiry says. If key is present its entry is replaced in place;
+// otherwise, if the key's shard is full, one entry is evicted first. Locks
+// one shard.
 func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hashOf(key), key, value) }
 
 // SetTTL is Set with a per-call TTL: 0 means no expiry, and a negative ttl

@@ -33,6 +33,7 @@ type Engine[K comparable, V any] struct {
 	ttl     time.Duration
 	onEvict func(K, V, evict.Reason)
 	reads   readCounters
+	lo      loadOptions[K, V] // expiry from values, loading (load.go)
 	vmode   valueMode
 
 	closeOnce sync.Once
@@ -55,7 +56,8 @@ type shard[K comparable, V any] struct {
 	count     atomic.Int64
 	sets      atomic.Uint64
 	evictions [evict.NumReasons]atomic.Uint64
-	_         [64]byte // keep neighbouring shards' locks off this cache line
+	ld        loadState[K, V] // in-flight loads, remembered not-founds (load.go)
+	_         [64]byte        // keep neighbouring shards' locks off this cache line
 }
 
 // noCopy makes go vet report copies of the types that embed it.
@@ -87,7 +89,11 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		ttl:     opts.TTL,
 		onEvict: opts.OnEvict,
 		reads:   newReadCounters(),
+		lo:      newLoadOptions(opts),
 		vmode:   valueModeOf[V](),
+	}
+	if e.lo.refresh != 0 {
+		e.vmode = valueNode // a node's refresh state lives and dies with it (load.go)
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -213,17 +219,21 @@ func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
-	e.store(h, k, v, e.deadline(e.ttl), false)
+	if e.lo.expiry != nil {
+		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
+		return
+	}
+	e.store(h, k, v, e.deadline(e.ttl), false, nil)
 }
 
 // SetTTL stores v under k for ttl: 0 means no expiry; a negative ttl stores
 // nothing and removes k, as if the value had expired at once.
 func (e *Engine[K, V]) SetTTL(h uint64, k K, v V, ttl time.Duration) {
 	if ttl < 0 {
-		e.remove(h, k, evict.Replaced)
+		e.remove(h, k, evict.Replaced, nil)
 		return
 	}
-	e.store(h, k, v, e.deadline(ttl), false)
+	e.store(h, k, v, e.deadline(ttl), false, nil)
 }
 
 // SetDeadline stores v under k until the absolute deadline d (nanoseconds
@@ -231,10 +241,10 @@ func (e *Engine[K, V]) SetTTL(h uint64, k K, v V, ttl time.Duration) {
 // passed stores nothing and removes k.
 func (e *Engine[K, V]) SetDeadline(h uint64, k K, v V, d int64) {
 	if d != 0 && d <= e.now() {
-		e.remove(h, k, evict.Replaced)
+		e.remove(h, k, evict.Replaced, nil)
 		return
 	}
-	e.store(h, k, v, d, false)
+	e.store(h, k, v, d, false, nil)
 }
 
 // SetIfAbsent stores v under k unless a live entry holds k. It returns the
@@ -246,25 +256,33 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 			return e.value(n), false
 		}
 	}
-	return e.store(h, k, v, e.deadline(e.ttl), true)
+	if e.lo.expiry != nil {
+		return e.setIfAbsentExpiry(h, k, v)
+	}
+	return e.store(h, k, v, e.deadline(e.ttl), true, nil)
 }
 
 // store writes k=v with deadline d under the shard lock: it replaces a
 // present entry in place (keeping its queue position; a live one counts as
 // used), or evicts one entry if the shard is full and inserts at the head.
-// With ifAbsent, a live present entry wins and is returned instead.
+// With ifAbsent, a live present entry wins and is returned instead. c is
+// the load whose result v is, or nil for the user's writes (see claim).
 //
 // A present entry's value is overwritten atomically when V allows it (see
 // valueMode), so updating a live entry allocates nothing; otherwise a new
 // node takes the old one's place in the index and the queue.
-func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, bool) {
+func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call[K, V]) (V, bool) {
 	s := e.shard(h)
 	var n *node[K, V]
 	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
-		n = evict.NewNode(entry[K, V]{key: k, val: v}, d, h) // allocate before locking
+		n = e.newNode(h, k, v, d) // allocate before locking
 	}
 	now := e.now()
 	s.mu.Lock()
+	if !e.claim(s, k, c) {
+		s.mu.Unlock()
+		return v, false
+	}
 	t := s.table.Load()
 	if slot := t.slot(h, k); slot != nil {
 		old := slot.Load()
@@ -304,7 +322,7 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, boo
 		return v, true
 	}
 	if n == nil { // the key was deleted since the lock-free look
-		n = evict.NewNode(entry[K, V]{key: k, val: v}, d, h)
+		n = e.newNode(h, k, v, d)
 	}
 	var victim *node[K, V]
 	var reason evict.Reason
@@ -330,18 +348,24 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool) (V, boo
 // Delete removes k and reports whether a live entry held it. An expired
 // entry is removed too (as expired) but reported as absent.
 func (e *Engine[K, V]) Delete(h uint64, k K) bool {
-	if e.shard(h).table.Load().find(h, k) == nil {
+	s := e.shard(h)
+	if s.table.Load().find(h, k) == nil && s.ld.pending.Load() == 0 {
 		return false
 	}
-	return e.remove(h, k, evict.Deleted)
+	return e.remove(h, k, evict.Deleted, nil)
 }
 
 // remove deletes k's entry, if any, under the shard lock, with reason (or
-// Expired if the entry had expired), and reports whether it was live.
-func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason) bool {
+// Expired if the entry had expired), and reports whether it was live. c is
+// as for store.
+func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V]) bool {
 	s := e.shard(h)
 	now := e.now()
 	s.mu.Lock()
+	if !e.claim(s, k, c) {
+		s.mu.Unlock()
+		return false
+	}
 	t := s.table.Load()
 	slot := t.slot(h, k)
 	if slot == nil {
@@ -382,7 +406,9 @@ func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
 
 // DeleteFunc removes every live entry for which f returns true and returns
 // how many it removed. f runs with no lock held and may call the engine; an
-// entry written while DeleteFunc runs may or may not be seen.
+// entry written while DeleteFunc runs may or may not be seen. Loads in
+// flight when DeleteFunc reaches their shard do not store their results
+// (f cannot judge a value that does not exist yet).
 func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	type seen struct {
 		n *node[K, V]
@@ -392,6 +418,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	var doomed []seen
 	for i := range e.shards {
 		s := &e.shards[i]
+		s.supersedeLoads()
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {
@@ -486,6 +513,7 @@ func (e *Engine[K, V]) Clear() {
 		s.table.Store(newTable[K, V](1))
 		s.count.Store(0)
 		s.sweepPos = 0
+		s.ld.reset()
 		s.mu.Unlock()
 		for _, n := range gone {
 			e.evicted(n, evict.Deleted)
@@ -501,6 +529,7 @@ func (e *Engine[K, V]) Stats() Stats {
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()
+		s.ld.addStats(&st)
 		for r := range s.evictions {
 			st.Evictions[r] += s.evictions[r].Load()
 		}
@@ -556,6 +585,7 @@ func (e *Engine[K, V]) Sweep() int {
 	var gone []*node[K, V]
 	for i := range e.shards {
 		s := &e.shards[i]
+		e.sweepNegative(s)
 		for examined := 0; examined < sweepMax; {
 			s.mu.Lock()
 			seen, expired := s.sweep(e, sweepBatch, &gone)

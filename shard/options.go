@@ -60,6 +60,45 @@ type Options[K comparable, V any] struct {
 	// call removed the entry (or the maintenance goroutine for expired
 	// entries it reclaims). It may call the cache.
 	OnEvict func(key K, value V, reason evict.Reason)
+
+	// Expiry, if set, gives each value its own deadline, e.g. the expiry of
+	// the token it holds: a value written by Set, SetIfAbsent or a load
+	// lives until Expiry(key, value) - Skew, and at most MaxTTL (if set)
+	// after the write. A zero time means "use TTL" (still capped by MaxTTL).
+	// A value whose deadline has already passed is not stored, and its
+	// write removes the key's older value all the same. SetTTL and the
+	// engine's SetDeadline ignore Expiry. Expiry runs on the writing
+	// goroutine with no lock held; it must be safe for concurrent use.
+	Expiry func(key K, value V) time.Time
+
+	// MaxTTL caps the lifetime of values written under Expiry: 0 means no
+	// cap. Requires Expiry (without it, TTL alone is the lifetime).
+	MaxTTL time.Duration
+
+	// Skew is taken off every non-zero time Expiry returns, so that a
+	// value leaves the cache that long before its own expiry (clock skew
+	// between hosts, time spent in flight). Requires Expiry; >= 0.
+	Skew time.Duration
+
+	// NegativeTTL is how long GetOrLoad remembers that its loader reported
+	// a key absent (an error wrapping ErrNotFound): meanwhile GetOrLoad
+	// returns that error without loading. 0 means not remembered. A write
+	// or Delete of the key, or Clear, forgets it at once. Remembered keys
+	// are not entries: Get, Peek, Len and All do not see them, and each
+	// shard remembers at most its share of Capacity.
+	NegativeTTL time.Duration
+
+	// RefreshAhead, if in (0, 1), makes GetOrLoad reload an entry in the
+	// background once it has lived that fraction of its lifetime (its time
+	// from write to deadline): the hit returns the current value at once,
+	// and one reload of the key starts (joined by any GetOrLoad of the key
+	// that misses meanwhile). A failed reload keeps the current value until
+	// its deadline and is counted in Stats.RefreshErrors; it is tried once
+	// per stored value. 0 means no refresh. Requires TTL or Expiry. Each
+	// entry then carries 16 more bytes (when to refresh, and a flag), and
+	// a write to a present key allocates a new entry rather than update
+	// the value in place.
+	RefreshAhead float64
 }
 
 // errPrefix starts every error this package returns.
@@ -84,8 +123,32 @@ func (o *Options[K, V]) validate() error {
 	if o.TTL < 0 {
 		return fmt.Errorf("%sTTL must be >= 0, got %v", errPrefix, o.TTL)
 	}
+	if err := o.validateLoad(); err != nil {
+		return err
+	}
 	if !o.Policy.Valid() {
 		return fmt.Errorf("%sPolicy must be evict.SIEVE or evict.CLOCK, got %v", errPrefix, o.Policy)
+	}
+	return nil
+}
+
+// validateLoad checks the options of expiry from values and loading.
+func (o *Options[K, V]) validateLoad() error {
+	switch r := o.RefreshAhead; {
+	case o.MaxTTL < 0:
+		return fmt.Errorf("%sMaxTTL must be >= 0, got %v", errPrefix, o.MaxTTL)
+	case o.Skew < 0:
+		return fmt.Errorf("%sSkew must be >= 0, got %v", errPrefix, o.Skew)
+	case o.NegativeTTL < 0:
+		return fmt.Errorf("%sNegativeTTL must be >= 0, got %v", errPrefix, o.NegativeTTL)
+	case o.Expiry == nil && o.MaxTTL != 0:
+		return fmt.Errorf("%sMaxTTL (%v) needs Expiry; without it, set TTL", errPrefix, o.MaxTTL)
+	case o.Expiry == nil && o.Skew != 0:
+		return fmt.Errorf("%sSkew (%v) needs Expiry", errPrefix, o.Skew)
+	case !(r == 0 || r > 0 && r < 1):
+		return fmt.Errorf("%sRefreshAhead must be 0 or in (0, 1), got %v", errPrefix, r)
+	case r != 0 && o.TTL == 0 && o.Expiry == nil:
+		return fmt.Errorf("%sRefreshAhead needs TTL or Expiry: entries that never expire are never refreshed", errPrefix)
 	}
 	return nil
 }

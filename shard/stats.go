@@ -14,7 +14,15 @@ import (
 type Stats struct {
 	Hits   uint64 // Get calls that found a live entry
 	Misses uint64 // Get calls that did not
-	Sets   uint64 // entries stored by Set, SetTTL and SetIfAbsent
+	Sets   uint64 // entries stored by Set, SetTTL, SetIfAbsent and loads
+
+	// Loading (GetOrLoad). Hits and Misses count GetOrLoad calls too: a
+	// miss is a call that found no live entry.
+	Loads         uint64 // loads started for missing keys
+	LoadErrors    uint64 // loads that returned an error (not-found included) or panicked
+	NegativeHits  uint64 // GetOrLoad calls answered by a remembered not-found
+	Refreshes     uint64 // background reloads started by RefreshAhead
+	RefreshErrors uint64 // reloads that failed; the old value was kept
 
 	// Evictions counts entries that left the cache, indexed by reason:
 	// Evictions[evict.Capacity], Evictions[evict.Expired], and so on.
@@ -48,9 +56,14 @@ type readCounters struct {
 	mask    uint32
 }
 
+// stripesPerProc: stripes are picked by stack address, not by processor, so
+// two running goroutines share a stripe with probability 1/stripes; 16 per
+// processor keeps that under 1/32 for 2 processors, for 1 KiB per processor.
+const stripesPerProc = 16
+
 func newReadCounters() readCounters {
 	n := 1
-	for n < 4*runtime.GOMAXPROCS(0) {
+	for n < stripesPerProc*runtime.GOMAXPROCS(0) && n < 1024 {
 		n <<= 1
 	}
 	return readCounters{stripes: make([]stripe, n), mask: uint32(n - 1)}

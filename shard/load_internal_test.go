@@ -1,0 +1,167 @@
+package shard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotcache/hotcache/clock"
+)
+
+var loadTestEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// TestEngineGetOrLoad_Stress mixes loads that succeed, fail, report
+// not-found and panic with every kind of write, cancellations, refreshes
+// and time passing, from real goroutines; then, once every background load
+// has ended, it checks that values never crossed keys, that nothing stays
+// in flight, and that the shards are consistent.
+// It runs with RefreshAhead (new nodes on every write) and without (int
+// values updated in place).
+func TestEngineGetOrLoad_Stress(t *testing.T) {
+	for _, refresh := range []float64{0, 0.5} {
+		t.Run(fmt.Sprintf("RefreshAhead=%v", refresh), func(t *testing.T) { stressGetOrLoad(t, refresh) })
+	}
+}
+
+func stressGetOrLoad(t *testing.T, refresh float64) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := clock.NewManual(loadTestEpoch)
+		c := Must(Options[int, int]{
+			Capacity: 64, Shards: 4, Clock: clk, TTL: 10 * time.Second,
+			NegativeTTL: 3 * time.Second, RefreshAhead: refresh,
+		})
+		defer c.Close()
+		load := func(_ context.Context, k int) (int, error) {
+			switch {
+			case k%10 == 0:
+				return 0, ErrNotFound
+			case k%10 == 1:
+				return 0, errors.New("backend")
+			case k%37 == 2:
+				panic("boom")
+			}
+			return k + 1000*rand.IntN(1000), nil
+		}
+		checkValue := func(k, v int, err error) {
+			var pe *PanicError
+			switch {
+			case err == nil && v%1000 != k:
+				t.Errorf("GetOrLoad(%d) = %d: another key's value", k, v)
+			case err != nil && k%10 > 1 && k%37 != 2 && !errors.Is(err, context.Canceled):
+				t.Errorf("GetOrLoad(%d): unexpected error %v", k, err)
+			case errors.As(err, &pe) && k%37 != 2:
+				t.Errorf("GetOrLoad(%d): unexpected panic %v", k, pe.Value)
+			}
+		}
+		var wg sync.WaitGroup
+		for w := range 8 {
+			wg.Go(func() {
+				r := rand.New(rand.NewPCG(uint64(w), 2))
+				for i := range 3000 {
+					k := r.IntN(200)
+					switch r.IntN(20) {
+					case 0, 1, 2, 3, 4, 5, 6, 7:
+						v, err := c.GetOrLoad(context.Background(), k, load)
+						checkValue(k, v, err)
+					case 8:
+						ctx, cancel := context.WithCancel(context.Background())
+						wg.Go(func() {
+							v, err := c.GetOrLoad(ctx, k, load)
+							checkValue(k, v, err)
+						})
+						cancel()
+					case 9, 10:
+						if v, ok := c.Get(k); ok && v%1000 != k {
+							t.Errorf("Get(%d) = %d", k, v)
+						}
+					case 11, 12:
+						c.Set(k, k+1000*i)
+					case 13:
+						c.SetTTL(k, k, time.Duration(r.IntN(3)-1)*time.Second)
+					case 14:
+						c.SetIfAbsent(k, k)
+					case 15:
+						c.Delete(k)
+					case 16:
+						if i%100 == 0 {
+							c.DeleteFunc(func(k, _ int) bool { return k%7 == 0 })
+						}
+					case 17:
+						if w == 0 {
+							clk.Advance(time.Second / 2) // also runs the sweep
+						}
+					case 18:
+						if w == 1 && i%1000 == 0 {
+							c.Clear()
+						}
+					case 19:
+						c.Stats()
+					}
+				}
+			})
+		}
+		wg.Wait()
+		synctest.Wait() // refreshes and abandoned loads have ended
+		require.NoError(t, c.e.check())
+		st := c.Stats()
+		t.Logf("%+v", st)
+		assert.NotZero(t, st.Loads)
+		assert.NotZero(t, st.LoadErrors)
+		assert.NotZero(t, st.NegativeHits)
+		assert.Equal(t, refresh != 0, st.Refreshes != 0)
+		for i := range c.e.shards {
+			s := &c.e.shards[i]
+			s.mu.Lock()
+			assert.Nil(t, s.ld.calls, "shard %d: loads left in flight", i)
+			assert.LessOrEqual(t, len(s.ld.negative), s.capacity)
+			assert.Equal(t, int64(len(s.ld.negative)), s.ld.pending.Load())
+			s.mu.Unlock()
+		}
+	})
+}
+
+func TestEngineSweep_ForgetsExpiredNotFounds(t *testing.T) {
+	clk := clock.NewManual(loadTestEpoch)
+	c := Must(Options[string, int]{Capacity: 1000, Shards: 2, Clock: clk, NegativeTTL: time.Second})
+	defer c.Close()
+	load := func(context.Context, string) (int, error) { return 0, ErrNotFound }
+	for i := range 100 {
+		c.GetOrLoad(context.Background(), strconv.Itoa(i), load)
+	}
+	pending := func() (n int64) {
+		for i := range c.e.shards {
+			n += c.e.shards[i].ld.pending.Load()
+		}
+		return n
+	}
+	assert.Equal(t, int64(100), pending())
+	clk.Advance(time.Second - 1) // runs the sweep, nothing has expired
+	assert.Equal(t, int64(100), pending())
+	clk.Advance(1)
+	assert.Equal(t, int64(0), pending(), "the sweep forgets expired not-founds")
+	for i := range c.e.shards {
+		assert.Nil(t, c.e.shards[i].ld.negative, "and drops the empty map")
+	}
+}
+
+// TestRefreshNode_Size pins what RefreshAhead adds to an entry: 16 bytes; on
+// 64-bit platforms a uint64 to uint64 node goes from 48 bytes to 64 (both
+// malloc size classes).
+func TestRefreshNode_Size(t *testing.T) {
+	plain, refresh := unsafe.Sizeof(node[uint64, uint64]{}), unsafe.Sizeof(refreshNode[uint64, uint64]{})
+	assert.Equal(t, uintptr(16), refresh-plain)
+	if unsafe.Sizeof(uintptr(0)) == 8 {
+		assert.Equal(t, uintptr(48), plain)
+		assert.Equal(t, uintptr(64), refresh)
+	}
+}
