@@ -18,7 +18,7 @@ const shardPath = "github.com/hotcache/hotcache/shard"
 // functions. A cache type named like one of them would be shadowed there.
 var localNames = map[string]bool{
 	"c": true, "d": true, "e": true, "err": true, "f": true, "h": true, "k": true,
-	"key": true, "ok": true, "opts": true, "ttl": true, "v": true, "value": true,
+	"ctx": true, "key": true, "load": true, "ok": true, "opts": true, "ttl": true, "v": true, "value": true,
 }
 
 // Spec is a cache to render, its types already resolved.
@@ -86,7 +86,7 @@ func (r *renderer) use(p *types.Package) { r.imports[p.Path()] = p }
 // package-level name of the user's package or another import: a clash gets
 // the package name with the first free number appended (shard1).
 func (r *renderer) nameImports(f *jen.File) {
-	names := map[string]string{shardPath: "shard", "time": "time", "iter": "iter"}
+	names := map[string]string{shardPath: "shard", "context": "context", "time": "time", "iter": "iter"}
 	for path, p := range r.imports {
 		names[path] = p.Name()
 	}
@@ -215,6 +215,10 @@ func (r *renderer) emitMethods(f *jen.File) {
 	method("SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].",
 		"SetIfAbsent", []jen.Code{key, value}, []jen.Code{jen.Id("actual").Add(v), jen.Id("stored").Bool()},
 		jen.Return(hashed("SetIfAbsent", jen.Id("value"))))
+	loader := jen.Func().Params(jen.Qual("context", "Context"), k).Params(v, jen.Error())
+	method("GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].",
+		"GetOrLoad", []jen.Code{jen.Id("ctx").Qual("context", "Context"), key, jen.Id("load").Add(loader)}, []jen.Code{v, jen.Error()},
+		jen.Return(jen.Id("c").Dot("e").Dot("GetOrLoad").Call(jen.Id("ctx"), hash, jen.Id("key"), jen.Id("load"))))
 	method("Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].",
 		"Delete", []jen.Code{key}, []jen.Code{jen.Bool()},
 		jen.Return(hashed("Delete")))

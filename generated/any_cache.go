@@ -3,6 +3,7 @@
 package generated
 
 import (
+	"context"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -71,6 +72,11 @@ func (c *AnyCache) SetTTL(key string, value any, ttl time.Duration) {
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *AnyCache) SetIfAbsent(key string, value any) (actual any, stored bool) {
 	return c.e.SetIfAbsent(shard.HashString(key), key, value)
+}
+
+// GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
+func (c *AnyCache) GetOrLoad(ctx context.Context, key string, load func(context.Context, string) (any, error)) (any, error) {
+	return c.e.GetOrLoad(ctx, shard.HashString(key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

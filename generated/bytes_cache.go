@@ -3,6 +3,7 @@
 package generated
 
 import (
+	"context"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -71,6 +72,11 @@ func (c *BytesCache) SetTTL(key string, value []byte, ttl time.Duration) {
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *BytesCache) SetIfAbsent(key string, value []byte) (actual []byte, stored bool) {
 	return c.e.SetIfAbsent(shard.HashString(key), key, value)
+}
+
+// GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
+func (c *BytesCache) GetOrLoad(ctx context.Context, key string, load func(context.Context, string) ([]byte, error)) ([]byte, error) {
+	return c.e.GetOrLoad(ctx, shard.HashString(key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

@@ -3,6 +3,7 @@
 package generated
 
 import (
+	"context"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -71,6 +72,11 @@ func (c *DigestCache) SetTTL(key [32]byte, value []byte, ttl time.Duration) {
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *DigestCache) SetIfAbsent(key [32]byte, value []byte) (actual []byte, stored bool) {
 	return c.e.SetIfAbsent(shard.HashBytes(key[:]), key, value)
+}
+
+// GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
+func (c *DigestCache) GetOrLoad(ctx context.Context, key [32]byte, load func(context.Context, [32]byte) ([]byte, error)) ([]byte, error) {
+	return c.e.GetOrLoad(ctx, shard.HashBytes(key[:]), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

@@ -3,10 +3,15 @@ package generated
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
+	"errors"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -169,4 +174,52 @@ func generateLines(t *testing.T) []gen.Config {
 	}
 	require.NoError(t, s.Err())
 	return cfgs
+}
+
+// GetOrLoad through a generated cache hashes like Get and Set: a loaded
+// value is then a Get hit, a Set value is a GetOrLoad hit, and concurrent
+// callers of one key share one load.
+func TestGeneratedGetOrLoad(t *testing.T) {
+	ctx := context.Background()
+	pc, err := NewPermCache(shard.Options[PermKey, bool]{Capacity: 64})
+	require.NoError(t, err)
+	var loads atomic.Int32
+	release := make(chan struct{})
+	load := func(_ context.Context, k PermKey) (bool, error) {
+		loads.Add(1)
+		<-release
+		return k.Perm == "read", nil
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			v, err := pc.GetOrLoad(ctx, permKey(0), load)
+			assert.NoError(t, err)
+			assert.True(t, v)
+		})
+	}
+	for pc.Stats().Misses < 8 { // every caller has missed and waits on the load
+		runtime.Gosched()
+	}
+	close(release)
+	wg.Wait()
+	assert.Equal(t, int32(1), loads.Load(), "one load for concurrent callers of one key")
+	v, ok := pc.Get(permKey(0))
+	assert.True(t, ok && v, "the loaded value is stored")
+
+	sc, err := NewStringCache(shard.Options[string, string]{Capacity: 64})
+	require.NoError(t, err)
+	sc.Set("k", "set")
+	got, err := sc.GetOrLoad(ctx, "k", func(context.Context, string) (string, error) {
+		t.Error("load called for a present key")
+		return "", nil
+	})
+	assert.NoError(t, err)
+	assert.Equal(t, "set", got)
+
+	boom := errors.New("boom")
+	_, err = sc.GetOrLoad(ctx, "missing", func(context.Context, string) (string, error) { return "", boom })
+	assert.ErrorIs(t, err, boom)
+	_, ok = sc.Get("missing")
+	assert.False(t, ok, "a failed load stores nothing")
 }

@@ -3,6 +3,7 @@
 package generated
 
 import (
+	"context"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -74,6 +75,11 @@ func (c *PermCache) SetTTL(key PermKey, value bool, ttl time.Duration) {
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *PermCache) SetIfAbsent(key PermKey, value bool) (actual bool, stored bool) {
 	return c.e.SetIfAbsent(c.hash(key), key, value)
+}
+
+// GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
+func (c *PermCache) GetOrLoad(ctx context.Context, key PermKey, load func(context.Context, PermKey) (bool, error)) (bool, error) {
+	return c.e.GetOrLoad(ctx, c.hash(key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

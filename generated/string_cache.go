@@ -3,6 +3,7 @@
 package generated
 
 import (
+	"context"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -71,6 +72,11 @@ func (c *StringCache) SetTTL(key string, value string, ttl time.Duration) {
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *StringCache) SetIfAbsent(key string, value string) (actual string, stored bool) {
 	return c.e.SetIfAbsent(shard.HashString(key), key, value)
+}
+
+// GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
+func (c *StringCache) GetOrLoad(ctx context.Context, key string, load func(context.Context, string) (string, error)) (string, error) {
+	return c.e.GetOrLoad(ctx, shard.HashString(key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

@@ -3,6 +3,7 @@
 package generated
 
 import (
+	"context"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -71,6 +72,11 @@ func (c *Uint64Cache) SetTTL(key uint64, value uint64, ttl time.Duration) {
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *Uint64Cache) SetIfAbsent(key uint64, value uint64) (actual uint64, stored bool) {
 	return c.e.SetIfAbsent(shard.HashUint64(key), key, value)
+}
+
+// GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
+func (c *Uint64Cache) GetOrLoad(ctx context.Context, key uint64, load func(context.Context, uint64) (uint64, error)) (uint64, error) {
+	return c.e.GetOrLoad(ctx, shard.HashUint64(key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
