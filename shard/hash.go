@@ -2,6 +2,7 @@ package shard
 
 import (
 	"hash/maphash"
+	"math"
 	"reflect"
 	"unsafe"
 
@@ -32,6 +33,33 @@ func HashUint64(x uint64) uint64 {
 func Combine(h, field uint64) uint64 {
 	return HashUint64(h ^ (field + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)))
 }
+
+// HashBool hashes b; struct keys with bool fields use it.
+func HashBool(b bool) uint64 {
+	if b {
+		return HashUint64(1)
+	}
+	return HashUint64(0)
+}
+
+// HashFloat64 hashes f so that keys that compare equal hash equal: +0 and
+// -0 hash alike. (NaN never equals itself, so its hash does not matter.)
+// Float keys of both widths use it, and complex keys for each part.
+func HashFloat64(f float64) uint64 {
+	if f == 0 {
+		f = 0 // -0 == 0: one bit pattern for both
+	}
+	return HashUint64(math.Float64bits(f))
+}
+
+// comparableSeed seeds [HashComparable] for the life of the process.
+var comparableSeed = maphash.MakeSeed()
+
+// HashComparable hashes v with hash/maphash. Generated caches use it for key
+// parts they have no specialized hash for: pointers, channels, interfaces,
+// and structs of another package with unexported fields. Like ==, it panics
+// on an interface holding a non-comparable dynamic value.
+func HashComparable[T comparable](v T) uint64 { return maphash.Comparable(comparableSeed, v) }
 
 // keyKind classifies key types whose default hash Cache calls directly.
 type keyKind uint8

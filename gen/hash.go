@@ -1,0 +1,136 @@
+package gen
+
+import (
+	"go/types"
+	"strconv"
+
+	"github.com/dave/jennifer/jen"
+)
+
+// hasher builds the body of a key type's hash: the hash of each leaf of the
+// key (a string, a number, a byte array...) folded into h with
+// shard.Combine, struct fields in order, array elements by a loop.
+type hasher struct {
+	here     *types.Package
+	body     []jen.Code
+	declared bool     // whether h has been declared
+	first    jen.Code // the first leaf, if it declared h
+}
+
+// hashBody returns the statements of `func (k K) uint64` for key type t.
+//
+//	return shard.HashString(k)                      // a single leaf
+//
+//	h := shard.HashUint64(k.User)                   // a struct
+//	h = shard.Combine(h, shard.HashString(k.Perm))
+//	for i0 := range k.Parts {
+//		h = shard.Combine(h, shard.HashUint64(uint64(k.Parts[i0])))
+//	}
+//	return h
+func hashBody(t types.Type, here *types.Package) []jen.Code {
+	if e := leaf(key, t, here); e != nil {
+		return []jen.Code{jen.Return(e)}
+	}
+	hs := &hasher{here: here}
+	hs.walk(&hs.body, key, t, 0)
+	switch {
+	case !hs.declared:
+		return []jen.Code{jen.Return(jen.Lit(0))} // struct{} or [0]T: one value
+	case len(hs.body) == 1 && hs.first != nil:
+		return []jen.Code{jen.Return(hs.first)} // a struct of one leaf
+	}
+	return append(hs.body, jen.Return(jen.Id("h")))
+}
+
+// key is the hash function's parameter.
+func key() *jen.Statement { return jen.Id("k") }
+
+// walk appends to out the statements folding x (of type t) into h; depth
+// numbers the loop variables.
+func (hs *hasher) walk(out *[]jen.Code, x func() *jen.Statement, t types.Type, depth int) {
+	if e := leaf(x, t, hs.here); e != nil {
+		if !hs.declared {
+			*out = append(*out, jen.Id("h").Op(":=").Add(e))
+			hs.declared, hs.first = true, e
+			return
+		}
+		*out = append(*out, jen.Id("h").Op("=").Qual(shardPath, "Combine").Call(jen.Id("h"), e))
+		return
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Struct:
+		for i := range u.NumFields() {
+			f := u.Field(i)
+			if f.Name() == "_" { // == ignores blank fields, so must the hash
+				continue
+			}
+			hs.walk(out, func() *jen.Statement { return x().Dot(f.Name()) }, f.Type(), depth)
+		}
+	case *types.Array:
+		if u.Len() == 0 {
+			return
+		}
+		if !hs.declared {
+			*out = append(*out, jen.Var().Id("h").Uint64())
+			hs.declared = true
+		}
+		i := "i" + strconv.Itoa(depth)
+		var loop []jen.Code
+		hs.walk(&loop, func() *jen.Statement { return x().Index(jen.Id(i)) }, u.Elem(), depth+1)
+		if len(loop) > 0 {
+			*out = append(*out, jen.For(jen.Id(i).Op(":=").Range().Add(x())).Block(loop...))
+		}
+	}
+}
+
+// leaf returns the expression hashing x of type t when t hashes as a whole,
+// or nil for a struct or array to hash part by part.
+func leaf(x func() *jen.Statement, t types.Type, here *types.Package) jen.Code {
+	hash := func(fn string, basic types.BasicKind) jen.Code {
+		arg := x()
+		if !types.Identical(t, types.Typ[basic]) {
+			arg = jen.Id(types.Typ[basic].Name()).Call(arg)
+		}
+		return jen.Qual(shardPath, fn).Call(arg)
+	}
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		info := u.Info()
+		switch {
+		case u.Kind() == types.UnsafePointer:
+			return jen.Qual(shardPath, "HashComparable").Call(x())
+		case info&types.IsBoolean != 0:
+			return hash("HashBool", types.Bool)
+		case info&types.IsString != 0:
+			return hash("HashString", types.String)
+		case info&types.IsInteger != 0:
+			return hash("HashUint64", types.Uint64)
+		case info&types.IsFloat != 0:
+			return hash("HashFloat64", types.Float64)
+		case info&types.IsComplex != 0:
+			part := func(fn string) jen.Code {
+				p := jen.Id(fn).Call(x())
+				if u.Kind() != types.Complex128 {
+					p = jen.Float64().Call(p)
+				}
+				return jen.Qual(shardPath, "HashFloat64").Call(p)
+			}
+			return jen.Qual(shardPath, "Combine").Call(part("real"), part("imag"))
+		}
+	case *types.Array:
+		if types.Identical(u.Elem(), types.Typ[types.Uint8]) {
+			return jen.Qual(shardPath, "HashBytes").Call(x().Index(jen.Op(":")))
+		}
+		return nil
+	case *types.Struct:
+		for i := range u.NumFields() {
+			if f := u.Field(i); f.Name() != "_" && !f.Exported() && f.Pkg().Path() != here.Path() {
+				// Fields the generated code cannot name: hash the whole.
+				return jen.Qual(shardPath, "HashComparable").Call(x())
+			}
+		}
+		return nil
+	}
+	// Pointers, channels, interfaces.
+	return jen.Qual(shardPath, "HashComparable").Call(x())
+}
