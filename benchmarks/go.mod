@@ -1,6 +1,6 @@
 module github.com/hotcache/hotcache/benchmarks
 
-go 1.25
+go 1.25.0
 
 require (
 	github.com/Yiling-J/theine-go v0.6.3
@@ -27,7 +27,7 @@ require (
 	github.com/zeebo/xxh3 v1.0.2 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/image v0.30.0 // indirect
-	golang.org/x/sync v0.16.0 // indirect
+	golang.org/x/sync v0.22.0 // indirect
 	golang.org/x/sys v0.36.0 // indirect
 	golang.org/x/text v0.28.0 // indirect
 )
