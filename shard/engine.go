@@ -336,7 +336,7 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 	s.queue.Push(n)
 	s.sets.Add(1)
 	if c := s.count.Add(1); c*maxLoadDen > int64(len(t.buckets))*maxLoadNum {
-		s.rebuild(e, int(c))
+		s.rebuild(2 * len(t.buckets))
 	}
 	s.mu.Unlock()
 	if victim != nil {
@@ -390,15 +390,15 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 	s.queue.Remove(n)
 	s.evictions[reason].Add(1)
 	if c := s.count.Add(-1); len(t.buckets) > 1 && c*maxLoadDen*8 < int64(len(t.buckets))*maxLoadNum {
-		s.rebuild(e, int(c))
+		s.rebuild(bucketsFor(int(c)))
 	}
 }
 
-// rebuild replaces the shard's table with one sized for count entries,
-// indexing nodes by the hash bits they keep (no key is hashed again).
-// Caller holds s.mu. Readers keep using the old table until they next load.
-func (s *shard[K, V]) rebuild(e *Engine[K, V], count int) {
-	nt := newTable[K, V](bucketsFor(count))
+// rebuild replaces the shard's table with one of nbuckets buckets, indexing
+// nodes by the hash bits they keep (no key is hashed again). Caller holds
+// s.mu. Readers keep using the old table until they next load.
+func (s *shard[K, V]) rebuild(nbuckets int) {
+	nt := newTable[K, V](nbuckets)
 	s.queue.Each(func(n *node[K, V]) { nt.insert(n.Hash(), n) })
 	s.table.Store(nt)
 	s.sweepPos = 0

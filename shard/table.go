@@ -147,9 +147,9 @@ func (t *table[K, V]) remove(h uint64, n *node[K, V]) bool {
 	return false
 }
 
-// bucketsFor returns the number of buckets a table holding n entries starts
-// with: the smallest power of two that keeps the load under half the
-// maximum, so a table does not grow again right away.
+// bucketsFor returns the number of buckets a shrinking table holding n
+// entries gets: the smallest power of two that keeps the load under half the
+// maximum, so it does not grow again right away. (A growing table doubles.)
 func bucketsFor(n int) int {
 	nb := 1
 	for nb*maxLoadNum/maxLoadDen < 2*n {
