@@ -14,6 +14,7 @@ import (
 	"github.com/puzpuzpuz/xsync/v4"
 
 	"github.com/hotcache/hotcache/clock"
+	"github.com/hotcache/hotcache/generated"
 	"github.com/hotcache/hotcache/shard"
 )
 
@@ -66,6 +67,8 @@ const Otter = "otter"
 func Caches[K Key]() []Factory[K] {
 	return []Factory[K]{
 		Hotcache("hotcache", shard.Options[K, uint64]{}),
+		Generated[K](),
+		Hotcache("hotcache+admission", shard.Options[K, uint64]{Admission: true}),
 		OtterCache[K](),
 		Ristretto[K](),
 		Theine[K](),
@@ -90,6 +93,41 @@ func Hotcache[K Key](name string, base shard.Options[K, uint64]) Factory[K] {
 		return hotcache[K]{shard.Must(o)}
 	}}
 }
+
+// Generated is the cache cachegen emits for the key type (package
+// generated: Uint64Cache for uint64 keys, CounterCache for string keys),
+// with default options otherwise, like Hotcache.
+func Generated[K Key]() Factory[K] {
+	return Factory[K]{Name: "hotcache/generated", Bounded: true, TTL: true, New: func(c Config) Cache[K] {
+		var impl any
+		switch any(*new(K)).(type) {
+		case uint64:
+			g, err := generated.NewUint64Cache(shard.Options[uint64, uint64]{Capacity: c.Capacity, TTL: c.TTL})
+			if err != nil {
+				panic(err)
+			}
+			impl = genCache[uint64, *generated.Uint64Cache]{g}
+		case string:
+			g, err := generated.NewCounterCache(shard.Options[string, uint64]{Capacity: c.Capacity, TTL: c.TTL})
+			if err != nil {
+				panic(err)
+			}
+			impl = genCache[string, *generated.CounterCache]{g}
+		}
+		return impl.(Cache[K])
+	}}
+}
+
+// genCache adapts a generated cache (its methods are those of shard.Cache).
+type genCache[K Key, C interface {
+	Get(K) (uint64, bool)
+	Set(K, uint64)
+	Close() error
+}] struct{ c C }
+
+func (a genCache[K, C]) Get(k K) (uint64, bool) { return a.c.Get(k) }
+func (a genCache[K, C]) Set(k K, v uint64)      { a.c.Set(k, v) }
+func (a genCache[K, C]) Close()                 { a.c.Close() }
 
 type hotcache[K Key] struct{ c *shard.Cache[K, uint64] }
 

@@ -7,3 +7,4 @@ package generated
 //go:generate go tool cachegen -name=DigestCache -key=[32]byte -value=[]byte
 //go:generate go tool cachegen -name=PermCache -key=PermKey -value=bool
 //go:generate go tool cachegen -name=TokenCache -key=string -value=*Token
+//go:generate go tool cachegen -name=CounterCache -key=string -value=uint64

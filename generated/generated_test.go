@@ -52,7 +52,9 @@ func TestBytesCacheConformance(t *testing.T) {
 }
 
 func TestUint64CacheConformance(t *testing.T) {
-	conformance.Run(t, suite(NewUint64Cache, func(i int) uint64 { return uint64(i) }, func(i int) uint64 { return uint64(i) * 3 }))
+	s := suite(NewUint64Cache, func(i int) uint64 { return uint64(i) }, func(i int) uint64 { return uint64(i) * 3 })
+	s.Hash = shard.HashUint64
+	conformance.Run(t, s)
 }
 
 func TestAnyCacheConformance(t *testing.T) {
@@ -65,6 +67,12 @@ func TestDigestCacheConformance(t *testing.T) {
 
 func TestPermCacheConformance(t *testing.T) {
 	conformance.Run(t, suite(NewPermCache, permKey, func(i int) bool { return i%3 == 0 }))
+}
+
+func TestCounterCacheConformance(t *testing.T) {
+	s := suite(NewCounterCache, strKey, func(i int) uint64 { return uint64(i) })
+	s.Hash = shard.HashString // the generated hash: the admission differential runs too
+	conformance.Run(t, s)
 }
 
 func TestTokenCacheConformance(t *testing.T) {
@@ -127,7 +135,7 @@ func TestPermCache_EqualKeysFindTheEntry(t *testing.T) {
 // is stale.
 func TestGeneratedFiles_UpToDate(t *testing.T) {
 	cfgs := generateLines(t)
-	require.Len(t, cfgs, 7)
+	require.Len(t, cfgs, 8)
 	p, err := gen.Load(".")
 	require.NoError(t, err)
 	for _, cfg := range cfgs {
