@@ -139,7 +139,9 @@ func Allocs[K Key](f Factory[K], keys []K, runs int) (AllocReport, error) {
 	if capacity < runs+1 {
 		return AllocReport{}, fmt.Errorf("benchmarks: Allocs needs more than %d keys for %d runs, got %d", 2*runs+2, runs, len(keys))
 	}
-	c := f.New(Config{Capacity: capacity})
+	// Sync: ristretto applies Sets in the background, and without Wait a
+	// busy machine can leave every Get below a miss.
+	c := f.New(Config{Capacity: capacity, Sync: true})
 	defer c.Close()
 	for i, k := range keys[:capacity] {
 		c.Set(k, uint64(i))

@@ -192,7 +192,6 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 	return evs, v, true
 }
 
-func windowCap(capacity int) int { return max(1, capacity*evict.WindowPercent/100) }
 
 // push inserts a new entry: at the head of the main queue, or with
 // admission at the head of the window, moving the window's oldest entry to
@@ -205,7 +204,7 @@ func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
 	s.sketch.Increment(it.hash)
 	it.inWindow = true
 	s.window = append(s.window, it)
-	if len(s.window) > windowCap(s.capacity) {
+	if len(s.window) > evict.WindowCap(s.capacity) {
 		c := s.window[0]
 		s.window = s.window[1:]
 		c.inWindow = false
@@ -218,7 +217,7 @@ func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
 
 // evict removes one entry of s by its policy (and admission filter).
 func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
-	if m.admit && len(s.window) > 0 && (len(s.window) >= windowCap(s.capacity) || len(s.queue) == 0) {
+	if m.admit && len(s.window) > 0 && (len(s.window) >= evict.WindowCap(s.capacity) || len(s.queue) == 0) {
 		if s.sketch.Size() == 0 {
 			s.sketch.Resize(s.capacity)
 		}
