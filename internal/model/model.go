@@ -192,7 +192,6 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 	return evs, v, true
 }
 
-
 // push inserts a new entry: at the head of the main queue, or with
 // admission at the head of the window, moving the window's oldest entry to
 // the main queue if the window overflows.
