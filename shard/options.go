@@ -36,12 +36,14 @@ type Options[K comparable, V any] struct {
 	Policy evict.Policy
 
 	// Admission puts a TinyLFU admission filter in front of the policy: new
-	// entries enter a small window (1% of each shard), and an entry leaving
+	// entries enter a small window (1% of each shard, at least four
+	// entries), and an entry leaving
 	// the window displaces the policy's victim only if it has been used
 	// more often. It makes the cache resist scans and loops larger than the
 	// cache (a controller's periodic full resync), where plain SIEVE, CLOCK
-	// and LRU keep nothing; it costs a few points of hit ratio on
-	// recency-heavy workloads, and about 4 bytes per entry once a shard is
+	// and LRU keep nothing, and helps on frequency-heavy disk traces; it
+	// costs points of hit ratio on recency-heavy workloads and small caches
+	// (see benchmarks/results), and about 4 bytes per entry once a shard is
 	// full. Reads stay lock-free: frequencies are gathered from writes and
 	// from the visited bits the eviction hand finds. A Set is never lost to
 	// admission: the new entry is in the window when Set returns.
