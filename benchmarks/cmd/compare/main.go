@@ -184,7 +184,7 @@ type RYWRow struct {
 func main() {
 	var (
 		quick  = flag.Bool("quick", false, "run a subset that finishes in under two minutes")
-		out    = flag.String("out", "results", "folder for results.md, results.json and the PNG plots")
+		out    = flag.String("out", "", "folder for results.md, results.json and the PNG plots (default results, or results-quick with -quick, so a quick run never overwrites the committed results)")
 		traces = flag.String("traces", filepath.Join("..", "..", "shared", "traces"), "trace folder (keys/*.keys.gz, arc/*.lis.gz)")
 		reps   = flag.Int("reps", 0, "throughput repetitions per cell (0: 3)")
 		dur    = flag.Duration("dur", 0, "throughput run per cache, cell and repetition (0: 100ms; -quick: 50ms)")
@@ -199,6 +199,12 @@ func main() {
 	p := fullPlan()
 	if *quick {
 		p = quickPlan()
+	}
+	if *out == "" {
+		*out = "results"
+		if *quick {
+			*out = "results-quick"
+		}
 	}
 	if *reps > 0 {
 		p.reps = *reps
