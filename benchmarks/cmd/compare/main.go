@@ -1,35 +1,3 @@
-// Command compare measures hotcache against the other Go caches, side by
-// side in one process, and writes the results: markdown tables (printed and
-// saved as results.md), results.json, and PNG plots.
-//
-// Usage, inside the benchmarks module:
-//
-//	go run ./cmd/compare [-quick] [-out results] [-traces ../../shared/traces] [-maxreq N] [-only throughput,hitratio,memory,allocs,ryw]
-//
-// Throughput runs pre-generated Zipf key streams (s = 0.99 and 1.01) over a
-// key space of 64× the capacity (2^16), with reads = 100/90/75/50%, from
-// GOMAXPROCS and 8×GOMAXPROCS goroutines, with uint64 and string keys, with
-// and without a TTL (1 h, so nothing expires: the expiry path is what is
-// measured). Within each cell every cache runs in turn, the order rotating
-// between repetitions, and the median is reported.
-//
-// Hit ratio replays each trace single-threaded (Get; on a miss Set) with
-// caches that work in the background made synchronous, at several fractions
-// of the trace's footprint, next to an exact LRU and Belady's optimum.
-// Traces are read from -traces (keys/*.keys.gz, arc/*.lis.gz); if the folder
-// is missing, only the synthetic Zipf traces run.
-//
-// -cpuprofile writes a CPU profile (with -only throughput, it shows where
-// each cache spends its time: go tool pprof -top -focus=hotcache FILE).
-//
-// -merge keeps, from the results.json already in -out, the sections that
-// -only leaves out, so one section can be re-run alone; -merge -only= only
-// renders the saved results again.
-//
-// -maxreq truncates every trace, to trade fidelity for time.
-//
-// -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
-// truncated) in under two minutes on two cores.
 package main
 
 import (
