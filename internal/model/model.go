@@ -312,16 +312,21 @@ func (m *Cache[K, V]) Delete(k K) bool {
 
 // DeleteFunc removes the live entries for which f is true.
 func (m *Cache[K, V]) DeleteFunc(f func(K, V) bool) int {
+	return m.removeWhere(func(it *item[K, V]) bool { return m.live(it) && f(it.key, it.val) }, evict.Deleted)
+}
+
+// removeWhere removes, with reason, every entry for which pred is true.
+func (m *Cache[K, V]) removeWhere(pred func(*item[K, V]) bool, reason evict.Reason) int {
 	m.mu.Lock()
 	var keys []K
 	for k, it := range m.byKey {
-		if m.live(it) && f(k, it.val) {
+		if pred(it) {
 			keys = append(keys, k)
 		}
 	}
 	var evs []event[K, V]
 	for _, k := range keys {
-		evs = append(evs, m.remove(k, evict.Deleted)...)
+		evs = append(evs, m.remove(k, reason)...)
 	}
 	m.mu.Unlock()
 	m.fire(evs)
@@ -379,20 +384,7 @@ func (m *Cache[K, V]) Clear() {
 
 // ExpireAll removes every expired entry, as a full sweep would.
 func (m *Cache[K, V]) ExpireAll() int {
-	m.mu.Lock()
-	var keys []K
-	for k, it := range m.byKey {
-		if !m.live(it) {
-			keys = append(keys, k)
-		}
-	}
-	var evs []event[K, V]
-	for _, k := range keys {
-		evs = append(evs, m.remove(k, evict.Expired)...)
-	}
-	m.mu.Unlock()
-	m.fire(evs)
-	return len(keys)
+	return m.removeWhere(func(it *item[K, V]) bool { return !m.live(it) }, evict.Expired)
 }
 
 func (m *Cache[K, V]) fire(evs []event[K, V]) {

@@ -95,22 +95,7 @@ func throughputFile(c cellKey) string {
 }
 
 func throughputPlot(rows []ThroughputRow, c cellKey, cs colours, dir string) error {
-	var reads []int
-	var caches []string
-	ops := map[string]map[int]float64{}
-	for _, r := range rows {
-		if (cellKey{r.Zipf, r.Variant, r.Goroutines}) != c {
-			continue
-		}
-		if !slices.Contains(reads, r.ReadPct) {
-			reads = append(reads, r.ReadPct)
-		}
-		if ops[r.Cache] == nil {
-			caches = append(caches, r.Cache)
-			ops[r.Cache] = map[int]float64{}
-		}
-		ops[r.Cache][r.ReadPct] = r.OpsPerSec / 1e6
-	}
+	reads, caches, ops := cellOps(rows, c)
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Throughput: Zipf s=%v, %v, %d goroutines", c.zipf, c.v, c.g)
 	p.Y.Label.Text = "million ops/s"
@@ -121,7 +106,7 @@ func throughputPlot(rows []ThroughputRow, c cellKey, cs colours, dir string) err
 	for i, name := range caches {
 		vs := make(plotter.Values, len(reads))
 		for j, rp := range reads {
-			vs[j] = ops[name][rp]
+			vs[j] = ops[name][rp] / 1e6
 		}
 		b, err := plotter.NewBarChart(vs, width)
 		if err != nil {

@@ -67,22 +67,7 @@ func throughputTables(w writef, rows []ThroughputRow) {
 		}
 	}
 	for _, c := range cells {
-		var reads []int
-		var caches []string
-		ops := map[string]map[int]float64{}
-		for _, r := range rows {
-			if (cellKey{r.Zipf, r.Variant, r.Goroutines}) != c {
-				continue
-			}
-			if !slices.Contains(reads, r.ReadPct) {
-				reads = append(reads, r.ReadPct)
-			}
-			if ops[r.Cache] == nil {
-				caches = append(caches, r.Cache)
-				ops[r.Cache] = map[int]float64{}
-			}
-			ops[r.Cache][r.ReadPct] = r.OpsPerSec
-		}
+		reads, caches, ops := cellOps(rows, c)
 		w("### Zipf s=%v, %v, %d goroutines\n\n| cache |", c.zipf, c.v, c.g)
 		for _, rp := range reads {
 			w(" reads=%d%% |", rp)
@@ -216,4 +201,24 @@ func memoryTable(w writef, rows []MemRow) {
 		w(" %d |\n", held)
 	}
 	w("\n")
+}
+
+// cellOps gathers one throughput cell: its read percentages and caches in
+// the order they first appear, and ops/s by cache and read percentage.
+func cellOps(rows []ThroughputRow, c cellKey) (reads []int, caches []string, ops map[string]map[int]float64) {
+	ops = map[string]map[int]float64{}
+	for _, r := range rows {
+		if (cellKey{r.Zipf, r.Variant, r.Goroutines}) != c {
+			continue
+		}
+		if !slices.Contains(reads, r.ReadPct) {
+			reads = append(reads, r.ReadPct)
+		}
+		if ops[r.Cache] == nil {
+			caches = append(caches, r.Cache)
+			ops[r.Cache] = map[int]float64{}
+		}
+		ops[r.Cache][r.ReadPct] = r.OpsPerSec
+	}
+	return reads, caches, ops
 }
