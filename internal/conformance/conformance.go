@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"math/rand/v2"
@@ -32,6 +34,7 @@ type Cache[K comparable, V any] interface {
 	Clear()
 	Stats() shard.Stats
 	Close() error
+	GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error)
 }
 
 // Suite describes the implementation under test.
@@ -64,6 +67,7 @@ func Run[K comparable, V any](t *testing.T, s Suite[K, V]) {
 	t.Run("Close", s.close)
 	t.Run("Differential", s.differential)
 	t.Run("Concurrent", s.concurrent)
+	t.Run("GetOrLoad", s.getOrLoad)
 }
 
 func (s Suite[K, V]) build(t *testing.T, o shard.Options[K, V]) Cache[K, V] {
@@ -442,4 +446,76 @@ func (s Suite[K, V]) concurrent(t *testing.T) {
 		n++
 	}
 	assert.Equal(t, c.Len(), n, "All sees every stored entry once no write is in flight")
+}
+
+// getOrLoad checks loading through the implementation's own hash: one load
+// for many concurrent callers, a loaded value is a Get hit and a Set value a
+// GetOrLoad hit, errors are not cached, not-found is remembered for
+// NegativeTTL and forgotten on Set.
+func (s Suite[K, V]) getOrLoad(t *testing.T) {
+	clk := clock.NewManual(epoch)
+	c := s.build(t, shard.Options[K, V]{Capacity: 100, Clock: clk, NegativeTTL: time.Minute})
+	ctx := context.Background()
+	var mu sync.Mutex
+	loads := 0
+	release := make(chan struct{})
+	load := func(_ context.Context, k K) (V, error) {
+		mu.Lock()
+		loads++
+		mu.Unlock()
+		<-release
+		return s.Val(1), nil
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			v, err := c.GetOrLoad(ctx, s.Key(1), load)
+			assert.NoError(t, err)
+			assert.Equal(t, s.Val(1), v)
+		}()
+	}
+	close(release)
+	wg.Wait()
+	// Callers that came while the load ran waited for it; any later one hit
+	// the stored value.
+	mu.Lock()
+	assert.Equal(t, 1, loads, "one load per key")
+	mu.Unlock()
+	v, ok := c.Get(s.Key(1))
+	require.True(t, ok, "a loaded value is stored under the same hash as Get uses")
+	assert.Equal(t, s.Val(1), v)
+	_, err := c.GetOrLoad(ctx, s.Key(1), load)
+	require.NoError(t, err)
+	assert.Equal(t, 1, loads, "a hit does not load")
+
+	c.Set(s.Key(2), s.Val(2))
+	v, err = c.GetOrLoad(ctx, s.Key(2), func(context.Context, K) (V, error) {
+		t.Error("a Set value must be a GetOrLoad hit")
+		return s.Val(0), nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, s.Val(2), v)
+
+	boom := errors.New("backend down")
+	_, err = c.GetOrLoad(ctx, s.Key(3), func(context.Context, K) (V, error) { return s.Val(0), boom })
+	assert.ErrorIs(t, err, boom)
+	_, ok = c.Peek(s.Key(3))
+	assert.False(t, ok, "errors are not cached")
+
+	calls := 0
+	missing := func(context.Context, K) (V, error) { calls++; return s.Val(0), shard.ErrNotFound }
+	_, err = c.GetOrLoad(ctx, s.Key(4), missing)
+	assert.ErrorIs(t, err, shard.ErrNotFound)
+	_, err = c.GetOrLoad(ctx, s.Key(4), missing)
+	assert.ErrorIs(t, err, shard.ErrNotFound)
+	assert.Equal(t, 1, calls, "not-found is remembered for NegativeTTL")
+	clk.Advance(time.Minute)
+	_, _ = c.GetOrLoad(ctx, s.Key(4), missing)
+	assert.Equal(t, 2, calls, "and forgotten after it")
+	c.Set(s.Key(4), s.Val(4))
+	v, err = c.GetOrLoad(ctx, s.Key(4), missing)
+	assert.NoError(t, err)
+	assert.Equal(t, s.Val(4), v, "a Set replaces a remembered absence at once")
 }
