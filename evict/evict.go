@@ -156,19 +156,62 @@ const (
 // use: callers serialize every method (a cache holds its shard lock).
 type Queue[T any] struct {
 	policy Policy
-	head   *Node[T] // newest of the main queue
-	tail   *Node[T] // oldest of the main queue
-	hand   *Node[T] // SIEVE: next node to examine; nil means the tail
-	len    int      // nodes in the main queue and the window
+	main   list[T]  // the policy's queue
+	hand   *Node[T] // SIEVE: next node of main to examine; nil means its tail
+	len    int      // nodes in main and the window
 
 	// Admission (TinyLFU): new nodes enter a small FIFO window; the oldest
 	// window node enters the main queue only if the sketch says it is used
 	// more often than the main queue's victim.
 	capacity int
-	window   *Node[T] // newest window node; window nodes link through newer/older too
-	wtail    *Node[T] // oldest window node
+	window   list[T] // nodes here carry windowBit
 	wlen     int
 	sketch   Sketch
+}
+
+// list is a doubly linked list of nodes, head the newest, tail the oldest.
+type list[T any] struct{ head, tail *Node[T] }
+
+// push inserts n as the newest node.
+func (l *list[T]) push(n *Node[T]) {
+	n.older, n.newer = l.head, nil
+	if l.head != nil {
+		l.head.newer = n
+	} else {
+		l.tail = n
+	}
+	l.head = n
+}
+
+// unlink removes n, which must be in l.
+func (l *list[T]) unlink(n *Node[T]) {
+	if n.newer != nil {
+		n.newer.older = n.older
+	} else {
+		l.head = n.older
+	}
+	if n.older != nil {
+		n.older.newer = n.newer
+	} else {
+		l.tail = n.newer
+	}
+	n.newer, n.older = nil, nil
+}
+
+// replace puts n, which must not be in a list, in old's place.
+func (l *list[T]) replace(old, n *Node[T]) {
+	n.newer, n.older = old.newer, old.older
+	if n.newer != nil {
+		n.newer.older = n
+	} else {
+		l.head = n
+	}
+	if n.older != nil {
+		n.older.newer = n
+	} else {
+		l.tail = n
+	}
+	old.newer, old.older = nil, nil
 }
 
 // NewQueue returns an empty queue using policy p.
@@ -217,23 +260,16 @@ func (q *Queue[T]) Len() int { return q.len }
 func (q *Queue[T]) Push(n *Node[T]) {
 	q.len++
 	if !q.Admission() {
-		q.pushMain(n)
+		q.main.push(n)
 		return
 	}
 	q.sketch.Increment(n.Hash())
 	n.hash |= windowBit
-	n.older = q.window
-	n.newer = nil
-	if q.window != nil {
-		q.window.newer = n
-	} else {
-		q.wtail = n
-	}
-	q.window = n
+	q.window.push(n)
 	q.wlen++
 	if q.wlen > q.windowCap() {
 		// The cache had room: the oldest window node moves on unopposed.
-		q.promote(q.wtail)
+		q.promote(q.window.tail)
 	}
 }
 
@@ -244,18 +280,7 @@ func (q *Queue[T]) promote(c *Node[T]) {
 	if c.Visited() {
 		q.sketch.Increment(c.Hash())
 	}
-	q.pushMain(c)
-}
-
-func (q *Queue[T]) pushMain(n *Node[T]) {
-	n.older = q.head
-	n.newer = nil
-	if q.head != nil {
-		q.head.newer = n
-	} else {
-		q.tail = n
-	}
-	q.head = n
+	q.main.push(c)
 }
 
 // Remove unlinks n, which must be in q.
@@ -268,31 +293,11 @@ func (q *Queue[T]) Remove(n *Node[T]) {
 	if q.hand == n {
 		q.hand = n.newer
 	}
-	if n.newer != nil {
-		n.newer.older = n.older
-	} else {
-		q.head = n.older
-	}
-	if n.older != nil {
-		n.older.newer = n.newer
-	} else {
-		q.tail = n.newer
-	}
-	n.newer, n.older = nil, nil
+	q.main.unlink(n)
 }
 
 func (q *Queue[T]) unlinkWindow(n *Node[T]) {
-	if n.newer != nil {
-		n.newer.older = n.older
-	} else {
-		q.window = n.older
-	}
-	if n.older != nil {
-		n.older.newer = n.newer
-	} else {
-		q.wtail = n.newer
-	}
-	n.newer, n.older = nil, nil
+	q.window.unlink(n)
 	n.hash &^= windowBit
 	q.wlen--
 }
@@ -301,32 +306,16 @@ func (q *Queue[T]) unlinkWindow(n *Node[T]) {
 // in q and leaves it. The visited bit is not copied: callers decide. With
 // admission, the replacement counts as a use of the key.
 func (q *Queue[T]) Replace(old, n *Node[T]) {
-	n.newer, n.older = old.newer, old.older
-	inWindow := old.hash&windowBit != 0
-	if inWindow {
+	if old.hash&windowBit != 0 {
+		q.window.replace(old, n)
 		n.hash |= windowBit
-	}
-	switch {
-	case n.newer != nil:
-		n.newer.older = n
-	case inWindow:
-		q.window = n
-	default:
-		q.head = n
-	}
-	switch {
-	case n.older != nil:
-		n.older.newer = n
-	case inWindow:
-		q.wtail = n
-	default:
-		q.tail = n
+		old.hash &^= windowBit
+	} else {
+		q.main.replace(old, n)
 	}
 	if q.hand == old {
 		q.hand = n
 	}
-	old.newer, old.older = nil, nil
-	old.hash &^= windowBit
 	q.sketch.Increment(n.Hash())
 }
 
@@ -350,12 +339,12 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	if q.len == 0 {
 		return nil, 0
 	}
-	if q.Admission() && q.wlen > 0 && (q.wlen >= q.windowCap() || q.head == nil) {
+	if q.Admission() && q.wlen > 0 && (q.wlen >= q.windowCap() || q.main.head == nil) {
 		if q.sketch.Size() == 0 {
 			q.sketch.Resize(q.capacity)
 		}
-		c := q.wtail
-		if c.Expired(now) || q.head == nil {
+		c := q.window.tail
+		if c.Expired(now) || q.main.head == nil {
 			q.Remove(c)
 			return c, reason(c, now)
 		}
@@ -371,7 +360,7 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 		if q.sketch.Frequency(c.Hash()) > q.sketch.Frequency(v.Hash()) {
 			q.Remove(v)
 			q.unlinkWindow(c)
-			q.pushMain(c)
+			q.main.push(c)
 			return v, Capacity
 		}
 		q.Remove(c)
@@ -396,19 +385,19 @@ func reason[T any](n *Node[T], now int64) Reason {
 func (q *Queue[T]) victim(now int64) *Node[T] {
 	if q.policy == CLOCK {
 		for {
-			n := q.tail
+			n := q.main.tail
 			if n.Expired(now) || !n.Visited() {
 				return n
 			}
 			q.pass(n)
 			q.Remove(n)
 			q.len++ // Remove counted it out; it stays
-			q.pushMain(n)
+			q.main.push(n)
 		}
 	}
 	n := q.hand
 	if n == nil {
-		n = q.tail
+		n = q.main.tail
 	}
 	for {
 		if n.Expired(now) || !n.Visited() {
@@ -418,7 +407,7 @@ func (q *Queue[T]) victim(now int64) *Node[T] {
 		q.pass(n)
 		n = n.newer
 		if n == nil {
-			n = q.tail
+			n = q.main.tail
 		}
 	}
 }
@@ -430,7 +419,7 @@ func (q *Queue[T]) pass(n *Node[T]) {
 }
 
 // Oldest returns the oldest node of the main queue, or nil if it is empty.
-func (q *Queue[T]) Oldest() *Node[T] { return q.tail }
+func (q *Queue[T]) Oldest() *Node[T] { return q.main.tail }
 
 // Newer returns the node inserted after n (towards the head of its list),
 // or nil.
@@ -439,10 +428,10 @@ func (q *Queue[T]) Newer(n *Node[T]) *Node[T] { return n.newer }
 // Each calls f for every node: the main queue from oldest to newest, then
 // the window from oldest to newest. f must not modify the queue.
 func (q *Queue[T]) Each(f func(*Node[T])) {
-	for n := q.tail; n != nil; n = n.newer {
+	for n := q.main.tail; n != nil; n = n.newer {
 		f(n)
 	}
-	for n := q.wtail; n != nil; n = n.newer {
+	for n := q.window.tail; n != nil; n = n.newer {
 		f(n)
 	}
 }
@@ -455,11 +444,11 @@ func (q *Queue[T]) Hand() *Node[T] { return q.hand }
 // invariant (links that do not agree, a length that does not match, a hand
 // outside the main queue, a node in the wrong list), or nil.
 func (q *Queue[T]) Check() error {
-	mainLen, err := checkList(q.tail, q.head, 0, q.len)
+	mainLen, err := checkList(q.main, 0, q.len)
 	if err != nil {
 		return fmt.Errorf("evict: main queue: %w", err)
 	}
-	winLen, err := checkList(q.wtail, q.window, windowBit, q.len)
+	winLen, err := checkList(q.window, windowBit, q.len)
 	if err != nil {
 		return fmt.Errorf("evict: window: %w", err)
 	}
@@ -474,7 +463,7 @@ func (q *Queue[T]) Check() error {
 	}
 	if q.hand != nil {
 		found := false
-		for n := q.tail; n != nil; n = n.newer {
+		for n := q.main.tail; n != nil; n = n.newer {
 			found = found || n == q.hand
 		}
 		if !found {
@@ -484,10 +473,10 @@ func (q *Queue[T]) Check() error {
 	return nil
 }
 
-func checkList[T any](tail, head *Node[T], flag uint32, limit int) (int, error) {
+func checkList[T any](l list[T], flag uint32, limit int) (int, error) {
 	count := 0
 	var prev *Node[T]
-	for n := tail; n != nil; n = n.newer {
+	for n := l.tail; n != nil; n = n.newer {
 		if n.older != prev {
 			return count, fmt.Errorf("node %d: older link does not match", count)
 		}
@@ -500,7 +489,7 @@ func checkList[T any](tail, head *Node[T], flag uint32, limit int) (int, error) 
 			return count, fmt.Errorf("more nodes linked than Len %d", limit)
 		}
 	}
-	if prev != head {
+	if prev != l.head {
 		return count, fmt.Errorf("head is not the newest node")
 	}
 	return count, nil
