@@ -335,7 +335,7 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 	t.insert(h, n)
 	s.queue.Push(n)
 	s.sets.Add(1)
-	if c := s.count.Add(1); c*maxLoadDen > int64(len(t.buckets))*maxLoadNum {
+	if count := s.count.Add(1); count*maxLoadDen > int64(len(t.buckets))*maxLoadNum {
 		s.rebuild(2 * len(t.buckets))
 	}
 	s.mu.Unlock()
