@@ -1,6 +1,8 @@
 package clock
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,11 +53,10 @@ type Coarse struct {
 	now atomic.Int64 // 0 while stopped
 	res time.Duration
 
-	mu     sync.Mutex
-	users  int
-	stop   *atomic.Bool // tells the running goroutine to exit
-	subs   map[uint64]func()
-	nextID uint64
+	mu    sync.Mutex
+	users int
+	stop  *atomic.Bool // tells the running goroutine to exit
+	subs  subscribers
 }
 
 // MaintenanceInterval is how often a Coarse clock runs the functions
@@ -74,7 +75,7 @@ func NewCoarse(resolution time.Duration) *Coarse {
 	if resolution <= 0 {
 		panic("clock: NewCoarse resolution must be > 0, got " + resolution.String())
 	}
-	return &Coarse{res: resolution, subs: map[uint64]func(){}}
+	return &Coarse{res: resolution}
 }
 
 // Resolution reports how often the clock ticks.
@@ -154,18 +155,7 @@ func (c *Coarse) Running() bool {
 // work; it runs with no lock held, so it may call any method of c. The
 // returned cancel removes f; a pass that had already started may still run
 // it once, so f must tolerate being called after cancel.
-func (c *Coarse) Subscribe(f func()) (cancel func()) {
-	c.mu.Lock()
-	id := c.nextID
-	c.nextID++
-	c.subs[id] = f
-	c.mu.Unlock()
-	return func() {
-		c.mu.Lock()
-		delete(c.subs, id)
-		c.mu.Unlock()
-	}
-}
+func (c *Coarse) Subscribe(f func()) (cancel func()) { return c.subs.add(f) }
 
 func (c *Coarse) run(stop *atomic.Bool) {
 	t := time.NewTicker(c.res)
@@ -174,7 +164,6 @@ func (c *Coarse) run(stop *atomic.Bool) {
 	if every < 1 {
 		every = 1
 	}
-	var subs []func()
 	for tick := 1; ; tick++ {
 		now := <-t.C
 		if stop.Load() {
@@ -189,15 +178,7 @@ func (c *Coarse) run(stop *atomic.Bool) {
 		if tick%every != 0 {
 			continue
 		}
-		c.mu.Lock()
-		subs = subs[:0]
-		for _, f := range c.subs {
-			subs = append(subs, f)
-		}
-		c.mu.Unlock()
-		for _, f := range subs {
-			f()
-		}
+		c.subs.run()
 	}
 }
 
@@ -207,15 +188,13 @@ func (c *Coarse) run(stop *atomic.Bool) {
 // entries) synchronously inside Advance and Set. Manual is safe for
 // concurrent use.
 type Manual struct {
-	now    atomic.Int64
-	mu     sync.Mutex
-	subs   map[uint64]func()
-	nextID uint64
+	now  atomic.Int64
+	subs subscribers
 }
 
 // NewManual returns a manual clock set to start.
 func NewManual(start time.Time) *Manual {
-	m := &Manual{subs: map[uint64]func(){}}
+	m := &Manual{}
 	m.now.Store(start.UnixNano())
 	return m
 }
@@ -230,40 +209,54 @@ func (m *Manual) Time() time.Time { return time.Unix(0, m.now.Load()) }
 // the registered maintenance functions.
 func (m *Manual) Advance(d time.Duration) {
 	m.now.Add(int64(d))
-	m.tick()
+	m.subs.run()
 }
 
 // Set sets the clock to t, then runs the registered maintenance functions.
 func (m *Manual) Set(t time.Time) {
 	m.now.Store(t.UnixNano())
-	m.tick()
+	m.subs.run()
 }
 
 // Subscribe registers f to run, on the caller's goroutine, after every
 // Advance and Set.
-func (m *Manual) Subscribe(f func()) (cancel func()) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	id := m.nextID
-	m.nextID++
-	m.subs[id] = f
+func (m *Manual) Subscribe(f func()) (cancel func()) { return m.subs.add(f) }
+
+// subscribers is the set of maintenance functions of a clock.
+type subscribers struct {
+	mu   sync.Mutex
+	fs   map[uint64]func()
+	next uint64
+}
+
+// add registers f and returns the function that removes it.
+func (s *subscribers) add(f func()) (cancel func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fs == nil {
+		s.fs = map[uint64]func(){}
+	}
+	id := s.next
+	s.next++
+	s.fs[id] = f
 	return func() {
-		m.mu.Lock()
-		delete(m.subs, id)
-		m.mu.Unlock()
+		s.mu.Lock()
+		delete(s.fs, id)
+		s.mu.Unlock()
 	}
 }
 
-func (m *Manual) tick() {
-	m.mu.Lock()
-	subs := make([]func(), 0, len(m.subs))
-	for id := uint64(0); id < m.nextID; id++ { // registration order
-		if f, ok := m.subs[id]; ok {
-			subs = append(subs, f)
-		}
+// run calls every registered function, in registration order, with no lock
+// held, so a function may add or cancel subscriptions.
+func (s *subscribers) run() {
+	s.mu.Lock()
+	ids := slices.Sorted(maps.Keys(s.fs))
+	fs := make([]func(), len(ids))
+	for i, id := range ids {
+		fs[i] = s.fs[id]
 	}
-	m.mu.Unlock()
-	for _, f := range subs {
+	s.mu.Unlock()
+	for _, f := range fs {
 		f()
 	}
 }
