@@ -23,7 +23,6 @@ var benchStream = sync.OnceValue(func() Stream[uint64] {
 // goroutines (use -cpu to vary), reported as ops/s.
 func BenchmarkThroughput(b *testing.B) {
 	s := benchStream()
-	mask := len(s.Keys) - 1
 	for _, f := range Caches[uint64]() {
 		for _, reads := range []int{100, 90, 75, 50} {
 			b.Run(fmt.Sprintf("%s/reads=%d%%", f.Name, reads), func(b *testing.B) {
@@ -36,12 +35,7 @@ func BenchmarkThroughput(b *testing.B) {
 				b.RunParallel(func(pb *testing.PB) {
 					i := int(offset.Add(uint64(len(s.Keys)) / 16))
 					for pb.Next() {
-						p := i & mask
-						if s.Ops[p] < rp {
-							c.Get(s.Keys[p])
-						} else {
-							c.Set(s.Keys[p], uint64(i))
-						}
+						s.Do(c, i, rp)
 						i++
 					}
 				})

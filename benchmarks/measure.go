@@ -17,6 +17,17 @@ type Stream[K Key] struct {
 	Ops  []uint8 // uniform in [0, 100): the position is a Get when Ops < reads%
 }
 
+// Do runs the operation at position i (wrapped to the stream's length) on
+// c: a Get if its draw is below readPct, else a Set of the position.
+func (s Stream[K]) Do(c Cache[K], i int, readPct uint8) {
+	p := i & (len(s.Keys) - 1)
+	if s.Ops[p] < readPct {
+		c.Get(s.Keys[p])
+	} else {
+		c.Set(s.Keys[p], uint64(i))
+	}
+}
+
 // NewStream pairs keys (truncated to a power of two) with deterministic
 // operation draws.
 func NewStream[K Key](keys []K) Stream[K] {
@@ -45,7 +56,6 @@ func Throughput[K Key](c Cache[K], s Stream[K], readPct, goroutines int, d time.
 		total atomic.Uint64
 		wg    sync.WaitGroup
 		begin = make(chan struct{})
-		mask  = len(s.Keys) - 1
 		rp    = uint8(readPct)
 	)
 	for g := range goroutines {
@@ -57,12 +67,7 @@ func Throughput[K Key](c Cache[K], s Stream[K], readPct, goroutines int, d time.
 			<-begin
 			for !stop.Load() {
 				for range 256 {
-					p := i & mask
-					if s.Ops[p] < rp {
-						c.Get(s.Keys[p])
-					} else {
-						c.Set(s.Keys[p], uint64(i))
-					}
+					s.Do(c, i, rp)
 					i++
 				}
 				n += 256

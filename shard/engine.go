@@ -166,9 +166,6 @@ func (e *Engine[K, V]) now() int64 {
 	return e.clk.Now()
 }
 
-// Hash returns the engine's hash of k.
-func (e *Engine[K, V]) Hash(k K) uint64 { return e.hash(k) }
-
 // Get returns the value of k and true if a live entry holds it. Lock-free;
 // on a hit it sets the entry's visited bit if it is not already set.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
