@@ -189,7 +189,7 @@ func generateLines(t *testing.T) []gen.Config {
 // callers of one key share one load.
 func TestGeneratedGetOrLoad(t *testing.T) {
 	ctx := context.Background()
-	pc, err := NewPermCache(shard.Options[PermKey, bool]{Capacity: 64})
+	pc, err := NewPermCache(shard.Options[PermKey, bool]{Capacity: 64, CountHits: true})
 	require.NoError(t, err)
 	var loads atomic.Int32
 	release := make(chan struct{})

@@ -10,9 +10,10 @@ import (
 //
 // Get, Peek, Len, All and Stats take no lock and do not allocate; a Get hit
 // writes shared memory only the first time it marks an entry visited since
-// the eviction hand last passed it (and a striped hit counter). Set, SetTTL,
-// SetIfAbsent and Delete lock one shard; Clear and DeleteFunc lock one shard
-// at a time. OnEvict runs after every lock is released.
+// the eviction hand last passed it (and, with Options.CountHits, a striped
+// hit counter). Set, SetTTL, SetIfAbsent and Delete lock one shard; Clear
+// and DeleteFunc lock one shard at a time. OnEvict runs after every lock is
+// released.
 //
 // Memory model: a Set, SetTTL or SetIfAbsent that stored a value happens
 // before every Get that returns that value, and every Get that starts after
@@ -138,7 +139,8 @@ func (c *Cache[K, V]) All() iter.Seq2[K, V] { return c.e.All() }
 // Clear removes every entry (OnEvict sees them as evict.Deleted).
 func (c *Cache[K, V]) Clear() { c.e.Clear() }
 
-// Stats returns a snapshot of the cache's counters.
+// Stats returns a snapshot of the cache's counters (hits and misses only
+// with Options.CountHits).
 func (c *Cache[K, V]) Stats() Stats { return c.e.Stats() }
 
 // Close stops the cache's background work and releases its clock. It is

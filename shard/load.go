@@ -55,7 +55,7 @@ func (e *Engine[K, V]) GetOrLoad(ctx context.Context, h uint64, k K, load func(c
 				e.refreshAhead(ctx, h, k, n, load)
 			}
 			n.Visit()
-			e.reads.hit()
+			e.hit()
 			return e.value(n), nil
 		}
 	}
@@ -245,7 +245,7 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		panic(errPrefix + "GetOrLoad called with a nil load function")
 	}
 	if err := ctx.Err(); err != nil {
-		e.reads.miss()
+		e.miss()
 		return zero, err
 	}
 	s := e.shard(h)
@@ -255,13 +255,13 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 	if n := s.table.Load().find(h, k); n != nil && !n.Expired(now) {
 		s.mu.Unlock()
 		n.Visit()
-		e.reads.hit()
+		e.hit()
 		return e.value(n), nil
 	}
 	if a, ok := s.ld.negative[k]; ok {
 		if now < a.deadline {
 			s.mu.Unlock()
-			e.reads.miss()
+			e.miss()
 			s.ld.counts[countNegativeHits].Add(1)
 			return zero, a.err
 		}
@@ -274,7 +274,7 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		c = e.register(s, k, false)
 	}
 	s.mu.Unlock()
-	e.reads.miss()
+	e.miss()
 	if start {
 		go e.run(context.WithoutCancel(ctx), h, k, c, load)
 	}

@@ -61,7 +61,7 @@ var errBackend = errors.New("backend unavailable")
 
 func TestCacheGetOrLoad_OneLoadFor1000Goroutines(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := newLoadCache(t, shard.Options[string, string]{Clock: clock.NewManual(loadEpoch)})
+		c := newLoadCache(t, shard.Options[string, string]{Clock: clock.NewManual(loadEpoch), CountHits: true})
 		g := newGatedLoader(valueOfKey)
 		const n = 1000
 		vals, errs := make([]string, n), make([]error, n)
@@ -767,7 +767,7 @@ func BenchmarkCacheGetOrLoad(b *testing.B) {
 // goes on: 100 waiters per iteration; it reports the median and the 99th
 // percentile over all of them.
 func BenchmarkCacheGetOrLoadCancel(b *testing.B) {
-	c := shard.Must(shard.Options[string, string]{Capacity: 16})
+	c := shard.Must(shard.Options[string, string]{Capacity: 16, CountHits: true})
 	defer c.Close()
 	release := make(chan struct{})
 	defer close(release)

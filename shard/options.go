@@ -49,6 +49,13 @@ type Options[K comparable, V any] struct {
 	// admission: the new entry is in the window when Set returns.
 	Admission bool
 
+	// CountHits makes Get, GetOrLoad and their relatives count hits and
+	// misses for Stats (Hits, Misses, HitRatio); without it those stay 0.
+	// Counting is an atomic add to a striped counter on every read, which
+	// costs about 8% of a parallel Get hit, so it is off by default (as in
+	// otter). The write-side counters of Stats are always kept.
+	CountHits bool
+
 	// Hash hashes keys. nil chooses a default by key type: xxhash for
 	// strings and byte arrays, a multiply-shift mixer for integers and
 	// pointers, hash/maphash for other comparable types. Keys are always

@@ -12,8 +12,8 @@ import (
 // not reset them). A snapshot taken while other goroutines use the cache is
 // not atomic across fields.
 type Stats struct {
-	Hits   uint64 // Get calls that found a live entry
-	Misses uint64 // Get calls that did not
+	Hits   uint64 // Get calls that found a live entry (only with Options.CountHits)
+	Misses uint64 // Get calls that did not (only with Options.CountHits)
 	Sets   uint64 // entries stored by Set, SetTTL, SetIfAbsent and loads
 
 	// Loading (GetOrLoad). Hits and Misses count GetOrLoad calls too: a

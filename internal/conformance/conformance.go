@@ -264,7 +264,7 @@ func (s Suite[K, V]) onEvict(t *testing.T) {
 }
 
 func (s Suite[K, V]) stats(t *testing.T) {
-	c := s.build(t, shard.Options[K, V]{Capacity: 2, Shards: 1})
+	c := s.build(t, shard.Options[K, V]{Capacity: 2, Shards: 1, CountHits: true})
 	c.Set(s.Key(1), s.Val(1))
 	c.Get(s.Key(1))
 	c.Get(s.Key(1))
@@ -278,6 +278,15 @@ func (s Suite[K, V]) stats(t *testing.T) {
 	assert.Equal(t, uint64(3), st.Sets)
 	assert.Equal(t, uint64(1), st.Evictions[evict.Capacity])
 	assert.InDelta(t, 2.0/3, st.HitRatio(), 1e-9)
+
+	// Without CountHits reads are not counted; writes still are.
+	q := s.build(t, shard.Options[K, V]{Capacity: 2, Shards: 1})
+	q.Set(s.Key(1), s.Val(1))
+	q.Get(s.Key(1))
+	q.Get(s.Key(2))
+	st = q.Stats()
+	assert.Zero(t, st.Hits+st.Misses, "reads counted without CountHits")
+	assert.Equal(t, uint64(1), st.Sets)
 }
 
 func (s Suite[K, V]) close(t *testing.T) {
