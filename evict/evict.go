@@ -167,6 +167,7 @@ type Queue[T any] struct {
 	window   list[T] // nodes here carry windowBit
 	wlen     int
 	sketch   Sketch
+	win      Window
 }
 
 // list is a doubly linked list of nodes, head the newest, tail the oldest.
@@ -238,7 +239,10 @@ func (q *Queue[T]) Init(p Policy) {
 // Frequencies are counted without touching the read path: a node counts a
 // use when it is inserted or replaced, and when the hand (or the window's
 // end) finds its visited bit set.
-func (q *Queue[T]) EnableAdmission(capacity int) { q.capacity = max(capacity, 1) }
+func (q *Queue[T]) EnableAdmission(capacity int) {
+	q.capacity = max(capacity, 1)
+	q.win.Init(q.capacity)
+}
 
 // Admission reports whether the admission filter is enabled.
 func (q *Queue[T]) Admission() bool { return q.capacity > 0 }
@@ -248,7 +252,7 @@ func (q *Queue[T]) Admission() bool { return q.capacity > 0 }
 // the capacity).
 func WindowCap(capacity int) int { return min(max(MinWindow, capacity*WindowPercent/100), capacity) }
 
-func (q *Queue[T]) windowCap() int { return WindowCap(q.capacity) }
+func (q *Queue[T]) windowCap() int { return q.win.Cap() }
 
 // Policy returns the queue's policy.
 func (q *Queue[T]) Policy() Policy { return q.policy }
@@ -264,11 +268,13 @@ func (q *Queue[T]) Push(n *Node[T]) {
 		return
 	}
 	q.sketch.Increment(n.Hash())
+	q.win.Miss(n.Hash())
 	n.hash |= windowBit
 	q.window.push(n)
 	q.wlen++
-	if q.wlen > q.windowCap() {
-		// The cache had room: the oldest window node moves on unopposed.
+	for q.wlen > q.windowCap() {
+		// The cache had room, or the window shrank: the oldest window node
+		// moves on unopposed.
 		q.promote(q.window.tail)
 	}
 }
@@ -339,10 +345,10 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	if q.len == 0 {
 		return nil, 0
 	}
+	if q.Admission() && q.sketch.Size() == 0 {
+		q.sketch.Resize(q.capacity)
+	}
 	if q.Admission() && q.wlen > 0 && (q.wlen >= q.windowCap() || q.main.head == nil) {
-		if q.sketch.Size() == 0 {
-			q.sketch.Resize(q.capacity)
-		}
 		c := q.window.tail
 		if c.Expired(now) || q.main.head == nil {
 			q.Remove(c)
@@ -359,16 +365,22 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 		}
 		if q.sketch.Frequency(c.Hash()) > q.sketch.Frequency(v.Hash()) {
 			q.Remove(v)
+			q.win.Evicted(v.Hash())
 			q.unlinkWindow(c)
 			q.main.push(c)
 			return v, Capacity
 		}
 		q.Remove(c)
+		q.win.Rejected(c.Hash())
 		return c, Capacity
 	}
 	v := q.victim(now)
 	q.Remove(v)
-	return v, reason(v, now)
+	r := reason(v, now)
+	if r == Capacity && q.Admission() {
+		q.win.Evicted(v.Hash())
+	}
+	return v, r
 }
 
 func reason[T any](n *Node[T], now int64) Reason {
