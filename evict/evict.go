@@ -140,14 +140,24 @@ func (n *Node[T]) Visited() bool { return n.visited.Load() != 0 }
 const windowBit = 1 << 31
 
 // WindowPercent is the share of a queue's capacity given to the admission
-// window, and MinWindow its least size. A window of one entry (1% of a
-// 100-entry shard) let a new key be judged before its second use: on the
-// small-capacity replays of cache2k-orm-busy and corda-vaultservice it cost
-// 10 and 28 points against plain SIEVE; four entries win most of that back
-// for 1 point on lirs-loop and lirs-scan.
+// window at first, and MinWindow the window's least size; the window then
+// adapts (see [Window]) up to MaxWindowPercent of the capacity. GhostPercent
+// is how many recently evicted keys the adaptation remembers, for the
+// window and for the main queue each, as a share of the capacity (at least
+// four each).
+//
+// A window of one entry (1% of a 100-entry shard) let a new key be judged
+// before its second use; four entries keep that from happening at the
+// smallest capacities. Ghosts of 2% sample only keys that a slightly larger
+// window or main queue would have kept, which is the margin the adaptation
+// needs to compare; 10% or more made it grow the window on loops and
+// frequency-heavy disk traces, where most rejected keys do come back, but
+// too late for any window to keep them.
 const (
-	WindowPercent = 1
-	MinWindow     = 4
+	WindowPercent    = 1
+	MinWindow        = 4
+	MaxWindowPercent = 80
+	GhostPercent     = 2
 )
 
 // Queue is a SIEVE or CLOCK eviction queue, optionally with a TinyLFU
@@ -160,9 +170,9 @@ type Queue[T any] struct {
 	hand   *Node[T] // SIEVE: next node of main to examine; nil means its tail
 	len    int      // nodes in main and the window
 
-	// Admission (TinyLFU): new nodes enter a small FIFO window; the oldest
-	// window node enters the main queue only if the sketch says it is used
-	// more often than the main queue's victim.
+	// Admission (TinyLFU): new nodes enter a FIFO window, sized by win; the
+	// oldest window node enters the main queue only if the sketch says it
+	// is used more often than the main queue's victim.
 	capacity int
 	window   list[T] // nodes here carry windowBit
 	wlen     int
@@ -229,12 +239,16 @@ func (q *Queue[T]) Init(p Policy) {
 }
 
 // EnableAdmission puts a TinyLFU admission filter in front of the policy,
-// for a cache of the given capacity: new nodes enter a window of
-// WindowPercent of the capacity, and a node leaving the window replaces the
-// policy's victim only if a frequency sketch estimates it was used more
-// often. This resists scans and loops larger than the cache, which plain
-// SIEVE and CLOCK (like LRU) do not. Call it on an empty queue. The sketch's
-// memory (about 4 bytes per entry) is allocated at the first eviction.
+// for a cache of the given capacity: new nodes enter a FIFO window, and a
+// node leaving the window replaces the policy's victim only if a frequency
+// sketch estimates it was used more often. This resists scans and loops
+// larger than the cache, which plain SIEVE and CLOCK (like LRU) do not. The
+// window starts at WindowPercent of the capacity and adapts between
+// MinWindow and MaxWindowPercent (see [Window]): recency-heavy workloads
+// grow it, so that the queue behaves more like its plain policy, and
+// frequency-heavy ones shrink it. Call it on an empty queue. The sketch's
+// and the window's memory (about 4 bytes per entry) is allocated at the
+// first eviction.
 //
 // Frequencies are counted without touching the read path: a node counts a
 // use when it is inserted or replaced, and when the hand (or the window's
@@ -247,12 +261,22 @@ func (q *Queue[T]) EnableAdmission(capacity int) {
 // Admission reports whether the admission filter is enabled.
 func (q *Queue[T]) Admission() bool { return q.capacity > 0 }
 
-// WindowCap returns the admission window's size for a queue of the given
-// capacity: WindowPercent of it, but at least MinWindow entries (and at most
-// the capacity).
+// WindowCap returns the admission window's initial size for a queue of the
+// given capacity: WindowPercent of it, but at least MinWindow entries (and
+// at most the capacity).
 func WindowCap(capacity int) int { return min(max(MinWindow, capacity*WindowPercent/100), capacity) }
 
 func (q *Queue[T]) windowCap() int { return q.win.Cap() }
+
+// WindowLen returns the number of nodes in the admission window and the
+// window's current capacity (0, 0 without admission). It is for tests,
+// statistics and invariant checks.
+func (q *Queue[T]) WindowLen() (n, capacity int) {
+	if !q.Admission() {
+		return 0, 0
+	}
+	return q.wlen, q.win.Cap()
+}
 
 // Policy returns the queue's policy.
 func (q *Queue[T]) Policy() Policy { return q.policy }
@@ -260,7 +284,9 @@ func (q *Queue[T]) Policy() Policy { return q.policy }
 // Len returns the number of nodes in the queue.
 func (q *Queue[T]) Len() int { return q.len }
 
-// Push inserts n as the newest node.
+// Push inserts n as the newest node. The caller pushes a node for a key it
+// did not hold (a miss); with admission, the window's adaptation reads that
+// as a miss of n's hash (see [Window.Miss]).
 func (q *Queue[T]) Push(n *Node[T]) {
 	q.len++
 	if !q.Admission() {
@@ -340,7 +366,10 @@ func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 // the window is full its oldest node competes with that choice: it takes the
 // victim's place in the main queue if the sketch estimates it more frequent,
 // and is evicted itself otherwise (the main queue's victim then stays, the
-// hand on it). An expired node is evicted first either way.
+// hand on it); while the window is below its capacity, the main queue's
+// victim is evicted without a contest. An expired node is evicted first
+// either way. The window's adaptation remembers each node evicted for
+// capacity (see [Window]).
 func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	if q.len == 0 {
 		return nil, 0

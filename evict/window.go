@@ -1,53 +1,28 @@
 package evict
 
-import (
-	"os"
-	"strconv"
-	"strings"
-)
-
-// tunables (temporary, for experiments).
-var (
-	tuneMaxPct   = 80
-	tuneStartPct = 1
-	tuneStep     = 1
-	tuneGhostPct = 100
-)
-
-func init() {
-	for _, kv := range strings.Split(os.Getenv("HC_TUNE"), ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			continue
-		}
-		n, _ := strconv.Atoi(v)
-		switch k {
-		case "max":
-			tuneMaxPct = n
-		case "start":
-			tuneStartPct = n
-		case "step":
-			tuneStep = n
-		case "ghost":
-			tuneGhostPct = n
-		}
-	}
-}
-
-// Window sizes a TinyLFU admission window adaptively. It remembers, as
-// ghosts, the keys that recently left the cache: those the window evicted
-// (candidates the admission filter rejected) and those the main queue
-// evicted. When a key comes back (a miss, reported by [Window.Miss]) while
-// its ghost is remembered, the ghost says which part of the cache would
-// have kept it: a window ghost means a larger window would have hit, a main
-// ghost that a larger main queue would have. The window grows or shrinks by
-// one entry accordingly, between MinWindow and MaxWindowPercent of the
-// capacity, as ARC balances its two lists (Megiddo and Modha, FAST 2003).
+// Window sizes a TinyLFU admission window adaptively; a [Queue] with
+// admission uses one, and exposes it so that a model of the queue can make
+// the same decisions.
+//
+// It remembers, as ghosts, the keys that most recently left the cache, in
+// two equal sets: the last GhostPercent of the capacity that the window
+// evicted (candidates the admission filter rejected), and as many that the
+// main queue evicted. When a key comes back (a miss, reported by
+// [Window.Miss]) while its ghost is remembered, the ghost tells which part
+// of the cache would have kept it had it been a little larger: a window
+// ghost means a larger window would have hit, a main ghost that a larger
+// main queue would have. The window grows or shrinks by one entry
+// accordingly, between MinWindow and MaxWindowPercent of the capacity, much
+// as ARC balances its two lists (Megiddo and Modha, FAST 2003). Keeping the
+// two sets equal in size, rather than one shared history, compares the two
+// parts at the same margin: the window sees every new key, so its ghosts
+// turn over much faster than the main queue's.
 //
 // The signal comes only from misses and evictions, which a cache sees under
 // its lock; reads are not counted. The decisions depend only on the calls
-// received, never on time. The ghosts cost 2 bytes per entry of capacity,
-// allocated at the first eviction.
+// received, never on time. The ghosts are 16-bit fingerprints, four to a
+// word, replaced oldest first within each word: about 0.1 byte per entry of
+// capacity, allocated at the first eviction.
 //
 // The zero Window is unusable; call Init. Not safe for concurrent use.
 type Window struct {
@@ -60,12 +35,13 @@ type Window struct {
 // size, with no ghosts.
 func (w *Window) Init(capacity int) {
 	*w = Window{capacity: max(capacity, 1)}
-	w.size = w.clamp(w.capacity * tuneStartPct / 100)
+	w.size = WindowCap(w.capacity)
 }
 
+// clamp bounds a window size to [MinWindow, MaxWindowPercent of the
+// capacity], and to the capacity.
 func (w *Window) clamp(n int) int {
-	hi := max(w.capacity*tuneMaxPct/100, 1)
-	return min(max(n, MinWindow, 1), hi, w.capacity)
+	return min(max(n, MinWindow), max(w.capacity*MaxWindowPercent/100, MinWindow), w.capacity)
 }
 
 // Cap returns the window's current capacity.
@@ -86,7 +62,7 @@ func ghost(h uint64, n int) (int, uint64) {
 // table returns the ghost table of the given kind (0: window, 1: main).
 func (w *Window) table(kind int) []uint64 {
 	if w.ghosts == nil {
-		n := max(w.capacity*tuneGhostPct/100/4, 1)
+		n := max(w.capacity*GhostPercent/100/4, 1)
 		w.ghosts = make([]uint64, 2*n)
 	}
 	n := len(w.ghosts) / 2
@@ -130,10 +106,10 @@ func (w *Window) Miss(h uint64) {
 	}
 	d := 0
 	if w.forget(h, 0) {
-		d += tuneStep
+		d++
 	}
 	if w.forget(h, 1) {
-		d -= tuneStep
+		d--
 	}
 	w.size = w.clamp(w.size + d)
 }
