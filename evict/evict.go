@@ -262,9 +262,12 @@ func (q *Queue[T]) EnableAdmission(capacity int) {
 func (q *Queue[T]) Admission() bool { return q.capacity > 0 }
 
 // WindowCap returns the admission window's initial size for a queue of the
-// given capacity: WindowPercent of it, but at least MinWindow entries (and
-// at most the capacity).
-func WindowCap(capacity int) int { return min(max(MinWindow, capacity*WindowPercent/100), capacity) }
+// given capacity: WindowPercent of it, but at least MinWindow entries, and
+// at most all entries but one (so that the main queue can keep a visited
+// node: a window the size of the cache would be a FIFO).
+func WindowCap(capacity int) int {
+	return min(max(MinWindow, capacity*WindowPercent/100), maxWindow(capacity))
+}
 
 func (q *Queue[T]) windowCap() int { return q.win.Cap() }
 

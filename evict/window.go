@@ -39,10 +39,17 @@ func (w *Window) Init(capacity int) {
 }
 
 // clamp bounds a window size to [MinWindow, MaxWindowPercent of the
-// capacity], and to the capacity.
+// capacity], leaving at least one entry to the main queue (see WindowCap).
 func (w *Window) clamp(n int) int {
-	return min(max(n, MinWindow), max(w.capacity*MaxWindowPercent/100, MinWindow), w.capacity)
+	hi := maxWindow(w.capacity)
+	return min(max(n, MinWindow, 1), max(w.capacity*MaxWindowPercent/100, 1), hi)
 }
+
+// maxWindow is the largest window a queue of the given capacity may have:
+// all but one entry, so that a visited node can stay in the main queue
+// while new ones come and go (a window the size of the cache is a FIFO);
+// one entry for a one-entry queue.
+func maxWindow(capacity int) int { return max(capacity-1, 1) }
 
 // Cap returns the window's current capacity.
 func (w *Window) Cap() int { return w.size }
