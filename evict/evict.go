@@ -505,6 +505,9 @@ func (q *Queue[T]) Check() error {
 	if q.Admission() && q.wlen > q.windowCap() {
 		return fmt.Errorf("evict: window holds %d nodes, more than its %d", q.wlen, q.windowCap())
 	}
+	if c := q.windowCap(); q.Admission() && (c < min(MinWindow, maxWindow(q.capacity)) || c > maxWindow(q.capacity)) {
+		return fmt.Errorf("evict: window capacity %d outside [%d, %d]", c, min(MinWindow, maxWindow(q.capacity)), maxWindow(q.capacity))
+	}
 	if q.hand != nil {
 		found := false
 		for n := q.main.tail; n != nil; n = n.newer {
