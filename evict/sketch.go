@@ -30,9 +30,18 @@ func (s *Sketch) Resize(n int) {
 // Size returns how many keys the sketch is sized for (0 before Resize).
 func (s *Sketch) Size() int { return s.resetAt / 10 }
 
-// index returns the word and bit offset of counter i (0..3) of hash h.
-func (s *Sketch) index(h uint64, i int) (word uint64, shift uint) {
-	x := (h + uint64(i)*0x9e3779b97f4a7c15) * 0xbf58476d1ce4e5b9
+// Counter i (0..3) of hash h sits at the word and shift that
+// locate((h+i*seed)*mult) gives. Since multiplication distributes over
+// addition mod 2^64, that is locate(h*mult + i*step): one multiplication
+// per key rather than one per counter.
+const (
+	sketchSeed = 0x9e3779b97f4a7c15
+	sketchMult = 0xbf58476d1ce4e5b9
+	sketchStep = sketchSeed * sketchMult & (1<<64 - 1)
+)
+
+// locate returns the word and bit offset of the counter that x selects.
+func (s *Sketch) locate(x uint64) (word uint64, shift uint) {
 	x ^= x >> 31
 	return x & s.mask, uint(x>>60) * 4
 }
@@ -43,12 +52,14 @@ func (s *Sketch) Increment(h uint64) {
 		return
 	}
 	added := false
-	for i := range 4 {
-		w, sh := s.index(h, i)
+	x := h * sketchMult
+	for range 4 {
+		w, sh := s.locate(x)
 		if (s.table[w]>>sh)&0xf < 15 {
 			s.table[w] += 1 << sh
 			added = true
 		}
+		x += sketchStep
 	}
 	if added {
 		s.adds++
@@ -64,12 +75,14 @@ func (s *Sketch) Frequency(h uint64) int {
 	if s.table == nil {
 		return 0
 	}
-	f := 15
-	for i := range 4 {
-		w, sh := s.index(h, i)
-		f = min(f, int((s.table[w]>>sh)&0xf))
+	f := uint64(15)
+	x := h * sketchMult
+	for range 4 {
+		w, sh := s.locate(x)
+		f = min(f, (s.table[w]>>sh)&0xf)
+		x += sketchStep
 	}
-	return f
+	return int(f)
 }
 
 // halve divides every counter by two.
