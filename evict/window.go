@@ -83,11 +83,10 @@ func (w *Window) remember(h uint64, kind int) {
 	t[b] = t[b]<<16 | fp
 }
 
-// forget removes the ghost of hash h of the given kind and reports whether
-// there was one.
-func (w *Window) forget(h uint64, kind int) bool {
+// forget removes the ghost with fingerprint fp from bucket b of the table
+// of the given kind and reports whether there was one.
+func (w *Window) forget(b int, fp uint64, kind int) bool {
 	t := w.table(kind)
-	b, fp := ghost(h, len(t))
 	g := t[b]
 	for i := uint(0); i < 64; i += 16 {
 		if g>>i&0xffff == fp {
@@ -111,11 +110,12 @@ func (w *Window) Miss(h uint64) {
 	if w.ghosts == nil {
 		return
 	}
+	b, fp := ghost(h, len(w.ghosts)/2) // the two tables are the same size
 	d := 0
-	if w.forget(h, 0) {
+	if w.forget(b, fp, 0) {
 		d++
 	}
-	if w.forget(h, 1) {
+	if w.forget(b, fp, 1) {
 		d--
 	}
 	w.size = w.clamp(w.size + d)
