@@ -63,12 +63,12 @@ type Factory[K Key] struct {
 const Otter = "otter"
 
 // Caches returns every cache the comparison runs, hotcache first. Add a row
-// here to add a cache (e.g. Hotcache("hotcache+admission", opts)).
+// here to add a cache (e.g. Hotcache("hotcache/clock", opts)).
 func Caches[K Key]() []Factory[K] {
 	return []Factory[K]{
 		Hotcache("hotcache", shard.Options[K, uint64]{}),
 		Generated[K](),
-		Hotcache("hotcache+admission", shard.Options[K, uint64]{Admission: true}),
+		Hotcache("hotcache/no-admission", shard.Options[K, uint64]{NoAdmission: true}),
 		OtterCache[K](),
 		Ristretto[K](),
 		Theine[K](),
@@ -83,8 +83,9 @@ func Caches[K Key]() []Factory[K] {
 
 // Hotcache is hotcache's generic shard.Cache built from base, with Capacity
 // and TTL taken from the Config. Everything else (shards, policy, clock) is
-// base's: the zero Options are the defaults a user gets (SIEVE, shards from
-// GOMAXPROCS, the shared coarse clock).
+// base's: the zero Options are the defaults a user gets (SIEVE with the
+// adaptive admission filter, shards from GOMAXPROCS, the shared coarse
+// clock).
 func Hotcache[K Key](name string, base shard.Options[K, uint64]) Factory[K] {
 	return Factory[K]{Name: name, Bounded: true, TTL: true, New: func(c Config) Cache[K] {
 		o := base

@@ -16,4 +16,15 @@
 //
 // Either way, an entry whose deadline has passed when the hand meets it is
 // evicted at once, whatever its visited bit.
+//
+// A [Queue] can put a TinyLFU admission filter in front of its policy
+// ([Queue.EnableAdmission]; package shard does by default): new entries
+// enter a FIFO window, and the window's oldest entry replaces the policy's
+// victim only if a count-min [Sketch] estimates it more frequent. The
+// sketch is fed from writes and from the visited bits the hand finds, never
+// from reads. The window's size adapts ([Window]): ghosts of recently
+// evicted keys tell, when a key comes back, whether a larger window or a
+// larger main queue would have kept it, so recency-heavy workloads get a
+// large window (the queue then behaves much like its plain policy) and
+// frequency-heavy ones, loops and scans a small one.
 package evict

@@ -151,14 +151,24 @@ func (m *meta) Visited() bool { return m.visited.Load() != 0 }
 const windowBit = 1 << 31
 
 // WindowPercent is the share of a queue's capacity given to the admission
-// window, and MinWindow its least size. A window of one entry (1% of a
-// 100-entry shard) let a new key be judged before its second use: on the
-// small-capacity replays of cache2k-orm-busy and corda-vaultservice it cost
-// 10 and 28 points against plain SIEVE; four entries win most of that back
-// for 1 point on lirs-loop and lirs-scan.
+// window at first, and MinWindow the window's least size; the window then
+// adapts (see [Window]) up to MaxWindowPercent of the capacity. GhostPercent
+// is how many recently evicted keys the adaptation remembers, for the
+// window and for the main queue each, as a share of the capacity (at least
+// four each).
+//
+// A window of one entry (1% of a 100-entry shard) let a new key be judged
+// before its second use; four entries keep that from happening at the
+// smallest capacities. Ghosts of 2% sample only keys that a slightly larger
+// window or main queue would have kept, which is the margin the adaptation
+// needs to compare; 10% or more made it grow the window on loops and
+// frequency-heavy disk traces, where most rejected keys do come back, but
+// too late for any window to keep them.
 const (
-	WindowPercent = 1
-	MinWindow     = 4
+	WindowPercent    = 1
+	MinWindow        = 4
+	MaxWindowPercent = 80
+	GhostPercent     = 2
 )
 
 // Queue is a SIEVE or CLOCK eviction queue, optionally with a TinyLFU
@@ -171,13 +181,14 @@ type Queue[T any] struct {
 	hand   *Node[T] // SIEVE: next node of main to examine; nil means its tail
 	len    int      // nodes in main and the window
 
-	// Admission (TinyLFU): new nodes enter a small FIFO window; the oldest
-	// window node enters the main queue only if the sketch says it is used
-	// more often than the main queue's victim.
+	// Admission (TinyLFU): new nodes enter a FIFO window, sized by win; the
+	// oldest window node enters the main queue only if the sketch says it
+	// is used more often than the main queue's victim.
 	capacity int
 	window   list[T] // nodes here carry windowBit
 	wlen     int
 	sketch   Sketch
+	win      Window
 }
 
 // list is a doubly linked list of nodes, head the newest, tail the oldest.
@@ -239,27 +250,47 @@ func (q *Queue[T]) Init(p Policy) {
 }
 
 // EnableAdmission puts a TinyLFU admission filter in front of the policy,
-// for a cache of the given capacity: new nodes enter a window of
-// WindowPercent of the capacity, and a node leaving the window replaces the
-// policy's victim only if a frequency sketch estimates it was used more
-// often. This resists scans and loops larger than the cache, which plain
-// SIEVE and CLOCK (like LRU) do not. Call it on an empty queue. The sketch's
-// memory (about 4 bytes per entry) is allocated at the first eviction.
+// for a cache of the given capacity: new nodes enter a FIFO window, and a
+// node leaving the window replaces the policy's victim only if a frequency
+// sketch estimates it was used more often. This resists scans and loops
+// larger than the cache, which plain SIEVE and CLOCK (like LRU) do not. The
+// window starts at WindowPercent of the capacity and adapts between
+// MinWindow and MaxWindowPercent (see [Window]): recency-heavy workloads
+// grow it, so that the queue behaves more like its plain policy, and
+// frequency-heavy ones shrink it. Call it on an empty queue. The sketch's
+// and the window's memory (about 4 bytes per entry) is allocated at the
+// first eviction.
 //
 // Frequencies are counted without touching the read path: a node counts a
 // use when it is inserted or replaced, and when the hand (or the window's
 // end) finds its visited bit set.
-func (q *Queue[T]) EnableAdmission(capacity int) { q.capacity = max(capacity, 1) }
+func (q *Queue[T]) EnableAdmission(capacity int) {
+	q.capacity = max(capacity, 1)
+	q.win.Init(q.capacity)
+}
 
 // Admission reports whether the admission filter is enabled.
 func (q *Queue[T]) Admission() bool { return q.capacity > 0 }
 
-// WindowCap returns the admission window's size for a queue of the given
-// capacity: WindowPercent of it, but at least MinWindow entries (and at most
-// the capacity).
-func WindowCap(capacity int) int { return min(max(MinWindow, capacity*WindowPercent/100), capacity) }
+// WindowCap returns the admission window's initial size for a queue of the
+// given capacity: WindowPercent of it, but at least MinWindow entries, and
+// at most all entries but one (so that the main queue can keep a visited
+// node: a window the size of the cache would be a FIFO).
+func WindowCap(capacity int) int {
+	return min(max(MinWindow, capacity*WindowPercent/100), maxWindow(capacity))
+}
 
-func (q *Queue[T]) windowCap() int { return WindowCap(q.capacity) }
+func (q *Queue[T]) windowCap() int { return q.win.Cap() }
+
+// WindowLen returns the number of nodes in the admission window and the
+// window's current capacity (0, 0 without admission). It is for tests,
+// statistics and invariant checks.
+func (q *Queue[T]) WindowLen() (n, capacity int) {
+	if !q.Admission() {
+		return 0, 0
+	}
+	return q.wlen, q.win.Cap()
+}
 
 // Policy returns the queue's policy.
 func (q *Queue[T]) Policy() Policy { return q.policy }
@@ -267,7 +298,9 @@ func (q *Queue[T]) Policy() Policy { return q.policy }
 // Len returns the number of nodes in the queue.
 func (q *Queue[T]) Len() int { return q.len }
 
-// Push inserts n as the newest node.
+// Push inserts n as the newest node. The caller pushes a node for a key it
+// did not hold (a miss); with admission, the window's adaptation reads that
+// as a miss of n's hash (see [Window.Miss]).
 func (q *Queue[T]) Push(n *Node[T]) {
 	q.len++
 	if !q.Admission() {
@@ -275,11 +308,13 @@ func (q *Queue[T]) Push(n *Node[T]) {
 		return
 	}
 	q.sketch.Increment(n.Hash())
+	q.win.Miss(n.Hash())
 	n.hash |= windowBit
 	q.window.push(n)
 	q.wlen++
-	if q.wlen > q.windowCap() {
-		// The cache had room: the oldest window node moves on unopposed.
+	for q.wlen > q.windowCap() {
+		// The cache had room, or the window shrank: the oldest window node
+		// moves on unopposed.
 		q.promote(q.window.tail)
 	}
 }
@@ -345,15 +380,18 @@ func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 // the window is full its oldest node competes with that choice: it takes the
 // victim's place in the main queue if the sketch estimates it more frequent,
 // and is evicted itself otherwise (the main queue's victim then stays, the
-// hand on it). An expired node is evicted first either way.
+// hand on it); while the window is below its capacity, the main queue's
+// victim is evicted without a contest. An expired node is evicted first
+// either way. The window's adaptation remembers each node evicted for
+// capacity (see [Window]).
 func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	if q.len == 0 {
 		return nil, 0
 	}
+	if q.Admission() && q.sketch.Size() == 0 {
+		q.sketch.Resize(q.capacity)
+	}
 	if q.Admission() && q.wlen > 0 && (q.wlen >= q.windowCap() || q.main.head == nil) {
-		if q.sketch.Size() == 0 {
-			q.sketch.Resize(q.capacity)
-		}
 		c := q.window.tail
 		if c.Expired(now) || q.main.head == nil {
 			q.Remove(c)
@@ -370,16 +408,22 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 		}
 		if q.sketch.Frequency(c.Hash()) > q.sketch.Frequency(v.Hash()) {
 			q.Remove(v)
+			q.win.Evicted(v.Hash())
 			q.unlinkWindow(c)
 			q.main.push(c)
 			return v, Capacity
 		}
 		q.Remove(c)
+		q.win.Rejected(c.Hash())
 		return c, Capacity
 	}
 	v := q.victim(now)
 	q.Remove(v)
-	return v, reason(v, now)
+	r := reason(v, now)
+	if r == Capacity && q.Admission() {
+		q.win.Evicted(v.Hash())
+	}
+	return v, r
 }
 
 func reason[T any](n *Node[T], now int64) Reason {
@@ -471,6 +515,9 @@ func (q *Queue[T]) Check() error {
 	}
 	if q.Admission() && q.wlen > q.windowCap() {
 		return fmt.Errorf("evict: window holds %d nodes, more than its %d", q.wlen, q.windowCap())
+	}
+	if c := q.windowCap(); q.Admission() && (c < min(MinWindow, maxWindow(q.capacity)) || c > maxWindow(q.capacity)) {
+		return fmt.Errorf("evict: window capacity %d outside [%d, %d]", c, min(MinWindow, maxWindow(q.capacity)), maxWindow(q.capacity))
 	}
 	if q.hand != nil {
 		found := false

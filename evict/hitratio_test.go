@@ -129,8 +129,13 @@ func replay(p string, keys []uint64, capacity int) float64 {
 	return float64(hits) / float64(len(keys))
 }
 
-// BenchmarkHitRatio replays Zipf(0.99) (the shared synthetic trace), Zipf(1.2) and the ARC OLTP trace through SIEVE,
-// CLOCK and an exact LRU at four capacities and reports each hit ratio:
+// BenchmarkHitRatio replays Zipf(0.99) (the shared synthetic trace),
+// Zipf(1.2), the ARC OLTP, P3 and P6 traces, the LIRS loop, scan, zigzag,
+// 2_pools, backf and ps traces, cache2k-orm-busy and corda through one
+// SIEVE and one CLOCK queue (without and with the adaptive admission
+// filter) and an exact LRU, at several capacities, and reports each hit
+// ratio (a cache's shards each have a queue of a fraction of its capacity,
+// so its numbers differ somewhat):
 //
 //	go test ./evict -run '^$' -bench HitRatio -benchtime=1x
 func BenchmarkHitRatio(b *testing.B) {
@@ -146,6 +151,12 @@ func BenchmarkHitRatio(b *testing.B) {
 		{"lirs-scan", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-scan.keys.gz") }, []int{250, 500, 1000}},
 		{"lirs-zigzag", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-zigzag.keys.gz") }, []int{250, 500, 1000}},
 		{"lirs-2_pools", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-2_pools.keys.gz") }, []int{1000, 2500, 5000}},
+		{"lirs-backf", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-backf.keys.gz") }, []int{75, 375}},
+		{"lirs-ps", func(b *testing.B) []uint64 { return loadKeys(b, "keys/lirs-ps.keys.gz") }, []int{308, 1541}},
+		{"P3", func(b *testing.B) []uint64 { return loadARC(b, "arc/P3.lis.gz") }, []int{7625, 76254}},
+		{"P6", func(b *testing.B) []uint64 { return loadARC(b, "arc/P6.lis.gz") }, []int{7737, 77377}},
+		{"cache2k-orm-busy", func(b *testing.B) []uint64 { return loadKeys(b, "keys/cache2k-orm-busy.keys.gz") }, []int{763, 7634}},
+		{"corda", func(b *testing.B) []uint64 { return loadKeys(b, "keys/corda-vaultservice.keys.gz") }, []int{904, 9046}},
 	}
 	for _, w := range workloads {
 		b.Run(w.name, func(b *testing.B) {

@@ -57,6 +57,7 @@ var targets = []struct {
 	make func() benchTarget
 }{
 	{"hotcache", func() benchTarget { return Must(Options[uint64, uint64]{Capacity: benchCap}) }},
+	{"hotcache-noadmission", func() benchTarget { return Must(Options[uint64, uint64]{Capacity: benchCap, NoAdmission: true}) }},
 	{"RWMutexMap", func() benchTarget { return &rwMap{m: map[uint64]uint64{}} }},
 	{"SyncMap", func() benchTarget { return &syncMap{} }},
 }

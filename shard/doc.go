@@ -1,6 +1,7 @@
 // Package shard is hotcache's cache: a bounded, sharded map whose reads take
-// no lock, with SIEVE or CLOCK eviction and per-entry expiry on a coarse
-// clock.
+// no lock, with SIEVE or CLOCK eviction behind an adaptive TinyLFU admission
+// filter (on by default; see Options.NoAdmission), and per-entry expiry on a
+// coarse clock.
 //
 // A [Cache] splits its capacity exactly among a power-of-two number of
 // shards. The high bits of a key's hash pick the shard; each shard has a

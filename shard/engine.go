@@ -112,7 +112,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 			s.capacity++
 		}
 		s.queue.Init(opts.Policy)
-		if opts.Admission {
+		if !opts.NoAdmission {
 			s.queue.EnableAdmission(s.capacity)
 		}
 		s.table.Store(newTable[K, V](1))

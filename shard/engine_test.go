@@ -31,7 +31,7 @@ func TestCacheStress(t *testing.T) {
 			admission := hash == nil
 			t.Run(fmt.Sprintf("%v/constantHash=%v/admission=%v", p, hash != nil, admission), func(t *testing.T) {
 				clk := clock.NewManual(epoch)
-				c := Must(Options[int, int]{Capacity: 256, Shards: 4, Policy: p, Clock: clk, Hash: hash, Admission: admission})
+				c := Must(Options[int, int]{Capacity: 256, Shards: 4, Policy: p, Clock: clk, Hash: hash, NoAdmission: !admission})
 				defer c.Close()
 				const workers = 8
 				n := 20_000

@@ -35,18 +35,30 @@ type Options[K comparable, V any] struct {
 	// evict.CLOCK.
 	Policy evict.Policy
 
-	// Admission puts a TinyLFU admission filter in front of the policy: new
-	// entries enter a small window (1% of each shard, at least four
-	// entries), and an entry leaving
-	// the window displaces the policy's victim only if it has been used
-	// more often. It makes the cache resist scans and loops larger than the
-	// cache (a controller's periodic full resync), where plain SIEVE, CLOCK
-	// and LRU keep nothing, and helps on frequency-heavy disk traces; it
-	// costs points of hit ratio on recency-heavy workloads and small caches
-	// (see benchmarks/results), and about 4 bytes per entry once a shard is
-	// full. Reads stay lock-free: frequencies are gathered from writes and
-	// from the visited bits the eviction hand finds. A Set is never lost to
-	// admission: the new entry is in the window when Set returns.
+	// NoAdmission turns off the TinyLFU admission filter that every cache
+	// has by default. With admission, new entries enter a FIFO window
+	// (1% of each shard, at least four entries, at first), and an entry
+	// leaving the window displaces the policy's victim only if it has been
+	// used more often. The window adapts, between four entries and 80% of
+	// the shard, from the keys that come back soon after they were evicted:
+	// recency-heavy workloads grow it (the cache then behaves much like
+	// plain SIEVE), frequency-heavy ones shrink it. Admission makes the
+	// cache resist scans and loops larger than the cache (a controller's
+	// periodic full resync), where plain SIEVE, CLOCK and LRU keep
+	// nothing, and gains up to 35 points on frequency-heavy disk traces
+	// (see benchmarks/results); it costs about 4 bytes per entry once a
+	// shard is full, and some write throughput. Reads stay lock-free:
+	// frequencies are gathered from writes and from the visited bits the
+	// eviction hand finds. A Set is never lost to admission: the new entry
+	// is in the window when Set returns.
+	//
+	// With NoAdmission, a cache is plain SIEVE (or CLOCK): each Set
+	// evicts the policy's victim.
+	NoAdmission bool
+
+	// Admission asks for the admission filter, which is on by default: it
+	// changes nothing, and is kept so that code written when admission was
+	// opt-in still compiles. It cannot be combined with NoAdmission.
 	Admission bool
 
 	// CountHits makes Get, GetOrLoad and their relatives count hits and
@@ -132,6 +144,9 @@ func (o *Options[K, V]) validate() error {
 	}
 	if o.TTL < 0 {
 		return fmt.Errorf("%sTTL must be >= 0, got %v", errPrefix, o.TTL)
+	}
+	if o.Admission && o.NoAdmission {
+		return fmt.Errorf("%sAdmission and NoAdmission are both set", errPrefix)
 	}
 	if err := o.validateLoad(); err != nil {
 		return err

@@ -351,7 +351,7 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 	clk := clock.NewManual(epoch)
 	var got, want []evRec[K]
 	// Capacity 16 with admission: a one-entry window in front of 15.
-	c, err := s.New(shard.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Clock: clk,
+	c, err := s.New(shard.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, NoAdmission: !cfg.Admission, Clock: clk,
 		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
 	require.NoError(t, err)
 	defer c.Close()

@@ -26,6 +26,7 @@ type shard[K comparable, V any] struct {
 	capacity int
 	hand     int // SIEVE: index of the next entry to examine
 	sketch   evict.Sketch
+	win      evict.Window // the adaptive window's size and ghosts
 }
 
 // Cache is the reference model. It is safe for concurrent use (one mutex).
@@ -75,6 +76,7 @@ func New[K comparable, V any](o Options[K, V]) *Cache[K, V] {
 		if i < o.Capacity%o.Shards {
 			m.shards[i].capacity++
 		}
+		m.shards[i].win.Init(m.shards[i].capacity)
 	}
 	return m
 }
@@ -192,9 +194,10 @@ func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
 		return
 	}
 	s.sketch.Increment(it.hash)
+	s.win.Miss(it.hash)
 	it.inWindow = true
 	s.window = append(s.window, it)
-	if len(s.window) > evict.WindowCap(s.capacity) {
+	for len(s.window) > s.win.Cap() {
 		c := s.window[0]
 		s.window = s.window[1:]
 		c.inWindow = false
@@ -207,10 +210,10 @@ func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
 
 // evict removes one entry of s by its policy (and admission filter).
 func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
-	if m.admit && len(s.window) > 0 && (len(s.window) >= evict.WindowCap(s.capacity) || len(s.queue) == 0) {
-		if s.sketch.Size() == 0 {
-			s.sketch.Resize(s.capacity)
-		}
+	if m.admit && s.sketch.Size() == 0 {
+		s.sketch.Resize(s.capacity)
+	}
+	if m.admit && len(s.window) > 0 && (len(s.window) >= s.win.Cap() || len(s.queue) == 0) {
 		c := s.window[0]
 		if !m.live(c) || len(s.queue) == 0 {
 			return m.drop(s, c)
@@ -225,14 +228,21 @@ func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
 		}
 		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash) {
 			ev := m.drop(s, v)
+			s.win.Evicted(v.hash)
 			s.window = s.window[1:]
 			c.inWindow = false
 			s.queue = append(s.queue, c)
 			return ev
 		}
+		s.win.Rejected(c.hash)
 		return m.drop(s, c)
 	}
-	return m.drop(s, m.victim(s))
+	v := m.victim(s)
+	ev := m.drop(s, v)
+	if m.admit && ev.r == evict.Capacity {
+		s.win.Evicted(v.hash)
+	}
+	return ev
 }
 
 // victim moves the hand to the main queue's next victim and returns it.
@@ -376,6 +386,7 @@ func (m *Cache[K, V]) Clear() {
 			evs = append(evs, event[K, V]{it.key, it.val, evict.Deleted})
 		}
 		sh.queue, sh.window, sh.hand, sh.sketch = nil, nil, 0, evict.Sketch{}
+		sh.win.Init(sh.capacity)
 	}
 	clear(m.byKey)
 	m.mu.Unlock()

@@ -1,0 +1,183 @@
+package evict_test
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/hotcache/hotcache/evict"
+)
+
+// admSim is a single-threaded cache of uint64 keys over a Queue with
+// admission, checking the queue's invariants after every access.
+type admSim struct {
+	t     *testing.T
+	q     *evict.Queue[uint64]
+	nodes map[uint64]*evict.Node[uint64]
+	cap   int
+	steps int
+}
+
+func newAdmSim(t *testing.T, capacity int) *admSim {
+	q := evict.NewQueue[uint64](evict.SIEVE)
+	q.EnableAdmission(capacity)
+	return &admSim{t: t, q: q, nodes: map[uint64]*evict.Node[uint64]{}, cap: capacity}
+}
+
+func (s *admSim) access(k uint64) bool {
+	if n, ok := s.nodes[k]; ok {
+		n.Visit()
+		return true
+	}
+	if s.q.Len() >= s.cap {
+		v, _ := s.q.Evict(0)
+		delete(s.nodes, v.Item)
+	}
+	n := evict.NewNode(k, 0, mix(k))
+	s.q.Push(n)
+	s.nodes[k] = n
+	if s.steps++; s.steps%1000 == 0 {
+		require.NoError(s.t, s.q.Check())
+	}
+	return false
+}
+
+func (s *admSim) window() int {
+	_, c := s.q.WindowLen()
+	return c
+}
+
+// recency runs n steps of a recency-heavy pattern from key base: each step
+// uses a new key, then an earlier one again, 1 to 200 new keys back. An LRU
+// of 1,000 entries would hit every second use; the admission filter rejects
+// those keys, seen once, unless the window keeps them until they come back.
+// It returns the hit ratio of the last quarter.
+func (s *admSim) recency(base uint64, n int) float64 {
+	hits := 0
+	for i := range uint64(n) {
+		s.access(base + i)
+		if d := 1 + mix(i)%200; d <= i && s.access(base+i-d) && i >= uint64(n)*3/4 {
+			hits++
+		}
+	}
+	return float64(hits) / float64(2*n/4)
+}
+
+// TestWindow_GrowsOnRecency: on the recency pattern, the keys rejected
+// come back while their ghosts are remembered (at first only those that
+// return soonest), so the window grows, step by step, until it keeps most
+// of them, and the hit ratio approaches the 50% of LRU.
+func TestWindow_GrowsOnRecency(t *testing.T) {
+	const capacity = 1000
+	s := newAdmSim(t, capacity)
+	require.Equal(t, evict.WindowCap(capacity), s.window())
+	r := s.recency(0, 200_000)
+	assert.Greater(t, s.window(), 150, "the window grew towards the longest reuse distance")
+	assert.LessOrEqual(t, s.window(), capacity*evict.MaxWindowPercent/100)
+	assert.Greater(t, r, 0.45, "second uses hit once the window has grown")
+
+}
+
+// TestWindow_ShrinksOnFrequency: Zipf-distributed keys (a frequency-heavy
+// workload) interleaved with keys used once. Starting from a large window
+// (grown by the recency pattern), the popular keys the small main queue
+// loses come back while their ghosts are remembered, and the window
+// shrinks (one entry per ghost, so slowly), so that the main queue holds
+// the popular keys and the hit ratio nears that of a cache that kept its
+// small initial window throughout.
+func TestWindow_ShrinksOnFrequency(t *testing.T) {
+	const capacity = 1000
+	s := newAdmSim(t, capacity)
+	s.recency(0, 100_000)
+	grown := s.window()
+	require.Greater(t, grown, 150)
+	keys := zipfKeys(1.1, 800_000, 100_000)
+	hits := 0
+	for i, k := range keys {
+		if s.access(1<<50+k) && i >= len(keys)*3/4 {
+			hits++
+		}
+		s.access(1<<40 + uint64(i)) // used once
+	}
+	t.Logf("window %d -> %d; hits %d", grown, s.window(), hits)
+	assert.Less(t, s.window(), grown*3/4, "the window shrank")
+
+	fixed := newAdmSim(t, capacity) // the initial window throughout
+	fixedHits := 0
+	for i, k := range keys {
+		if fixed.access(1<<50+k) && i >= len(keys)*3/4 {
+			fixedHits++
+		}
+		fixed.access(1<<40 + uint64(i))
+	}
+	t.Logf("fixed hits %d window %d", fixedHits, fixed.window())
+	assert.InDelta(t, float64(fixedHits), float64(hits), 0.02*float64(len(keys)/4), "as good as a small window from the start")
+}
+
+// TestWindow_Bounds: the window stays between its least size and
+// MaxWindowPercent of the capacity, leaves the main queue at least one
+// entry, and small queues stay consistent.
+func TestWindow_Bounds(t *testing.T) {
+	for _, capacity := range []int{1, 2, 3, 4, 5, 8, 17, 100} {
+		s := newAdmSim(t, capacity)
+		for i := range uint64(20_000) {
+			// A mix of recency (short reuse) and one-hit keys.
+			s.access(i % 7 * 1000)
+			s.access(i)
+			s.access(i / 2)
+			_, c := s.q.WindowLen()
+			require.GreaterOrEqual(t, c, 1)
+			require.LessOrEqual(t, c, max(capacity-1, 1), "capacity %d", capacity)
+			if capacity >= 10 {
+				require.GreaterOrEqual(t, c, evict.MinWindow)
+				require.LessOrEqual(t, c, capacity*evict.MaxWindowPercent/100)
+			}
+		}
+	}
+}
+
+// TestWindow_Deterministic: the same calls make the same decisions.
+func TestWindow_Deterministic(t *testing.T) {
+	run := func() []int {
+		s := newAdmSim(t, 300)
+		var sizes []int
+		for i := range uint64(50_000) {
+			s.access(mix(i) % 2000)
+			if i%1000 == 0 {
+				sizes = append(sizes, s.window())
+			}
+		}
+		return sizes
+	}
+	assert.Equal(t, run(), run())
+}
+
+// TestWindow_Miss: ghost bookkeeping at the API level.
+func TestWindow_Miss(t *testing.T) {
+	var w evict.Window
+	w.Init(1000)
+	start := w.Cap()
+	w.Miss(1) // no ghosts yet: nothing happens
+	assert.Equal(t, start, w.Cap())
+	w.Rejected(42)
+	w.Miss(42)
+	assert.Equal(t, start+1, w.Cap(), "a window ghost grows the window")
+	w.Miss(42)
+	assert.Equal(t, start+1, w.Cap(), "a ghost counts once")
+	w.Evicted(43)
+	w.Evicted(44)
+	w.Miss(43)
+	w.Miss(44)
+	assert.Equal(t, start-1, w.Cap(), "main ghosts shrink it")
+	for range 100 {
+		w.Evicted(45)
+		w.Miss(45)
+	}
+	assert.Equal(t, evict.MinWindow, w.Cap(), "never below MinWindow")
+	for range 1000 {
+		w.Rejected(46)
+		w.Miss(46)
+	}
+	assert.Equal(t, 1000*evict.MaxWindowPercent/100, w.Cap(), "never above MaxWindowPercent")
+}
