@@ -56,11 +56,6 @@ type Options[K comparable, V any] struct {
 	// evicts the policy's victim.
 	NoAdmission bool
 
-	// Admission asks for the admission filter, which is on by default: it
-	// changes nothing, and is kept so that code written when admission was
-	// opt-in still compiles. It cannot be combined with NoAdmission.
-	Admission bool
-
 	// CountHits makes Get, GetOrLoad and their relatives count hits and
 	// misses for Stats (Hits, Misses, HitRatio); without it those stay 0.
 	// Counting is an atomic add to a striped counter on every read: a
@@ -144,9 +139,6 @@ func (o *Options[K, V]) validate() error {
 	}
 	if o.TTL < 0 {
 		return fmt.Errorf("%sTTL must be >= 0, got %v", errPrefix, o.TTL)
-	}
-	if o.Admission && o.NoAdmission {
-		return fmt.Errorf("%sAdmission and NoAdmission are both set", errPrefix)
 	}
 	if err := o.validateLoad(); err != nil {
 		return err
