@@ -349,8 +349,9 @@ func (q *Queue[T]) unlinkWindow(n *Node[T]) {
 }
 
 // Replace puts n, which must not be in a queue, in old's place; old must be
-// in q and leaves it. The visited bit is not copied: callers decide. With
-// admission, the replacement counts as a use of the key.
+// in q and leaves it. The visited bit is not copied: callers decide (a
+// visited bit is how a write to a live entry counts as a use, as a read
+// does; see Touch for a write to an expired one).
 func (q *Queue[T]) Replace(old, n *Node[T]) {
 	if old.hash&windowBit != 0 {
 		q.window.replace(old, n)
@@ -362,11 +363,13 @@ func (q *Queue[T]) Replace(old, n *Node[T]) {
 	if q.hand == old {
 		q.hand = n
 	}
-	q.sketch.Increment(n.Hash())
 }
 
-// Touch counts a use of n, which is in q, as a write to its key does: it
-// feeds the admission filter's sketch (a no-op without admission).
+// Touch counts a use of n, which is in q, in the admission filter's sketch
+// at once (a no-op without admission). A cache calls it when a write
+// revives an expired entry, which is a miss like an insert; a write to a
+// live entry only sets the visited bit, like a read, and the hand counts
+// it (writes to hot keys then cost no sketch update).
 func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 
 // Evict chooses a victim, removes it from the queue and returns it with the

@@ -361,6 +361,9 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 				n.Visit()
 			}
 			s.queue.Replace(old, n)
+			if !live {
+				s.queue.Touch(n)
+			}
 			slot.Store(n)
 		} else {
 			e.setValue(old, v) // value before deadline: see Get
@@ -369,8 +372,8 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 				old.Visit()
 			} else {
 				old.Unvisit()
+				s.queue.Touch(old)
 			}
-			s.queue.Touch(old)
 		}
 		s.sets.Add(1)
 		s.evictions[reason].Add(1)

@@ -167,7 +167,6 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 			}
 			ev := event[K, V]{old.key, old.val, evict.Replaced}
 			old.val, old.deadline, old.visited = v, d, true
-			s.sketch.Increment(old.hash)
 			return []event[K, V]{ev}, v, true
 		}
 		ev := event[K, V]{old.key, old.val, evict.Expired}
