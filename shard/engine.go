@@ -27,7 +27,8 @@ import (
 type Engine[K comparable, V any] struct {
 	_         noCopy
 	shards    []shard[K, V]
-	shift     uint // h >> shift selects the shard (64 when there is one)
+	tables    [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
+	shift     uint                                   // h >> shift selects the shard (64 when there is one)
 	hash      func(K) uint64
 	clk       clock.Clock
 	coarse    *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
@@ -50,9 +51,9 @@ type Engine[K comparable, V any] struct {
 // and the buckets it reaches). Readers load table and walk it with no lock.
 // count, sets and evictions are written under mu and read atomically.
 //
-// Layout: table, the only field a Get reads, has a cache line to itself, so
-// that writers taking mu and bumping counters (here or in the neighbouring
-// shard) do not evict it from the readers' caches.
+// Layout: the table pointer, the only thing a Get reads, lives in the
+// engine's tables array, one load away from the engine, and away from the
+// lock and counters that writers change.
 type shard[K comparable, V any] struct {
 	mu        sync.Mutex
 	queue     evict.Queue[entry[K, V]]
@@ -61,10 +62,9 @@ type shard[K comparable, V any] struct {
 	count     atomic.Int64
 	sets      atomic.Uint64
 	evictions [evict.NumReasons]atomic.Uint64
-	ld        loadState[K, V] // in-flight loads, remembered not-founds (load.go)
-	_         [56]byte
-	table     atomic.Pointer[table[K, V]]
-	_         [56]byte
+	ld        loadState[K, V]              // in-flight loads, remembered not-founds (load.go)
+	table     *atomic.Pointer[table[K, V]] // &Engine.tables[i]
+	_         [64]byte                     // keep neighbouring shards' locks off this cache line
 }
 
 // noCopy makes go vet report copies of the types that embed it.
@@ -115,6 +115,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		if !opts.NoAdmission {
 			s.queue.EnableAdmission(s.capacity)
 		}
+		s.table = &e.tables[i]
 		s.table.Store(newTable[K, V](1))
 	}
 	if e.clk == nil {
@@ -183,7 +184,7 @@ func (e *Engine[K, V]) now() int64 {
 // table.find, then the deadline, the visited bit and the value, all inlined
 // (see inlineBodies). A call per step cost 10–15% of a hit.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
-	t := e.shards[h>>e.shift].table.Load()
+	t := e.tables[h>>e.shift].Load()
 	b := &t.buckets[h&t.mask]
 	tg := tag(h)
 	for {
