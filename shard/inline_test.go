@@ -45,7 +45,7 @@ func TestGetCallsNothing(t *testing.T) {
 		case strings.Contains(line, "runtime.panicBounds"),
 			strings.Contains(line, "runtime.morestack"),
 			strings.Contains(line, "clock.(*Coarse).exact"), // the clock's goroutine is not running
-			!strings.Contains(line, "(SB)"): // an indirect call: Options.Clock behind the interface
+			!strings.Contains(line, "(SB)"):                 // an indirect call: Options.Clock behind the interface
 		default:
 			calls = append(calls, strings.TrimSpace(line))
 		}
