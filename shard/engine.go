@@ -25,19 +25,18 @@ import (
 //
 // An Engine is safe for concurrent use and must not be copied.
 type Engine[K comparable, V any] struct {
-	_         noCopy
-	shards    []shard[K, V]
-	tables    [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
-	shift     uint                                   // h >> shift selects the shard (64 when there is one)
-	hash      func(K) uint64
-	clk       clock.Clock
-	coarse    *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
-	ttl       time.Duration
-	onEvict   func(K, V, evict.Reason)
-	reads     readCounters      // hits and misses, if counting (Options.CountHits)
-	countHits bool              // Options.CountHits
-	lo        loadOptions[K, V] // expiry from values, loading (load.go)
-	vmode     valueMode
+	_       noCopy
+	shards  []shard[K, V]
+	tables  [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
+	shift   uint                                   // h >> shift selects the shard (64 when there is one)
+	hash    func(K) uint64
+	clk     clock.Clock
+	coarse  *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
+	ttl     time.Duration
+	onEvict func(K, V, evict.Reason)
+	reads   readCounters      // hits and misses; no stripes unless Options.CountHits
+	lo      loadOptions[K, V] // expiry from values, loading (load.go)
+	vmode   valueMode
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -89,15 +88,14 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		n = defaultShards(opts.Capacity)
 	}
 	e := &Engine[K, V]{
-		shards:    make([]shard[K, V], n),
-		shift:     uint(64 - log2(n)),
-		hash:      hash,
-		clk:       opts.Clock,
-		ttl:       opts.TTL,
-		onEvict:   opts.OnEvict,
-		countHits: opts.CountHits,
-		lo:        newLoadOptions(opts),
-		vmode:     valueModeOf[V](),
+		shards:  make([]shard[K, V], n),
+		shift:   uint(64 - log2(n)),
+		hash:    hash,
+		clk:     opts.Clock,
+		ttl:     opts.TTL,
+		onEvict: opts.OnEvict,
+		lo:      newLoadOptions(opts),
+		vmode:   valueModeOf[V](),
 	}
 	if opts.CountHits {
 		e.reads = newReadCounters()
@@ -223,13 +221,13 @@ func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
 
 // hit and miss count a read for Stats if Options.CountHits asked for it.
 func (e *Engine[K, V]) hit() {
-	if e.countHits {
+	if e.reads.stripes != nil {
 		e.reads.hit()
 	}
 }
 
 func (e *Engine[K, V]) miss() {
-	if e.countHits {
+	if e.reads.stripes != nil {
 		e.reads.miss()
 	}
 }
