@@ -8,10 +8,13 @@
 // mutex for writers, an eviction queue (package evict), and an index that
 // readers walk with atomic loads only: buckets of six slots with a metadata
 // word of seven-bit hash tags, so a lookup touches the nodes whose tag
-// matches and compares their keys in full. Entries are immutable nodes
-// published through atomic pointers; a Set of a present key publishes a new
-// node in the old one's place. Nothing is ever written in place under a
-// reader's feet, which is what `go test -race` checks.
+// matches and compares their keys in full. Nodes are published through
+// atomic pointers; a Set of a present key stores a pointer or a pointer-free
+// word-sized value in place with an atomic store, and publishes a new node
+// in the old one's place otherwise. Readers never see a plain write, which
+// is what `go test -race` checks. A Get hit writes nothing shared but the
+// entry's visited bit, once per pass of the eviction hand (and a striped
+// counter with Options.CountHits).
 //
 // Expiry deadlines are absolute nanoseconds compared with the clock (package
 // clock) on every read that meets an expiring entry. The default clock is
