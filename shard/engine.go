@@ -179,7 +179,7 @@ func (e *Engine[K, V]) now() int64 {
 // on a hit it sets the entry's visited bit if it is not already set.
 //
 // This is the product's hot path, so it is written out: the index walk of
-// table.find, then the deadline, the visited bit and the value, all inlined
+// table.lookup, then the deadline, the visited bit and the value, all inlined
 // (see inlineBodies). A call per step cost 10–15% of a hit.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
 	t := e.tables[h>>e.shift].Load()

@@ -72,35 +72,32 @@ func matches(meta, t uint64) uint64 {
 
 // find returns the node for key k with hash h, or nil. Lock-free.
 func (t *table[K, V]) find(h uint64, k K) *node[K, V] {
-	b := &t.buckets[h&t.mask]
-	tg := tag(h)
-	for {
-		for m := matches(b.meta.Load(), tg); m != 0; m &= m - 1 {
-			i := bits.TrailingZeros64(m) >> 3
-			if n := b.slots[i].Load(); n != nil && n.Item.key == k {
-				return n
-			}
-		}
-		if b = b.next.Load(); b == nil {
-			return nil
-		}
-	}
+	_, n := t.lookup(h, k)
+	return n
 }
 
 // slot returns the slot holding key k with hash h, or nil. Caller holds the
 // shard lock.
 func (t *table[K, V]) slot(h uint64, k K) *atomic.Pointer[node[K, V]] {
+	s, _ := t.lookup(h, k)
+	return s
+}
+
+// lookup returns the slot holding key k with hash h and the node it held
+// when k was found there, or nil, nil. Lock-free; Engine.Get has the same
+// walk written out.
+func (t *table[K, V]) lookup(h uint64, k K) (*atomic.Pointer[node[K, V]], *node[K, V]) {
 	b := &t.buckets[h&t.mask]
 	tg := tag(h)
 	for {
 		for m := matches(b.meta.Load(), tg); m != 0; m &= m - 1 {
-			i := bits.TrailingZeros64(m) >> 3
-			if n := b.slots[i].Load(); n != nil && n.Item.key == k {
-				return &b.slots[i]
+			s := &b.slots[bits.TrailingZeros64(m)>>3]
+			if n := s.Load(); n != nil && n.Item.key == k {
+				return s, n
 			}
 		}
 		if b = b.next.Load(); b == nil {
-			return nil
+			return nil, nil
 		}
 	}
 }
