@@ -98,30 +98,18 @@ func TestCacheGet_NeverReturnsStaleAfterSet(t *testing.T) {
 	const readers = 4
 	var latest [64]int64 // latest[k]: value whose Set has returned (atomically published below)
 	var mu sync.RWMutex
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k := rand.IntN(64)
-				mu.RLock()
-				min := latest[k]
-				mu.RUnlock()
-				v, ok := c.Get(k)
-				if min > 0 && (!ok || int64(v) < min) {
-					t.Errorf("Get(%d) = %d, %v after Set of %d returned", k, v, ok, min)
-					return
-				}
-			}
-		}()
-	}
+	stop := readUntilStopped(readers, func() bool {
+		k := rand.IntN(64)
+		mu.RLock()
+		min := latest[k]
+		mu.RUnlock()
+		v, ok := c.Get(k)
+		if min > 0 && (!ok || int64(v) < min) {
+			t.Errorf("Get(%d) = %d, %v after Set of %d returned", k, v, ok, min)
+			return false
+		}
+		return true
+	})
 	for i := 1; i <= 50_000; i++ {
 		k := i % 64
 		c.Set(k, i)
@@ -129,8 +117,29 @@ func TestCacheGet_NeverReturnsStaleAfterSet(t *testing.T) {
 		latest[k] = int64(i)
 		mu.Unlock()
 	}
-	close(stop)
-	wg.Wait()
+	stop()
+}
+
+// readUntilStopped runs read in n goroutines, each until read returns false
+// or the returned stop is called; stop waits for them.
+func readUntilStopped(n int, read func() bool) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				if !read() {
+					return
+				}
+			}
+		})
+	}
+	return func() { close(done); wg.Wait() }
 }
 
 func TestCacheGet_ZeroAllocs(t *testing.T) {
@@ -345,31 +354,18 @@ func TestCacheSet_InPlaceRace(t *testing.T) {
 	c := Must(Options[int, uint64]{Capacity: 16})
 	defer c.Close()
 	c.Set(0, 0)
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				v, ok := c.Get(0)
-				if !ok || v>>32 != v&0xffffffff {
-					t.Errorf("torn or missing value %#x, %v", v, ok)
-					return
-				}
-			}
-		}()
-	}
+	stop := readUntilStopped(2, func() bool {
+		v, ok := c.Get(0)
+		if !ok || v>>32 != v&0xffffffff {
+			t.Errorf("torn or missing value %#x, %v", v, ok)
+			return false
+		}
+		return true
+	})
 	for i := range uint64(100_000) {
 		c.SetTTL(0, i<<32|i, time.Duration(i%2)*time.Hour)
 	}
-	close(stop)
-	wg.Wait()
+	stop()
 	v, _ := c.Get(0)
 	assert.Equal(t, uint64(99_999)<<32|99_999, v)
 }
