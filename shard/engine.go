@@ -587,6 +587,7 @@ func (e *Engine[K, V]) Clear() {
 func (e *Engine[K, V]) Stats() Stats {
 	var st Stats
 	st.Hits, st.Misses = e.reads.sum()
+	st.HitsCounted = e.reads.stripes != nil
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()

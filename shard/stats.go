@@ -27,6 +27,11 @@ type Stats struct {
 	// Evictions counts entries that left the cache, indexed by reason:
 	// Evictions[evict.Capacity], Evictions[evict.Expired], and so on.
 	Evictions [evict.NumReasons]uint64
+
+	// HitsCounted reports whether the cache counts Hits and Misses
+	// (Options.CountHits): without it both stay 0, which a dashboard must
+	// not show as a 0% hit ratio.
+	HitsCounted bool
 }
 
 // HitRatio returns Hits / (Hits + Misses), or 0 before the first Get.
