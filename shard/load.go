@@ -306,6 +306,7 @@ func (e *Engine[K, V]) register(s *shard[K, V], k K, refresh bool) *call[K, V] {
 // panicking or by runtime.Goexit.
 func (e *Engine[K, V]) run(ctx context.Context, h uint64, k K, c *call[K, V], load func(context.Context, K) (V, error)) {
 	var d int64
+	var w uint64
 	returned := false
 	defer func() {
 		if !returned {
@@ -317,21 +318,22 @@ func (e *Engine[K, V]) run(ctx context.Context, h uint64, k K, c *call[K, V], lo
 				c.err = errGoexit
 			}
 		}
-		e.complete(h, k, c, d)
+		e.complete(h, k, c, d, w)
 	}()
 	c.val, c.err = load(ctx, k)
 	if c.err == nil {
 		d = e.valueDeadline(k, c.val) // Expiry panicking counts as load panicking
+		w = e.weigh(k, c.val)         // and so does Weigher
 	} else {
 		c.notFound = errors.Is(c.err, ErrNotFound)
 	}
 	returned = true
 }
 
-// complete writes the result of load c (with deadline d if it is a value),
-// unless a write of k superseded c, and then releases c's waiters. A failed
+// complete writes the result of load c (with deadline d and weight w if it
+// is a value), unless a write of k superseded c, and then releases c's waiters. A failed
 // load writes nothing, so a failed refresh keeps the current value.
-func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64) {
+func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64) {
 	defer close(c.done) // even if OnEvict panics
 	if c.err != nil {
 		if c.refresh {
@@ -342,7 +344,7 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64) {
 	}
 	switch {
 	case c.err == nil && (d == 0 || d > e.now()):
-		e.store(h, k, c.val, d, false, c)
+		e.put(h, k, c.val, d, w, false, c)
 	case c.err == nil || c.notFound:
 		// Expired already, or gone: remove what k held before.
 		e.remove(h, k, evict.Replaced, c)
