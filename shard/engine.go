@@ -64,6 +64,7 @@ type usage struct {
 	weight atomic.Uint64
 	_      [48]byte
 }
+
 // shard is one independently locked part of an Engine.
 //
 // Locking: mu guards queue, sweepPos and every write to table (the pointer
