@@ -275,7 +275,10 @@ func (q *Queue[T]) Init(p Policy) {
 // window starts at WindowPercent of the capacity and adapts between
 // MinWindow and MaxWindowPercent (see [Window]): recency-heavy workloads
 // grow it, so that the queue behaves more like its plain policy, and
-// frequency-heavy ones shrink it. Call it on an empty queue. The sketch's
+// frequency-heavy ones shrink it. Call it on an empty queue, or before the
+// queue's first eviction (nodes pushed before then stay in the main queue,
+// as without admission: a cache bounded by weight sizes admission from the
+// entries it holds when it first evicts). The sketch's
 // and the window's memory (about 4 bytes per entry) is allocated at the
 // first eviction.
 //

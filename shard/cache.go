@@ -109,8 +109,11 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 
 // Set stores value under key, expiring after Options.TTL (if set) or when
 // Options.Expiry says. If key is present its entry is replaced in place;
-// otherwise, if the key's shard is full, one entry is evicted first. Locks
-// one shard.
+// otherwise, if the cache is full, one entry is evicted (with
+// Options.MaxWeight, as many as the new entry needs room for), from the
+// key's shard if it holds any. Locks the key's shard; a write whose shard
+// is empty when the cache is full then locks other shards, one at a time,
+// to evict.
 func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hashOf(key), key, value) }
 
 // SetTTL is Set with a per-call TTL: 0 means no expiry, and a negative ttl

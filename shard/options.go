@@ -91,7 +91,8 @@ type Options[K comparable, V any] struct {
 	// Hash hashes keys. nil chooses a default by key type: xxhash for
 	// strings and byte arrays, a multiply-shift mixer for integers and
 	// pointers, hash/maphash for other comparable types. Keys are always
-	// compared in full, so a poor Hash costs speed, never correctness. Hash
+	// compared in full, so a poor Hash costs speed, never correctness (nor
+	// capacity: the bounds are the whole cache's). Hash
 	// must be deterministic for the life of the cache and safe for
 	// concurrent use.
 	Hash func(K) uint64
@@ -126,8 +127,8 @@ type Options[K comparable, V any] struct {
 	// returns that error without loading. 0 means not remembered. A write
 	// or Delete of the key, or Clear, forgets it at once. Remembered keys
 	// are not entries: Get, Peek, Len and All do not see them, and each
-	// shard remembers at most its share of Capacity (of MaxWeight, up to
-	// 64 Ki keys, without Capacity).
+	// shard remembers at most its share of Capacity (without Capacity, of
+	// MaxWeight, up to 2^20 keys in all).
 	NegativeTTL time.Duration
 
 	// RefreshAhead, if in (0, 1), makes GetOrLoad reload an entry in the
