@@ -288,3 +288,25 @@ func TestWeight_StatsWithoutWeigher(t *testing.T) {
 	c.Set(1, 5)
 	assert.Zero(t, c.Stats().Weight)
 }
+
+// TestWeight_HeavyEntryEvictsFromOtherShards: an entry as heavy as the
+// whole cache, written to an empty shard, evicts every entry of the other
+// shards, and is kept itself.
+func TestWeight_HeavyEntryEvictsFromOtherShards(t *testing.T) {
+	identity := func(k uint64) uint64 { return k }
+	var evicted int
+	c := Must(Options[uint64, uint32]{MaxWeight: 100, Weigher: func(_ uint64, v uint32) uint32 { return v }, Shards: 4, Hash: identity,
+		Clock: clock.NewManual(epoch), OnEvict: func(uint64, uint32, evict.Reason) { evicted++ }})
+	defer c.Close()
+	for i := range uint64(10) {
+		c.Set((1+i%3)<<62|i, 10) // shards 1, 2 and 3
+	}
+	require.Equal(t, uint64(100), c.Stats().Weight)
+	c.Set(5, 100) // shard 0, empty
+	v, ok := c.Get(5)
+	assert.True(t, ok, "the heavy entry is kept")
+	assert.Equal(t, uint32(100), v)
+	assert.Equal(t, 10, evicted)
+	assert.Equal(t, 1, c.Len())
+	require.NoError(t, c.e.check())
+}

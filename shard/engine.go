@@ -586,15 +586,16 @@ func (e *Engine[K, V]) over() bool {
 // evict yet: settle then yields and looks again, and after a few rounds
 // evicts from own too.
 func (e *Engine[K, V]) settle(own *shard[K, V], now int64) {
-	for round := 0; e.over(); round++ {
-		if !e.evictOther(own, now, round >= settleRounds) {
+	for fruitless := 0; e.over(); {
+		if !e.evictOther(own, now, fruitless >= settleRounds) {
+			fruitless++
 			runtime.Gosched()
 		}
 	}
 }
 
-// settleRounds is how many rounds settle looks for victims in other shards
-// only.
+// settleRounds is how many fruitless rounds settle makes, looking for
+// victims in other shards only, before it looks in its own shard too.
 const settleRounds = 4
 
 // evictOther evicts one entry from a shard other than own (or own too, with
