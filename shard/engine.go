@@ -152,7 +152,10 @@ func startLifetime[K comparable, V any](clk clock.Clock, wp weak.Pointer[Engine[
 	pass := func() bool {
 		e := wp.Value()
 		if e == nil {
-			return false // collected: its cleanup closes l
+			// Collected. Its owner's cleanup closes l; an engine used
+			// without one (and never closed) is released here.
+			l.close()
+			return false
 		}
 		e.maintain()
 		return true

@@ -211,3 +211,22 @@ func TestManualClockAtTheEpoch(t *testing.T) {
 	assert.Equal(t, 2, loads, "forgotten")
 	assert.Panics(t, func() { clock.NewManual(time.Time{}) }, "before the epoch: refused, not a cache that never expires")
 }
+
+// TestForgottenEngine_ReleasesItsClock: an Engine used without
+// CloseWhenUnreachable and dropped without Close releases its clock at its
+// next maintenance pass (which holds it only weakly).
+func TestForgottenEngine_ReleasesItsClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := clock.NewCoarse(time.Millisecond)
+		func() {
+			e, err := shard.NewEngine(shard.Options[string, int]{Capacity: 10, Clock: clk}, nil)
+			require.NoError(t, err)
+			e.Set(1, "a", 1)
+		}()
+		for i := 0; clk.Running() && i < 100; i++ {
+			runtime.GC()
+			time.Sleep(time.Second) // a maintenance pass
+		}
+		assert.False(t, clk.Running())
+	})
+}
