@@ -112,7 +112,9 @@ func (bubbleClock) Now() int64 { return time.Now().UnixNano() }
 
 // inBubble reports whether the calling goroutine runs inside a
 // testing/synctest bubble: there, and only there, time.Now has no monotonic
-// reading, and == on time.Time compares monotonic readings.
+// reading (so says the runtime's source, go1.25 and go1.26; the package
+// testing/synctest offers no such query), and == on time.Time compares
+// monotonic readings. TestForCaller fails if a Go release changes this.
 func inBubble() bool {
 	t := time.Now()
 	return t == t.Round(0)

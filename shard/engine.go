@@ -139,7 +139,7 @@ type lifetime struct {
 }
 
 // startLifetime acquires clk and starts the maintenance of the engine that
-// e points to: on clk's own schedule when it is a clock.Scheduler (a Manual
+// wp points to: on clk's own schedule when it is a clock.Scheduler (a Manual
 // clock runs it inside Advance and Set), else every maintenanceInterval on a
 // timer's goroutine, never on a clock's goroutine. Either way a slow OnEvict
 // delays only this engine's next pass.
