@@ -63,8 +63,10 @@ const DefaultResolution = 5 * time.Millisecond
 // its TTL of real (monotonic) time, or less if the wall clock jumps forward
 // meanwhile, never more.
 //
-// Coarse is safe for concurrent use. Use [NewCoarse] or [Default]; the zero
-// value is not usable. A Coarse whose goroutine was started inside a
+// Coarse is safe for concurrent use: now and off are atomics that Now reads
+// without a lock; mu guards users and cur, and the goroutine publishes each
+// tick under mu, so a goroutine that Release has stopped cannot publish
+// after it. Use [NewCoarse] or [Default]; the zero value is not usable. A Coarse whose goroutine was started inside a
 // testing/synctest bubble must be used in that bubble only.
 type Coarse struct {
 	now atomic.Int64 // the last tick's time; 0 while the goroutine is stopped

@@ -131,7 +131,9 @@ const maintenanceInterval = time.Second
 // lifetime is an engine's background work: its use of the clock and its
 // maintenance. It holds the engine only weakly, so that nothing global (the
 // clock, a timer, the runtime's cleanup queue) keeps an engine, and the
-// callbacks and values it reaches, alive.
+// callbacks and values it reaches, alive. close may be called from any
+// goroutine, concurrently (Close, the owner's cleanup, the maintenance that
+// finds the engine collected); it acts once.
 type lifetime struct {
 	once sync.Once
 	stop func()     // ends the maintenance
