@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -67,6 +68,12 @@ func TestOnEvictBlocked_OtherCachesKeepTime(t *testing.T) {
 // cache A's OnEvict blocked, cache B's 20 ms entry is gone at 300 ms and
 // clock.Default().Now() is within 100 ms of time.Now(). It takes about 1.3 s:
 // A's first maintenance pass comes a second after A is built.
+//
+// The lag is sampled 11 times, 10 ms apart, and the median must be under
+// 100 ms: a clock stopped by A's callback lags 300 ms and more in every
+// sample, while a ticking one lags a few milliseconds, except in a sample
+// taken when the host did not run the clock's thread for a while (an
+// overloaded machine; see BenchmarkDefaultClockLag in package clock).
 func TestOnEvictBlocked_DefaultClockKeepsTime(t *testing.T) {
 	entered, unblock := make(chan struct{}, 1), make(chan struct{})
 	a := shard.Must(shard.Options[string, int]{Capacity: 10, OnEvict: blockingOnEvict(entered, unblock)})
@@ -83,10 +90,17 @@ func TestOnEvictBlocked_DefaultClockKeepsTime(t *testing.T) {
 	b.SetTTL("b", 1, 20*time.Millisecond)
 	time.Sleep(300 * time.Millisecond)
 	_, ok := b.Get("b")
-	lag := time.Duration(time.Now().UnixNano() - clock.Default().Now())
-	t.Logf("at 300 ms: B's entry served: %v; time.Now() - clock.Default().Now() = %v", ok, lag)
 	assert.False(t, ok, "B's 20 ms entry is gone at 300 ms")
-	assert.Less(t, lag.Abs(), 100*time.Millisecond, "the default clock keeps time")
+	lags := make([]time.Duration, 11)
+	for i := range lags {
+		if i > 0 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		lags[i] = time.Duration(time.Now().UnixNano() - clock.Default().Now()).Abs()
+	}
+	t.Logf("from 300 ms: B's entry served: %v; |time.Now() - clock.Default().Now()| = %v", ok, lags)
+	slices.Sort(lags)
+	assert.Less(t, lags[len(lags)/2], 100*time.Millisecond, "the default clock keeps time")
 }
 
 // TestSyncTest_ClosedCacheLeavesNothingBehind is issue 10 item 2: a cache
