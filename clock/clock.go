@@ -61,7 +61,11 @@ const DefaultResolution = 5 * time.Millisecond
 // ignored: time goes on at the monotonic rate from where it was, never
 // backwards and never standing still. So an entry written at any point lives
 // its TTL of real (monotonic) time, or less if the wall clock jumps forward
-// meanwhile, never more.
+// meanwhile, never more. The price of never going back: once a jump forward
+// (or a wall clock that was ahead when the process started) is corrected,
+// the coarse time stays ahead of the wall clock by the correction until the
+// process restarts, so deadlines taken from the wall clock (a token's own
+// expiry, through Options.Expiry) pass early by that much.
 //
 // Coarse is safe for concurrent use: now and off are atomics that Now reads
 // without a lock; mu guards users and cur, and the goroutine publishes each
