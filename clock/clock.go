@@ -70,11 +70,12 @@ const DefaultResolution = 5 * time.Millisecond
 // Coarse is safe for concurrent use: now and off are atomics that Now reads
 // without a lock; mu guards users and cur, and the goroutine publishes each
 // tick under mu, so a goroutine that Release has stopped cannot publish
-// after it. Use [NewCoarse] or [Default]; the zero value is not usable. A Coarse whose goroutine was started inside a
-// testing/synctest bubble must be used in that bubble only.
+// after it. Use [NewCoarse] or [Default]; the zero value is not usable. A
+// Coarse whose goroutine was started inside a testing/synctest bubble must
+// be used in that bubble only.
 type Coarse struct {
 	now atomic.Int64 // the last tick's time; 0 while the goroutine is stopped
-	off atomic.Int64 // the largest wall − monotonic offset seen (see read)
+	off atomic.Int64 // the largest wall − monotonic offset seen (see reading)
 	res time.Duration
 
 	mu    sync.Mutex
@@ -103,7 +104,9 @@ func Default() *Coarse { return defaultClock }
 // the bubble once closed.
 //
 // A bubble is recognized by its time: inside one, time.Now carries no
-// monotonic clock reading, and outside one it always does (until 2157).
+// monotonic clock reading, and outside one it always does (until 2157; after
+// that ForCaller returns a clock that reads time.Now on every call: correct,
+// only slower).
 func ForCaller() Clock {
 	if inBubble() {
 		return bubbleClock{}
