@@ -239,6 +239,11 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	c.st.l2Hits.Add(1)
 	if ms, err := res[1].AsInt64(); err == nil && ms > 0 {
 		c.store(key, v, time.Duration(ms)*time.Millisecond, snap)
+	} else {
+		// No lifetime to give the copy (the key expired or was deleted
+		// right after the GET, or was written without one): keep none,
+		// and keep a shard load from storing one.
+		c.dropL1(key)
 	}
 	return v, true, nil
 }

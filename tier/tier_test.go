@@ -183,7 +183,9 @@ func TestLoaderFailsOnOneReplicaWhileOthersWait(t *testing.T) {
 	for range 3 { // a's waiters share a's one load
 		wg.Go(func() { _, err := a.GetOrLoad(bg, "k", failing); aErrs <- err })
 	}
-	if !waitFor(5*time.Second, func() bool { return raw.Do(bg, raw.B().Exists().Key("fail:l:k").Build()).Error() == nil && aLoads.Load() == 1 }) {
+	if !waitFor(5*time.Second, func() bool {
+		return raw.Do(bg, raw.B().Exists().Key("fail:l:k").Build()).Error() == nil && aLoads.Load() == 1
+	}) {
 		t.Fatal("replica a never took the lock")
 	}
 	type res struct {
