@@ -126,14 +126,14 @@ func (c *Cache[V]) lock(ctx context.Context, key string) (string, bool, error) {
 	var b [16]byte
 	rand.Read(b[:])
 	token := hex.EncodeToString(b[:])
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.client.Do(ctx, c.client.B().Set().Key(c.lpre+key).Value(token).Nx().Px(c.lockTTL).Build()).Error()
+	err := c.client.Do(cctx, c.client.B().Set().Key(c.lpre+key).Value(token).Nx().Px(c.lockTTL).Build()).Error()
 	if rueidis.IsRedisNil(err) {
 		return "", false, nil // held by another
 	}
 	if err != nil {
-		return "", false, c.redisErr(err)
+		return "", false, c.redisErr(ctx, err)
 	}
 	return token, true, nil
 }

@@ -218,10 +218,10 @@ func (c *Cache[V]) getSlow(ctx context.Context, key string) (V, bool, error) {
 func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	var zero V
 	snap := c.snapshot(key)
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	rk := c.vpre + key
-	res := c.client.DoMulti(ctx,
+	res := c.client.DoMulti(cctx,
 		c.client.B().Get().Key(rk).Build(),
 		c.client.B().Pttl().Key(rk).Build())
 	b, err := res[0].AsBytes()
@@ -230,7 +230,7 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 		return zero, false, nil
 	}
 	if err != nil {
-		return zero, false, c.redisErr(err)
+		return zero, false, c.redisErr(ctx, err)
 	}
 	v, err := c.codec.Unmarshal(b)
 	if err != nil {
@@ -248,10 +248,14 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	return v, true, nil
 }
 
-// redisErr wraps a network error of a Redis call in ErrUnavailable (a
-// Redis error reply, e.g. WRONGTYPE, is returned as it is).
-func (c *Cache[V]) redisErr(err error) error {
+// redisErr wraps a network error of a Redis call in ErrUnavailable. A
+// Redis error reply (e.g. WRONGTYPE) is returned as it is, and so is the
+// error of a caller's ctx that ended: that says nothing about Redis.
+func (c *Cache[V]) redisErr(ctx context.Context, err error) error {
 	if _, ok := rueidis.IsRedisErr(err); ok {
+		return err
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -271,12 +275,12 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V) error {
 	if err != nil {
 		return fmt.Errorf("%sSet %q: encoding the value: %w", errPrefix, key, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err = c.client.Do(ctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
+	err = c.client.Do(cctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
 	c.forget(key)
 	if err != nil {
-		return fmt.Errorf("%sSet %q: %w", errPrefix, key, c.redisErr(err))
+		return fmt.Errorf("%sSet %q: %w", errPrefix, key, c.redisErr(ctx, err))
 	}
 	c.st.sets.Add(1)
 	return nil
@@ -288,12 +292,12 @@ func (c *Cache[V]) Delete(ctx context.Context, key string) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.client.Do(ctx, c.client.B().Del().Key(c.vpre+key).Build()).Error()
+	err := c.client.Do(cctx, c.client.B().Del().Key(c.vpre+key).Build()).Error()
 	c.forget(key)
 	if err != nil {
-		return fmt.Errorf("%sDelete %q: %w", errPrefix, key, c.redisErr(err))
+		return fmt.Errorf("%sDelete %q: %w", errPrefix, key, c.redisErr(ctx, err))
 	}
 	c.st.deletes.Add(1)
 	return nil
@@ -323,7 +327,7 @@ func (c *Cache[V]) InvalidatePrefix(ctx context.Context, keyPrefix string) (int,
 			}
 			cancel()
 			if err != nil {
-				return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, c.redisErr(err))
+				return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, c.redisErr(ctx, err))
 			}
 			if cursor = e.Cursor; cursor == 0 {
 				break

@@ -379,12 +379,26 @@ func TestRedisPaused(t *testing.T) {
 	if err != nil || v != "loaded-offline" || time.Since(start) > 100*time.Millisecond {
 		t.Fatalf("GetOrLoad while paused: %q, %v after %v", v, err, time.Since(start))
 	}
-	s.resume()
-	if !waitFor(3*time.Second, func() bool { return a.Stats().Connected && b.Stats().Connected }) {
-		t.Fatal("replicas did not reconnect within 3s of Redis resuming")
+	// Stay paused past rueidis's own write timeout, so that it closes the
+	// connections and tries new ones into the paused server.
+	time.Sleep(3 * time.Second)
+	start = time.Now()
+	if _, _, err := b.Get(bg, "k"); !errors.Is(err, ErrUnavailable) || time.Since(start) > 50*time.Millisecond {
+		t.Fatalf("Get 3s into the pause: %v after %v, want ErrUnavailable at once", err, time.Since(start))
 	}
-	if v, _ := mustGet(t, b, "k"); v != "before" {
-		t.Fatalf("after resume: %q, want before", v)
+	start = time.Now()
+	if err := a.Set(bg, "k", "during"); err == nil || time.Since(start) > 2*time.Second {
+		t.Fatalf("Set during the pause: %v after %v, want an error within 2s", err, time.Since(start))
+	}
+	t.Logf("Set during the pause failed after %v", time.Since(start))
+	s.resume()
+	resumed := time.Now()
+	if !waitFor(5*time.Second, func() bool { return a.Stats().Connected && b.Stats().Connected }) {
+		t.Fatal("replicas did not reconnect within 5s of Redis resuming")
+	}
+	t.Logf("reconnected %v after Redis resumed", time.Since(resumed))
+	if v, _ := mustGet(t, b, "k"); v != "before" && v != "during" { // the Set may have been applied
+		t.Fatalf("after resume: %q, want before or during", v)
 	}
 	a.Set(bg, "k", "after")
 	if !waitFor(coherenceBound, func() bool { v, _ := mustGet(t, b, "k"); return v == "after" }) {
@@ -504,6 +518,11 @@ func TestBadOptionsAndInput(t *testing.T) {
 	}
 	if _, err := c.GetOrLoad(bg, "k2", func(context.Context, string) (string, error) { return "v", nil }); err == nil || !strings.Contains(err.Error(), "cannot encode") {
 		t.Fatalf("GetOrLoad of an unencodable value: %v", err)
+	}
+	canceled, cancel := context.WithCancel(bg)
+	cancel()
+	if _, _, err := c.Get(canceled, "nothing"); !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Get with a canceled ctx: %v, want context.Canceled and not ErrUnavailable", err)
 	}
 	c.Close()
 
