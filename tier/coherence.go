@@ -98,6 +98,7 @@ func (c *Cache[V]) invalidated(msgs []rueidis.RedisMessage) {
 		c.st.invalidations.Add(1)
 		c.gens[stripeOf(key)].Add(1)
 		c.l1.Delete(key)
+		c.waiters.wake(key)
 	}
 }
 

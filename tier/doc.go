@@ -24,8 +24,9 @@
 // runs its loader once across all replicas, under a lock in Redis
 // (SET NX with Options.LockTTL, extended while the loader runs, released
 // by its holder only: the release and extension check a random token).
-// Other replicas poll Redis (every 2 ms, backing off to 50 ms) until the
-// value is there or the lock is free. A loader that fails releases the
+// Other replicas wait until the value is there (they wake on the
+// invalidation its write causes) or the lock is free (they poll for that
+// every 5 ms, backing off to 50 ms). A loader that fails releases the
 // lock at once, so waiting replicas load themselves instead of waiting out
 // LockTTL; a replica that dies holding a lock delays the key by at most
 // LockTTL.

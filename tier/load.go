@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotcache/hotcache/shard"
@@ -23,7 +25,7 @@ var (
 
 // Polling of a key whose load another replica holds the lock of.
 const (
-	pollMin = 2 * time.Millisecond
+	pollMin = 5 * time.Millisecond
 	pollMax = 50 * time.Millisecond
 )
 
@@ -31,8 +33,8 @@ const (
 // load, which then runs once across all replicas: the replica that takes
 // the key's lock in Redis (SET NX with LockTTL, extended while load runs)
 // calls load, stores its value in Redis for TTL (unless a Set stored one
-// meanwhile) and releases the lock; the other replicas poll Redis until the
-// value is there. Within one replica, concurrent calls for one key share
+// meanwhile) and releases the lock; the other replicas wait until Redis
+// announces the value (or the lock is free: they poll for that). Within one replica, concurrent calls for one key share
 // one such attempt (shard.Cache.GetOrLoad): a caller whose ctx ends returns
 // ctx.Err() at once while the attempt goes on for the others, and load
 // runs with a context that carries ctx's values but not its cancellation.
@@ -116,7 +118,9 @@ func (c *Cache[V]) loadShared(ctx context.Context, key string, load func(context
 			waited = true
 			c.st.lockWaits.Add(1)
 		}
-		time.Sleep(wait)
+		// Wait for the holder's value to be announced (the invalidation
+		// of key that its SET causes), or for the next poll.
+		c.waitWrite(key, wait)
 		wait = min(2*wait, pollMax)
 	}
 }
@@ -198,4 +202,61 @@ func (c *Cache[V]) loadLocked(ctx context.Context, key, token string, load func(
 	}
 	c.store(key, v, c.ttl, s)
 	return v, nil
+}
+
+// writeWaiters lets replicas waiting for another's load wake up when Redis
+// announces a write of the key, instead of at their next poll.
+type writeWaiters struct {
+	n  atomic.Int32 // len(m), read by every invalidation without the lock
+	mu sync.Mutex
+	m  map[string][]chan struct{}
+}
+
+// waitWrite returns when an invalidation of key arrives or after d.
+func (c *Cache[V]) waitWrite(key string, d time.Duration) {
+	w := &c.waiters
+	ch := make(chan struct{})
+	w.mu.Lock()
+	if w.m == nil {
+		w.m = make(map[string][]chan struct{})
+	}
+	w.m[key] = append(w.m[key], ch)
+	w.n.Store(int32(len(w.m)))
+	w.mu.Unlock()
+	t := time.NewTimer(d)
+	select {
+	case <-ch:
+		t.Stop()
+		return
+	case <-t.C:
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	chs := w.m[key]
+	for i, x := range chs {
+		if x == ch {
+			chs = append(chs[:i], chs[i+1:]...)
+			break
+		}
+	}
+	if len(chs) == 0 {
+		delete(w.m, key)
+	} else {
+		w.m[key] = chs
+	}
+	w.n.Store(int32(len(w.m)))
+}
+
+// wake releases the waiters of key (called for every invalidated key).
+func (w *writeWaiters) wake(key string) {
+	if w.n.Load() == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, ch := range w.m[key] {
+		close(ch)
+	}
+	delete(w.m, key)
+	w.n.Store(int32(len(w.m)))
 }

@@ -67,6 +67,8 @@ type Cache[V any] struct {
 	epoch  atomic.Uint64 // bumped on every flush of L1 (flush-all, loss, recovery, prefix invalidation)
 	gens   [numStripes]atomic.Uint64
 
+	waiters writeWaiters // replicas waiting for another's load
+
 	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
 
 	stop chan struct{}
