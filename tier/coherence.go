@@ -44,7 +44,7 @@ func (c *Cache[V]) valid(s snap) bool {
 // survives. Storing also supersedes a shard load of key in flight, so the
 // shard never stores a load's result on its own.
 func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
-	if !c.valid(s) {
+	if ttl <= 0 || !c.valid(s) {
 		c.dropL1(key)
 		return
 	}

@@ -192,6 +192,7 @@ func (c *Cache[V]) loadLocked(ctx context.Context, key, token string, load func(
 	}
 	s := c.snapshot(key)
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	sent := time.Now()
 	err = c.client.Do(cctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Nx().Px(c.ttl).Build()).Error()
 	cancel()
 	if err != nil {
@@ -200,7 +201,7 @@ func (c *Cache[V]) loadLocked(ctx context.Context, key, token string, load func(
 		c.dropL1(key)
 		return v, nil
 	}
-	c.store(key, v, c.ttl, s)
+	c.store(key, v, l1TTL(c.ttl, sent), s)
 	return v, nil
 }
 

@@ -41,6 +41,8 @@ type Options[V any] struct {
 	// required. TTL, Expiry and RefreshAhead must be zero (TTL above
 	// governs both tiers), and so must NegativeTTL (an absence remembered
 	// in one process would not be invalidated by another's write).
+	// Local.OnEvict, if set, also runs on rueidis's reading goroutine for
+	// copies dropped by invalidations: it must be quick there.
 	Local shard.Options[string, V]
 
 	// Codec encodes values for Redis; nil means encoding/json.

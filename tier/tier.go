@@ -223,6 +223,7 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	rk := c.vpre + key
+	sent := time.Now()
 	res := c.client.DoMulti(cctx,
 		c.client.B().Get().Key(rk).Build(),
 		c.client.B().Pttl().Key(rk).Build())
@@ -240,7 +241,7 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	}
 	c.st.l2Hits.Add(1)
 	if ms, err := res[1].AsInt64(); err == nil && ms > 0 {
-		c.store(key, v, time.Duration(ms)*time.Millisecond, snap)
+		c.store(key, v, l1TTL(time.Duration(ms)*time.Millisecond, sent), snap)
 	} else {
 		// No lifetime to give the copy (the key expired or was deleted
 		// right after the GET, or was written without one): keep none,
@@ -248,6 +249,18 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 		c.dropL1(key)
 	}
 	return v, true, nil
+}
+
+// clockSlack is taken off every L1 lifetime: the default coarse clock
+// may serve an entry up to one resolution (10 ms) past its deadline.
+const clockSlack = 10 * time.Millisecond
+
+// l1TTL is the L1 lifetime of a copy of a value that had ttl left in Redis
+// when a command sent at sent ran: what remains of it now, less clockSlack,
+// so that L1 never serves a copy after Redis has dropped the original. A
+// result <= 0 makes store keep nothing.
+func l1TTL(ttl time.Duration, sent time.Time) time.Duration {
+	return ttl - time.Since(sent) - clockSlack
 }
 
 // redisErr wraps a network error of a Redis call in ErrUnavailable. A
