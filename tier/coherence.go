@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotcache/hotcache/shard"
@@ -19,6 +20,14 @@ type snap struct {
 	up     bool
 }
 
+// stripe is the coherence state of the keys whose hash selects it: gen
+// counts their invalidations; mu makes "check gen, then write L1" and
+// "bump gen, then remove from L1" atomic with respect to each other.
+type stripe struct {
+	mu  sync.Mutex
+	gen atomic.Uint64
+}
+
 func stripeOf(key string) uint32 { return uint32(shard.HashString(key) % numStripes) }
 
 // snapshot returns the coherence state for key; take it before the read.
@@ -27,31 +36,28 @@ func (c *Cache[V]) snapshot(key string) snap {
 	// up before epoch: recovery bumps the epoch before setting up, so a
 	// snapshot that sees up=true taken across a loss sees the new epoch.
 	up := c.up.Load()
-	return snap{epoch: c.epoch.Load(), gen: c.gens[i].Load(), stripe: i, up: up}
+	return snap{epoch: c.epoch.Load(), gen: c.stripes[i].gen.Load(), stripe: i, up: up}
 }
 
-// valid reports whether no invalidation of s's stripe, no flush and no loss
-// of the connection happened since s was taken.
-func (c *Cache[V]) valid(s snap) bool {
-	return s.up && c.up.Load() && c.epoch.Load() == s.epoch && c.gens[s.stripe].Load() == s.gen && !c.closed.Load()
-}
-
-// store puts v in L1 for ttl if s is still valid, and takes it out again if
-// s stopped being valid meanwhile. Every invalidation bumps a counter and
-// then removes the L1 copy; store writes the copy and then reads the
-// counters. Whichever order they interleave in, either store sees the bump
-// or the invalidation's removal comes after the write: no stale copy
-// survives. Storing also supersedes a shard load of key in flight, so the
+// store puts v in L1 for ttl if no invalidation of key's stripe, no flush
+// and no loss of the connection happened since s was taken, and otherwise
+// removes key from L1. It holds the stripe's lock, as every invalidation
+// does while it bumps the counter and removes the key, and a flush holds
+// every stripe's: so either store sees the change and keeps nothing, or
+// the change comes after the store and removes what it stored. A value
+// invalidated meanwhile is never visible in L1, not even briefly.
+//
+// Storing or removing also supersedes a shard load of key in flight, so the
 // shard never stores a load's result on its own.
 func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
-	if ttl <= 0 || !c.valid(s) {
-		c.dropL1(key)
+	st := &c.stripes[s.stripe]
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if ttl > 0 && s.up && c.up.Load() && !c.closed.Load() && c.epoch.Load() == s.epoch && st.gen.Load() == s.gen {
+		c.l1.SetTTL(key, v, ttl)
 		return
 	}
-	c.l1.SetTTL(key, v, ttl)
-	if !c.valid(s) {
-		c.dropL1(key)
-	}
+	c.dropL1(key)
 }
 
 // dropL1 removes key from L1 and supersedes a shard load of key in flight
@@ -62,16 +68,27 @@ func (c *Cache[V]) dropL1(key string) {
 	c.l1.SetTTL(key, zero, -1)
 }
 
-// forget invalidates key locally after this process wrote it in Redis:
-// loads of key that read Redis before the write will not store their value.
-func (c *Cache[V]) forget(key string) {
-	c.gens[stripeOf(key)].Add(1)
+// invalidate records a change of key in Redis and removes its L1 copy.
+func (c *Cache[V]) invalidate(key string) {
+	st := &c.stripes[stripeOf(key)]
+	st.mu.Lock()
+	st.gen.Add(1)
 	c.dropL1(key)
+	st.mu.Unlock()
 }
 
-// flushLocal invalidates every in-flight load and removes the L1 entries
-// for which f returns true (all of them if f is nil).
+// flushLocal invalidates every in-flight read and removes the L1 entries
+// for which f returns true (all of them if f is nil), holding every
+// stripe's lock so that no store interleaves.
 func (c *Cache[V]) flushLocal(f func(string, V) bool) {
+	for i := range c.stripes {
+		c.stripes[i].mu.Lock()
+	}
+	defer func() {
+		for i := range c.stripes {
+			c.stripes[i].mu.Unlock()
+		}
+	}()
 	c.epoch.Add(1)
 	if f == nil {
 		c.l1.Clear()
@@ -96,8 +113,7 @@ func (c *Cache[V]) invalidated(msgs []rueidis.RedisMessage) {
 		}
 		key := k[len(c.vpre):]
 		c.st.invalidations.Add(1)
-		c.gens[stripeOf(key)].Add(1)
-		c.l1.Delete(key)
+		c.invalidate(key)
 		c.waiters.wake(key)
 	}
 }

@@ -45,15 +45,18 @@
 //
 // L1 is a shard.Cache: a value a Get returns from it was stored by a Get or
 // GetOrLoad of this replica that read it from Redis (or loaded it), and
-// that store happens before the Get. Coherence state is a set of atomic
-// counters: one per stripe of keys (1,024 stripes, chosen by key hash),
-// bumped by every invalidation of a key of the stripe before its L1 copy
-// is removed, and one epoch bumped by every flush of L1 (Redis's
-// "invalidate everything", a lost or recovered connection,
-// InvalidatePrefix, Close). A read takes the counters before it sends its
-// Redis command and stores its result in L1 only if they have not moved,
-// checking again after the store. Invalidations are handled on rueidis's
-// reading goroutine; they lock the key's L1 shard briefly.
+// that store happens before the Get. Coherence state is one counter per
+// stripe of keys (1,024 stripes, chosen by key hash), bumped by every
+// invalidation of a key of the stripe, and one epoch, bumped by every
+// flush of L1 (Redis's "invalidate everything", a lost or recovered
+// connection, InvalidatePrefix, Close). A read takes the counters before it
+// sends its Redis command and stores its result in L1 only if they have not
+// moved, checking and storing under the stripe's mutex, which an
+// invalidation holds while it bumps the counter and removes the key (a
+// flush holds all of them). Invalidations are handled on rueidis's reading
+// goroutine; they take one stripe mutex and the key's L1 shard lock
+// briefly. Local.OnEvict runs under a stripe mutex and must not call the
+// tier Cache.
 //
 // # What it does not do
 //

@@ -42,7 +42,8 @@ type Options[V any] struct {
 	// governs both tiers), and so must NegativeTTL (an absence remembered
 	// in one process would not be invalidated by another's write).
 	// Local.OnEvict, if set, also runs on rueidis's reading goroutine for
-	// copies dropped by invalidations: it must be quick there.
+	// copies dropped by invalidations: it must be quick there, and must not
+	// call this Cache (it runs under one of its locks).
 	Local shard.Options[string, V]
 
 	// Codec encodes values for Redis; nil means encoding/json.

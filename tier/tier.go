@@ -38,12 +38,13 @@ const (
 //
 // Coherence and the memory model: a value goes into L1 only if no
 // invalidation of its key (and no loss of the connection) happened between
-// the moment its Redis read was sent and the moment it is stored; the check
-// is repeated after the store, and the copy removed if it failed, so an
-// invalidation racing a read's reply never leaves a stale copy behind. The
-// generation counters this uses are atomics, written by the invalidation
-// callback before it removes the L1 copy. Set and Delete remove the key's L1
-// copy after Redis has answered; the next Get reads Redis again.
+// the moment its Redis read was sent and the moment it is stored. The check
+// and the store hold a lock of the key's stripe (one of 1,024 by key hash),
+// which an invalidation also holds while it counts the change and removes
+// the key: an invalidation racing a read's reply never leaves a stale
+// copy behind, not even for an instant. Set and Delete remove the key's L1
+// copy the same way once Redis has answered; the next Get reads Redis
+// again. None of this is on the path of an L1 hit.
 //
 // While Redis is unreachable (a failed PING, within about 750 ms, or the
 // connection closing) L1 is emptied and stays empty: Get returns an error
@@ -62,10 +63,10 @@ type Cache[V any] struct {
 	vpre    string // Prefix + "v:": where values live in Redis
 	lpre    string // Prefix + "l:": where load locks live
 
-	closed atomic.Bool
-	up     atomic.Bool   // the last PING succeeded and no connection closed since
-	epoch  atomic.Uint64 // bumped on every flush of L1 (flush-all, loss, recovery, prefix invalidation)
-	gens   [numStripes]atomic.Uint64
+	closed  atomic.Bool
+	up      atomic.Bool   // the last PING succeeded and no connection closed since
+	epoch   atomic.Uint64 // bumped on every flush of L1 (flush-all, loss, recovery, prefix invalidation)
+	stripes [numStripes]stripe
 
 	waiters writeWaiters // replicas waiting for another's load
 
@@ -293,7 +294,7 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	err = c.client.Do(cctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
-	c.forget(key)
+	c.invalidate(key)
 	if err != nil {
 		return fmt.Errorf("%sSet %q: %w", errPrefix, key, c.redisErr(ctx, err))
 	}
@@ -310,7 +311,7 @@ func (c *Cache[V]) Delete(ctx context.Context, key string) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	err := c.client.Do(cctx, c.client.B().Del().Key(c.vpre+key).Build()).Error()
-	c.forget(key)
+	c.invalidate(key)
 	if err != nil {
 		return fmt.Errorf("%sDelete %q: %w", errPrefix, key, c.redisErr(ctx, err))
 	}
@@ -381,7 +382,6 @@ func (c *Cache[V]) Close() error {
 	if c.own {
 		c.client.Close()
 	}
-	c.epoch.Add(1)
-	c.l1.Clear()
+	c.flushLocal(nil)
 	return c.l1.Close()
 }
