@@ -556,3 +556,51 @@ func TestBadOptionsAndInput(t *testing.T) {
 		t.Fatalf("closed caches left goroutines: %d before, %d after", before, g)
 	}
 }
+
+// TestNoStaleResurrection races readers on two replicas against a writer
+// on a third: each reader's successive values never go back (an L1 store
+// of a value read before a write never survives that write's
+// invalidation), and every reader sees the last write within the bound.
+func TestNoStaleResurrection(t *testing.T) {
+	s := startRedis(t)
+	w := newReplica(t, s, "race:")
+	readers := []*Cache[string]{newReplica(t, s, "race:"), newReplica(t, s, "race:")}
+	const writes = 200
+	w.Set(bg, "k", "0")
+	var done atomic.Bool
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer done.Store(true)
+	for _, r := range readers {
+		for range 2 {
+			wg.Go(func() {
+				last := -1
+				for !done.Load() {
+					v, ok, err := r.Get(bg, "k")
+					if err != nil || !ok {
+						t.Errorf("Get: %q, %v, %v", v, ok, err)
+						return
+					}
+					var n int
+					fmt.Sscan(v, &n)
+					if n < last {
+						t.Errorf("a reader saw %d after %d: an invalidated value came back", n, last)
+						return
+					}
+					last = n
+				}
+			})
+		}
+	}
+	for i := 1; i <= writes; i++ {
+		if err := w.Set(bg, "k", fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	final := fmt.Sprint(writes)
+	for _, r := range readers {
+		if !waitFor(coherenceBound, func() bool { v, _ := mustGet(t, r, "k"); return v == final }) {
+			t.Fatalf("a reader does not see the last write %v after it returned", coherenceBound)
+		}
+	}
+}
