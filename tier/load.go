@@ -34,10 +34,11 @@ const (
 // the key's lock in Redis (SET NX with LockTTL, extended while load runs)
 // calls load, stores its value in Redis for TTL (unless a Set stored one
 // meanwhile) and releases the lock; the other replicas wait until Redis
-// announces the value (or the lock is free: they poll for that). Within one replica, concurrent calls for one key share
-// one such attempt (shard.Cache.GetOrLoad): a caller whose ctx ends returns
-// ctx.Err() at once while the attempt goes on for the others, and load
-// runs with a context that carries ctx's values but not its cancellation.
+// announces the value (or the lock is free: they poll for that). Within
+// one replica, concurrent calls for one key share one such attempt
+// (shard.Cache.GetOrLoad): a caller whose ctx ends returns ctx.Err() at
+// once while the attempt goes on for the others, and load runs with a
+// context that carries ctx's values but not its cancellation.
 //
 // A load that returns an error (or panics: the error is then a
 // *shard.PanicError) releases the lock at once; the error goes to this
@@ -49,7 +50,7 @@ const (
 // load directly and returns its value without storing it anywhere: values
 // are not kept in L1 while invalidations could be missed.
 func (c *Cache[V]) GetOrLoad(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
-	if v, ok := c.l1.Get(key); ok && !c.closed.Load() {
+	if v, ok := c.l1.Get(key); ok && c.up.Load() {
 		return v, nil
 	}
 	var zero V

@@ -122,6 +122,8 @@ func New[V any](opts Options[V]) (*Cache[V], error) {
 // for CLIENT TRACKING, so the client must talk to one standalone Redis (or
 // a sentinel-managed primary), not to a Cluster: for a Cluster, use New.
 // The client's own retry and timeout settings apply to the cache's calls.
+// A FLUSHALL (or a lost tracking connection) makes such a cache count Redis
+// as unreachable until its next health check, up to 250 ms later.
 func NewWithClient[V any](client rueidis.Client, opts Options[V]) (*Cache[V], error) {
 	if client == nil {
 		return nil, errors.New(errPrefix + "NewWithClient: client is nil")
@@ -190,11 +192,9 @@ func (c *Cache[V]) start() error {
 // error means the value is unknown: Redis could not be reached (errors.Is
 // ErrUnavailable, or the ctx error), or its bytes could not be decoded.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, bool, error) {
-	if v, ok := c.l1.Get(key); ok {
-		if c.closed.Load() {
-			var zero V
-			return zero, false, ErrClosed
-		}
+	// up is false from the moment a loss is detected (before L1 is
+	// emptied) and after Close: a hit is served only while neither.
+	if v, ok := c.l1.Get(key); ok && c.up.Load() {
 		return v, true, nil
 	}
 	return c.getSlow(ctx, key)

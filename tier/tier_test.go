@@ -604,3 +604,52 @@ func TestNoStaleResurrection(t *testing.T) {
 		}
 	}
 }
+
+// TestNewWithClientSurvivesRestart checks that a cache on a caller's
+// client sets its tracking connection up again after Redis restarts.
+func TestNewWithClientSurvivesRestart(t *testing.T) {
+	s := startRedis(t)
+	a := newReplica(t, s, "wcr:")
+	b, err := NewWithClient(s.rawClient(), Options[string]{Prefix: "wcr:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 100}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a.Set(bg, "k", "v1")
+	cache(t, b, "k", "v1")
+	s.kill()
+	if !waitFor(2*time.Second, func() bool { return !b.Stats().Connected }) {
+		t.Fatal("loss not detected within 2s")
+	}
+	if _, _, err := b.Get(bg, "k"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Get after the loss was detected: %v", err)
+	}
+	if !waitFor(time.Second, func() bool { _, ok := inL1(b, "k"); return !ok }) {
+		t.Fatal("L1 kept k after the loss")
+	}
+	if _, _, err := b.Get(bg, "k"); !errors.Is(err, ErrUnavailable) {
+		t.Fatalf("Get while down: %v", err)
+	}
+	s.start()
+	if !waitFor(5*time.Second, func() bool { return b.Stats().Connected && a.Stats().Connected }) {
+		t.Fatal("no reconnection within 5s")
+	}
+	a.Set(bg, "k", "v2")
+	// The caller's client finds its own connection broken at its first
+	// command (that call fails: rueidis retries nothing here), then
+	// reconnects.
+	// The caller's client (several connections, rueidis's default) finds
+	// each of its connections broken at its first command; those calls
+	// fail (it retries nothing here), then it reconnects.
+	if !waitFor(2*time.Second, func() bool {
+		v, ok, err := b.Get(bg, "k")
+		_, inl1 := inL1(b, "k")
+		return err == nil && ok && v == "v2" && inl1
+	}) {
+		t.Fatal("b never cached the value written after the restart")
+	}
+	a.Set(bg, "k", "v3")
+	if !waitFor(coherenceBound, func() bool { v, _, err := b.Get(bg, "k"); return err == nil && v == "v3" }) {
+		t.Fatal("coherence did not resume on the new tracking connection")
+	}
+}
