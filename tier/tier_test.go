@@ -654,3 +654,31 @@ func TestNewWithClientSurvivesRestart(t *testing.T) {
 		t.Fatal("coherence did not resume on the new tracking connection")
 	}
 }
+
+func TestNewWithClientLeavesNothingRunning(t *testing.T) {
+	s := startRedis(t)
+	raw := s.rawClient()
+	raw.Do(bg, raw.B().Ping().Build())
+	before := runtime.NumGoroutine()
+	if _, err := NewWithClient(raw, Options[string]{Addrs: []string{s.addr}, Prefix: "x:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 1}}); err == nil {
+		t.Fatal("NewWithClient accepted Addrs")
+	}
+	if _, err := NewWithClient[string](nil, Options[string]{Prefix: "x:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 1}}); err == nil {
+		t.Fatal("NewWithClient accepted a nil client")
+	}
+	c, err := NewWithClient(raw, Options[string]{Prefix: "x:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Set(bg, "k", "v")
+	if v, _ := mustGet(t, c, "k"); v != "v" {
+		t.Fatalf("Get: %q", v)
+	}
+	c.Close()
+	if g, ok := goroutinesSettle(before); !ok {
+		t.Fatalf("a closed NewWithClient cache left goroutines: %d before, %d after", before, g)
+	}
+	if err := raw.Do(bg, raw.B().Ping().Build()).Error(); err != nil {
+		t.Fatalf("the caller's client after Close: %v", err)
+	}
+}
