@@ -34,7 +34,8 @@ type Options[V any] struct {
 	Prefix string
 
 	// TTL is the lifetime of a value in Redis, and the longest it stays in
-	// L1 (an L1 copy never outlives its Redis original); required, > 0.
+	// L1 (an L1 copy never outlives its Redis original); required, at
+	// least 1ms.
 	TTL time.Duration
 
 	// Local configures the L1, an in-process shard.Cache. Capacity is
@@ -50,7 +51,7 @@ type Options[V any] struct {
 	Codec Codec[V]
 
 	// LockTTL is how long one replica may hold a key's load lock in Redis
-	// (0: DefaultLockTTL). The lock is extended while the load runs, so a
+	// (0: DefaultLockTTL; otherwise at least 10ms). The lock is extended while the load runs, so a
 	// slow load keeps it; a replica that dies holding it frees the key
 	// after at most LockTTL.
 	LockTTL time.Duration
@@ -78,8 +79,12 @@ func (o *Options[V]) validate(needAddrs bool) error {
 		return errors.New(errPrefix + "Prefix is required (the namespace of this cache's keys in Redis)")
 	case o.TTL <= 0:
 		return fmt.Errorf("%sTTL must be > 0, got %v", errPrefix, o.TTL)
+	case o.TTL < time.Millisecond:
+		return fmt.Errorf("%sTTL must be at least 1ms (Redis counts expiry in milliseconds), got %v", errPrefix, o.TTL)
 	case o.LockTTL < 0:
 		return fmt.Errorf("%sLockTTL must be >= 0 (0: %v), got %v", errPrefix, DefaultLockTTL, o.LockTTL)
+	case o.LockTTL > 0 && o.LockTTL < 10*time.Millisecond:
+		return fmt.Errorf("%sLockTTL must be 0 or at least 10ms, got %v", errPrefix, o.LockTTL)
 	case needAddrs && len(o.Addrs) == 0:
 		return errors.New(errPrefix + "Addrs is empty: give at least one Redis address, host:port")
 	case o.Local.TTL != 0:

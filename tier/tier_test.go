@@ -490,6 +490,9 @@ func TestBadOptionsAndInput(t *testing.T) {
 		{"Local.NegativeTTL", func(o *Options[string]) { o.Local.NegativeTTL = time.Second }, "Local.NegativeTTL must be 0"},
 		{"Local.Capacity", func(o *Options[string]) { o.Local.Capacity = 0 }, "Local: shard: Capacity must be > 0"},
 		{"LockTTL", func(o *Options[string]) { o.LockTTL = -1 }, "LockTTL must be >= 0"},
+		{"tiny LockTTL", func(o *Options[string]) { o.LockTTL = time.Microsecond }, "LockTTL must be 0 or at least 10ms"},
+		{"sub-ms TTL", func(o *Options[string]) { o.TTL = time.Microsecond }, "TTL must be at least 1ms"},
+		{"empty address", func(o *Options[string]) { o.Addrs = []string{""} }, "Addrs[0] is empty"},
 	} {
 		o := good
 		tc.edit(&o)
