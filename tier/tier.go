@@ -46,10 +46,11 @@ const (
 // copy the same way once Redis has answered; the next Get reads Redis
 // again. None of this is on the path of an L1 hit.
 //
-// While Redis is unreachable (a failed PING, within about 750 ms, or the
-// connection closing) L1 is emptied and stays empty: Get returns an error
-// wrapping ErrUnavailable, GetOrLoad calls its loader directly. Coherence
-// resumes when a PING succeeds again.
+// When a connection closes, L1 is emptied. When a PING (sent every 250 ms)
+// fails or takes over 500 ms, Redis counts as unreachable: L1 is emptied
+// and stays empty, Get returns an error wrapping ErrUnavailable, and
+// GetOrLoad calls its loader directly, until a PING succeeds again; then
+// coherence resumes by itself.
 //
 // All methods are safe for concurrent use. After Close they return
 // ErrClosed.
