@@ -338,9 +338,20 @@ func (c *Cache[V]) InvalidatePrefix(ctx context.Context, keyPrefix string) (int,
 			cctx, cancel := context.WithTimeout(ctx, callTimeout)
 			e, err := node.Do(cctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(1000).Build()).AsScanEntry()
 			if err == nil && len(e.Elements) > 0 {
-				var m int64
-				m, err = c.client.Do(cctx, c.client.B().Unlink().Key(e.Elements...).Build()).AsInt64()
-				n += int(m)
+				// One UNLINK per key: in a Cluster, keys of one batch
+				// may live in different slots.
+				cmds := make(rueidis.Commands, len(e.Elements))
+				for i, k := range e.Elements {
+					cmds[i] = c.client.B().Unlink().Key(k).Build()
+				}
+				for _, r := range c.client.DoMulti(cctx, cmds...) {
+					m, rerr := r.AsInt64()
+					if rerr != nil {
+						err = rerr
+						break
+					}
+					n += int(m)
+				}
 			}
 			cancel()
 			if err != nil {
