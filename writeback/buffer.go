@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
@@ -81,6 +83,13 @@ type Buffer[K comparable, V any] struct {
 	stop   chan struct{}      // closed by Close
 	done   chan struct{}      // closed when the goroutine has exited
 	cancel context.CancelFunc // cancels the background flush's context
+
+	stats counters
+}
+
+// counters are the Stats counters that the flushing goroutine bumps.
+type counters struct {
+	flushes, calls, errors, retries, written atomic.Uint64
 }
 
 // op is a key's latest pending write.
@@ -313,4 +322,25 @@ func (b *Buffer[K, V]) takeErr() error {
 	}
 	b.err = nil
 	return e
+}
+
+// Stats returns a snapshot of the buffer's counters. It takes the buffer's
+// lock briefly, as Store does.
+func (b *Buffer[K, V]) Stats() BufferStats {
+	b.mu.Lock()
+	st := BufferStats{Pending: len(b.pending)}
+	if len(b.pending) > 0 {
+		oldest := int64(math.MaxInt64)
+		for _, o := range b.pending {
+			oldest = min(oldest, o.since)
+		}
+		st.OldestPending = time.Duration(max(b.clock.Now()-oldest, 0))
+	}
+	b.mu.Unlock()
+	st.Flushes = b.stats.flushes.Load()
+	st.StoreCalls = b.stats.calls.Load()
+	st.StoreErrors = b.stats.errors.Load()
+	st.Retries = b.stats.retries.Load()
+	st.Written = b.stats.written.Load()
+	return st
 }

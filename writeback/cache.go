@@ -7,6 +7,7 @@ import (
 	"hash/maphash"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
@@ -41,6 +42,9 @@ type CacheOptions[K comparable, V any] struct {
 	NegativeTTL time.Duration
 	// Clock is the time source for the deadlines; nil means clock.Default().
 	Clock clock.Clock
+	// CountHits makes the cache count hits and misses for Stats (it is
+	// shard.Options.CountHits, off by default for the read path's speed).
+	CountHits bool
 }
 
 // Cache is a read-through cache over a [Store], kept in a [shard.Cache]:
@@ -62,6 +66,8 @@ type Cache[K comparable, V any] struct {
 	clock   clock.Clock
 	seed    maphash.Seed
 	stripes [64]stripe
+
+	calls, errors atomic.Uint64 // Store and Delete calls to the store, failed ones
 }
 
 // cached is a value or a remembered miss.
@@ -100,7 +106,7 @@ func NewCache[K comparable, V any](store Store[K, V], opts CacheOptions[K, V]) (
 	if clk == nil {
 		clk = clock.Default()
 	}
-	c, err := shard.New(shard.Options[K, cached[V]]{Capacity: opts.Capacity, Clock: clk})
+	c, err := shard.New(shard.Options[K, cached[V]]{Capacity: opts.Capacity, Clock: clk, CountHits: opts.CountHits})
 	if err != nil {
 		return nil, fmt.Errorf("writeback: %w", err)
 	}
@@ -170,14 +176,14 @@ func (c *Cache[K, V]) ttl(key K, v V) time.Duration {
 // Store stores value in the store, then drops key from the cache (also if
 // the store failed: its state is then unknown).
 func (c *Cache[K, V]) Store(ctx context.Context, key K, value V) error {
-	err := c.store.Store(ctx, key, value)
+	err := c.count(c.store.Store(ctx, key, value))
 	c.invalidate(key)
 	return err
 }
 
 // Delete deletes key from the store, then drops it from the cache.
 func (c *Cache[K, V]) Delete(ctx context.Context, key K) error {
-	err := c.store.Delete(ctx, key)
+	err := c.count(c.store.Delete(ctx, key))
 	c.invalidate(key)
 	return err
 }
@@ -192,3 +198,23 @@ func (c *Cache[K, V]) invalidate(key K) {
 
 // Close releases the cache's shard.Cache (not the store). It returns nil.
 func (c *Cache[K, V]) Close() error { return c.c.Close() }
+
+// count counts a store call that returned err, and returns err.
+func (c *Cache[K, V]) count(err error) error {
+	c.calls.Add(1)
+	if err != nil {
+		c.errors.Add(1)
+	}
+	return err
+}
+
+// Stats returns a snapshot of the cache's counters. It takes no lock that
+// Load takes.
+func (c *Cache[K, V]) Stats() CacheStats {
+	return CacheStats{
+		Cache:       c.c.Stats(),
+		Len:         c.c.Len(),
+		StoreCalls:  c.calls.Load(),
+		StoreErrors: c.errors.Load(),
+	}
+}

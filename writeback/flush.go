@@ -23,6 +23,7 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 
 	var failed []K
 	var first error
+	wrote := false
 	for len(items) > 0 {
 		batch := items[:min(len(items), b.opts.MaxBatch)]
 		items = items[len(batch):]
@@ -34,6 +35,7 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 				continue // superseded by a newer write, which stays pending
 			}
 			if errs[i] == nil {
+				wrote = true
 				delete(b.pending, it.key)
 				continue
 			}
@@ -47,6 +49,9 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 		b.mu.Unlock()
 	}
 
+	if wrote {
+		b.stats.flushes.Add(1)
+	}
 	b.mu.Lock()
 	var kept []K // failed or rewritten during the flush: back in front
 	for _, k := range keys {
@@ -97,13 +102,13 @@ func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) []err
 			}
 		}
 		if len(entries) > 0 {
-			setAll(retry(ctx, func() error { return b.bulk.StoreMany(ctx, entries) }), false)
+			setAll(b.retry(ctx, len(entries), func() error { return b.bulk.StoreMany(ctx, entries) }), false)
 		}
 		if len(dels) > 0 {
-			setAll(retry(ctx, func() error { return b.bulk.DeleteMany(ctx, dels) }), true)
+			setAll(b.retry(ctx, len(dels), func() error { return b.bulk.DeleteMany(ctx, dels) }), true)
 		}
 	case b.tx != nil:
-		err := retry(ctx, func() error {
+		err := b.retry(ctx, len(batch), func() error {
 			return b.tx.InTx(ctx, func(tx Store[K, V]) error {
 				for _, it := range batch {
 					if err := apply(ctx, tx, it); err != nil {
@@ -117,7 +122,7 @@ func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) []err
 		setAll(err, true)
 	default:
 		for i, it := range batch {
-			errs[i] = retry(ctx, func() error { return apply(ctx, b.store, it) })
+			errs[i] = b.retry(ctx, 1, func() error { return apply(ctx, b.store, it) })
 		}
 	}
 	return errs
@@ -131,14 +136,28 @@ func apply[K comparable, V any](ctx context.Context, s Store[K, V], it item[K, V
 	return s.Store(ctx, it.key, it.op.value)
 }
 
-// retry calls f, and once more if it fails while ctx is live.
-func retry(ctx context.Context, f func() error) error {
+// retry calls f, a store call writing n keys, and once more if it fails
+// while ctx is live, and counts the calls in b.stats.
+func (b *Buffer[K, V]) retry(ctx context.Context, n int, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := f()
+	err := b.count(n, f)
 	if err != nil && ctx.Err() == nil {
-		err = f()
+		b.stats.retries.Add(1)
+		err = b.count(n, f)
+	}
+	return err
+}
+
+// count makes store call f, writing n keys, and counts it.
+func (b *Buffer[K, V]) count(n int, f func() error) error {
+	b.stats.calls.Add(1)
+	err := f()
+	if err != nil {
+		b.stats.errors.Add(1)
+	} else {
+		b.stats.written.Add(uint64(n))
 	}
 	return err
 }
