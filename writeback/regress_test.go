@@ -282,3 +282,84 @@ func TestBuffer_BacksOffFromADownStore(t *testing.T) {
 	s.setUp(true)
 	require.NoError(t, b.Flush(ctx))
 }
+
+// valve is a store whose writes wait while it is shut.
+type valve struct {
+	base
+	mu   sync.Mutex
+	shut chan struct{} // nil: open
+}
+
+func (s *valve) Store(ctx context.Context, k, v string) error {
+	s.mu.Lock()
+	ch := s.shut
+	s.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
+	return s.mem.Store(ctx, k, v)
+}
+
+func (s *valve) close() {
+	s.mu.Lock()
+	s.shut = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *valve) open() {
+	s.mu.Lock()
+	close(s.shut)
+	s.shut = nil
+	s.mu.Unlock()
+}
+
+// Item 13: with MaxPending keys pending, a write of a new key waits for
+// room or for its ctx (and is then not accepted); a write of a pending key
+// coalesces at once; Close releases the writers waiting.
+func TestBuffer_MaxPendingBlocksNewKeys(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		s := &valve{base: newBase()}
+		s.close()
+		b, err := writeback.New[string, string](s, writeback.Options{MaxBatch: 100, MaxDelay: time.Hour, MaxPending: 2})
+		require.NoError(t, err)
+		require.NoError(t, b.Store(ctx, "a", "1"))
+		require.NoError(t, b.Store(ctx, "b", "1"))
+		synctest.Wait() // full: a flush started, and waits in the store
+		require.NoError(t, b.Store(ctx, "a", "2"), "a pending key coalesces at once")
+
+		short, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		start := time.Now()
+		require.ErrorIs(t, b.Store(short, "c", "1"), context.DeadlineExceeded)
+		require.Equal(t, time.Second, time.Since(start), "waited for room until its ctx ended")
+		require.False(t, has(t, b, "c"), "a write that timed out is not accepted")
+		require.Equal(t, 2, b.Stats().Pending)
+
+		accepted := make(chan error)
+		go func() { accepted <- b.Delete(ctx, "d") }()
+		synctest.Wait()
+		select {
+		case <-accepted:
+			t.Fatal("a write of a new key was accepted with MaxPending keys pending")
+		default:
+		}
+		s.open() // the flush stores a and b: room for d
+		require.NoError(t, <-accepted)
+		require.NoError(t, b.Flush(ctx))
+		v, _ := s.mem.Load(ctx, "a")
+		require.Equal(t, "2", v)
+
+		s.close()
+		require.NoError(t, b.Store(ctx, "e", "1"))
+		require.NoError(t, b.Store(ctx, "f", "1"))
+		go func() { accepted <- b.Store(ctx, "g", "1") }()
+		synctest.Wait()
+		closed := make(chan error)
+		go func() { closed <- b.Close(ctx) }()
+		require.ErrorIs(t, <-accepted, writeback.ErrClosed, "Close releases writers waiting for room")
+		s.open()
+		require.NoError(t, <-closed)
+		require.True(t, has(t, s.mem, "f"))
+	})
+}
