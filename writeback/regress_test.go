@@ -363,3 +363,39 @@ func TestBuffer_MaxPendingBlocksNewKeys(t *testing.T) {
 		require.True(t, has(t, s.mem, "f"))
 	})
 }
+
+// rewriting fails every Store, and rewrites the key through buf during
+// the call, as a busy writer would.
+type rewriting struct {
+	base
+	buf   *writeback.Buffer[string, string]
+	calls int
+}
+
+func (s *rewriting) Store(ctx context.Context, k, v string) error {
+	s.calls++ // only the flushing goroutine calls, one flush at a time
+	_ = s.buf.Store(ctx, k, v+"'")
+	return errBoom
+}
+
+// Item 13: the backoff follows failed store calls even when every write
+// they failed to store was rewritten meanwhile (so no write is reported
+// as failed): a hot key on a down store is not retried in a tight loop.
+func TestBuffer_BacksOffWhenFailedWritesWereRewritten(t *testing.T) {
+	ctx := t.Context()
+	clk := clock.NewManual(time.Unix(1_700_000_000, 0))
+	s := &rewriting{base: newBase()}
+	b, err := writeback.New[string, string](s, writeback.Options{MaxDelay: time.Millisecond, Clock: clk})
+	require.NoError(t, err)
+	s.buf = b
+	require.NoError(t, b.Store(ctx, "hot", "v"))
+	for range 1000 {
+		clk.Advance(time.Millisecond)
+		b.Tick()
+	}
+	// Pauses of at least 50, 100, 200, 400 ms in one second: at most 5
+	// flushes of a call and a retry.
+	require.LessOrEqual(t, s.calls, 10, "store calls in 1 s")
+	require.GreaterOrEqual(t, s.calls, 6)
+	_ = b.Close(ctx)
+}
