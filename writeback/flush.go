@@ -34,7 +34,7 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 
 	var failed []K
 	var first error
-	stored, succeeded, callFailed := 0, false, false
+	succeeded, callFailed := false, false
 	for len(items) > 0 {
 		batch := items[:min(len(items), b.opts.MaxBatch)]
 		items = items[len(batch):]
@@ -50,7 +50,6 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 			if errs[i] == nil {
 				b.remove(e)
 				removed = true
-				stored++
 				continue
 			}
 			e.failed = true
@@ -64,7 +63,7 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 		}
 		b.mu.Unlock()
 	}
-	if stored > 0 {
+	if succeeded {
 		b.stats.flushes.Add(1)
 	}
 
