@@ -83,3 +83,28 @@ func TestList_StaysThePendingKeys(t *testing.T) {
 	checkList(t, b)
 	require.Zero(t, b.Stats().Pending)
 }
+
+// The retry delay doubles up to MaxRetryDelay without overflowing, and
+// its jitter keeps it in [d/2, d].
+func TestRetryDelay(t *testing.T) {
+	for _, o := range []Options{
+		{RetryDelay: 100 * time.Millisecond, MaxRetryDelay: 5 * time.Second},
+		{RetryDelay: 1 << 61, MaxRetryDelay: 1<<63 - 1},
+		{RetryDelay: 3, MaxRetryDelay: 1<<63 - 1},
+	} {
+		b := &Buffer[string, string]{opts: o}
+		want := int64(o.RetryDelay)
+		for fails := range 80 {
+			b.fails = fails
+			if fails > 1 {
+				want = min(want, int64(o.MaxRetryDelay)/2) * 2
+				want = min(want, int64(o.MaxRetryDelay))
+			}
+			for range 20 {
+				d := b.retryDelay()
+				require.GreaterOrEqual(t, d, want-want/2, "%+v after %d failures", o, fails)
+				require.LessOrEqual(t, d, want, "%+v after %d failures", o, fails)
+			}
+		}
+	}
+}

@@ -98,11 +98,11 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 // MaxRetryDelay); after a flush in which some call succeeded, d =
 // RetryDelay. Caller holds mu.
 func (b *Buffer[K, V]) retryDelay() int64 {
-	d := int64(b.opts.RetryDelay)
-	for i := 1; i < b.fails && d < int64(b.opts.MaxRetryDelay); i++ {
-		d *= 2
+	d, ceiling := int64(b.opts.RetryDelay), int64(b.opts.MaxRetryDelay)
+	for i := 1; i < b.fails && d < ceiling; i++ {
+		d = min(d, ceiling/2) * 2 // no overflow: d ≤ ceiling after this
 	}
-	d = min(d, int64(b.opts.MaxRetryDelay))
+	d = min(d, ceiling)
 	return d - rand.Int64N(d/2+1)
 }
 
