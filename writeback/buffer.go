@@ -65,7 +65,9 @@ type Options struct {
 	Clock clock.Clock
 	// OnError, if set, is called with a *FlushError after every flush,
 	// background or not, that left writes unstored. It runs on the
-	// flushing goroutine with no lock held and must not call Flush or Close.
+	// flushing goroutine with no lock held and must not call Flush or
+	// Close, nor Store or Delete a key that may not be pending (with
+	// MaxPending keys pending, those wait for the flush that called it).
 	OnError func(error)
 }
 
