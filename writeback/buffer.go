@@ -340,7 +340,7 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 		}
 	}
 	defer func() { <-b.sem }()
-	b.flush(ctx, false)
+	b.flush(ctx)
 	return b.takeErr()
 }
 
@@ -405,7 +405,7 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 		if due, _ := b.due(); due {
 			select {
 			case b.sem <- struct{}{}:
-				b.flush(ctx, true)
+				b.flush(ctx)
 				<-b.sem
 			case <-b.stop:
 			}

@@ -21,7 +21,7 @@ type item[K comparable, V any] struct {
 // keys per store call, and records what failed. The caller holds sem, so
 // no other flush runs: the entries it takes stay pending (and in the list)
 // until it removes them.
-func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
+func (b *Buffer[K, V]) flush(ctx context.Context) {
 	b.mu.Lock()
 	items := make([]item[K, V], 0, len(b.pending))
 	for e := b.head; e != nil; e = e.next {
