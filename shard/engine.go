@@ -337,7 +337,7 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 	}
 	now := e.now()
 	s.mu.Lock()
-	if !e.claim(s, k, c) {
+	if !e.claim(s, h, k, c) {
 		s.mu.Unlock()
 		return v, false
 	}
@@ -423,7 +423,7 @@ func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V])
 	s := e.shard(h)
 	now := e.now()
 	s.mu.Lock()
-	if !e.claim(s, k, c) {
+	if !e.claim(s, h, k, c) {
 		s.mu.Unlock()
 		return false
 	}
@@ -467,9 +467,10 @@ func (s *shard[K, V]) rebuild(nbuckets int) {
 
 // DeleteFunc removes every live entry for which f returns true and returns
 // how many it removed. f runs with no lock held and may call the engine; an
-// entry written while DeleteFunc runs may or may not be seen. Loads in
-// flight when DeleteFunc reaches their shard do not store their results
-// (f cannot judge a value that does not exist yet).
+// entry written while DeleteFunc runs may or may not be seen. A load in
+// flight when DeleteFunc reaches its shard does not store its result if f
+// reports true for its key and the loaded value: the loading goroutine
+// applies f once the value exists.
 func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	type seen struct {
 		n *node[K, V]
@@ -479,7 +480,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	var doomed []seen
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.supersedeLoads()
+		s.filterLoads(f)
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {
@@ -588,6 +589,7 @@ func (e *Engine[K, V]) Stats() Stats {
 	var st Stats
 	st.Hits, st.Misses = e.reads.sum()
 	st.HitsCounted = e.reads.stripes != nil
+	st.NegativeHits, _ = e.lo.negHits.sum()
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()
@@ -606,6 +608,7 @@ func (e *Engine[K, V]) Stats() Stats {
 func (e *Engine[K, V]) Close() error {
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
+		e.cancelLoads()
 		e.cancel()
 		if e.user != nil {
 			e.user.Release()

@@ -123,8 +123,14 @@ func stressGetOrLoad(t *testing.T, refresh float64) {
 			s := &c.e.shards[i]
 			s.mu.Lock()
 			assert.Nil(t, s.ld.calls, "shard %d: loads left in flight", i)
-			assert.LessOrEqual(t, len(s.ld.negative), s.capacity)
-			assert.Equal(t, int64(len(s.ld.negative)), s.ld.pending.Load())
+			assert.Nil(t, s.ld.running, "shard %d: loads left running", i)
+			assert.LessOrEqual(t, s.ld.negCount, s.capacity)
+			assert.Equal(t, int64(s.ld.negCount), s.ld.pending.Load())
+			remembered := 0
+			if nt := s.ld.neg.Load(); nt != nil {
+				forEach(nt, func(*node[int, error]) { remembered++ })
+			}
+			assert.Equal(t, s.ld.negCount, remembered, "shard %d: negCount", i)
 			s.mu.Unlock()
 		}
 	})
@@ -150,7 +156,7 @@ func TestEngineSweep_ForgetsExpiredNotFounds(t *testing.T) {
 	clk.Advance(1)
 	assert.Equal(t, int64(0), pending(), "the sweep forgets expired not-founds")
 	for i := range c.e.shards {
-		assert.Nil(t, c.e.shards[i].ld.negative, "and drops the empty map")
+		assert.Nil(t, c.e.shards[i].ld.neg.Load(), "and drops the empty table")
 	}
 }
 
