@@ -188,8 +188,8 @@ type call[K comparable, V any] struct {
 // lock-free, after a miss. neg is nil while nothing is remembered, so
 // caches that never load pay a nil check on GetOrLoad's miss path only.
 type loadState[K comparable, V any] struct {
-	calls    map[K]*call[K, V]          // registered loads: a miss of the key joins them
-	running  map[*call[K, V]]struct{}   // every load running, registered or not (for Close)
+	calls    map[K]*call[K, V]        // registered loads: a miss of the key joins them
+	running  map[*call[K, V]]struct{} // every load running, registered or not (for Close)
 	neg      atomic.Pointer[table[K, error]]
 	negCount int
 	negPos   uint64 // where the next sweep or forced forgetting starts
