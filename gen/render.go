@@ -219,6 +219,10 @@ func (r *renderer) emitMethods(f *jen.File) {
 	method("GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].",
 		"GetOrLoad", []jen.Code{jen.Id("ctx").Qual("context", "Context"), key, jen.Id("load").Add(loader)}, []jen.Code{v, jen.Error()},
 		jen.Return(jen.Id("c").Dot("e").Dot("GetOrLoad").Call(jen.Id("ctx"), hash, jen.Id("key"), jen.Id("load"))))
+	method("GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].",
+		"GetOrLoadCached", []jen.Code{jen.Id("ctx").Qual("context", "Context"), key, jen.Id("load").Add(loader)},
+		[]jen.Code{jen.Id("value").Add(v), jen.Id("cached").Bool(), jen.Id("err").Error()},
+		jen.Return(jen.Id("c").Dot("e").Dot("GetOrLoadCached").Call(jen.Id("ctx"), hash, jen.Id("key"), jen.Id("load"))))
 	method("Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].",
 		"Delete", []jen.Code{key}, []jen.Code{jen.Bool()},
 		jen.Return(hashed("Delete")))

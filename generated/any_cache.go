@@ -79,6 +79,11 @@ func (c *AnyCache) GetOrLoad(ctx context.Context, key string, load func(context.
 	return c.e.GetOrLoad(ctx, shard.HashString(key), key, load)
 }
 
+// GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
+func (c *AnyCache) GetOrLoadCached(ctx context.Context, key string, load func(context.Context, string) (any, error)) (value any, cached bool, err error) {
+	return c.e.GetOrLoadCached(ctx, shard.HashString(key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *AnyCache) Delete(key string) bool {
 	return c.e.Delete(shard.HashString(key), key)

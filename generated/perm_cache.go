@@ -82,6 +82,11 @@ func (c *PermCache) GetOrLoad(ctx context.Context, key PermKey, load func(contex
 	return c.e.GetOrLoad(ctx, c.hash(key), key, load)
 }
 
+// GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
+func (c *PermCache) GetOrLoadCached(ctx context.Context, key PermKey, load func(context.Context, PermKey) (bool, error)) (value bool, cached bool, err error) {
+	return c.e.GetOrLoadCached(ctx, c.hash(key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *PermCache) Delete(key PermKey) bool {
 	return c.e.Delete(c.hash(key), key)

@@ -35,6 +35,7 @@ type Cache[K comparable, V any] interface {
 	Stats() shard.Stats
 	Close() error
 	GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error)
+	GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, bool, error)
 }
 
 // Suite describes the implementation under test.
@@ -68,6 +69,7 @@ func Run[K comparable, V any](t *testing.T, s Suite[K, V]) {
 	t.Run("Differential", s.differential)
 	t.Run("Concurrent", s.concurrent)
 	t.Run("GetOrLoad", s.getOrLoad)
+	t.Run("GetOrLoadCached", s.getOrLoadCached)
 }
 
 func (s Suite[K, V]) build(t *testing.T, o shard.Options[K, V]) Cache[K, V] {
@@ -527,4 +529,35 @@ func (s Suite[K, V]) getOrLoad(t *testing.T) {
 	v, err = c.GetOrLoad(ctx, s.Key(4), missing)
 	assert.NoError(t, err)
 	assert.Equal(t, s.Val(4), v, "a Set replaces a remembered absence at once")
+}
+
+// getOrLoadCached checks the cached-or-loaded signal through the
+// implementation's own hash: a load is not cached, a stored value and a
+// remembered not-found are.
+func (s Suite[K, V]) getOrLoadCached(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 100, Clock: clock.NewManual(epoch), NegativeTTL: time.Minute})
+	ctx := context.Background()
+	calls := 0
+	load := func(_ context.Context, k K) (V, error) {
+		calls++
+		if k == s.Key(2) {
+			return s.Val(0), shard.ErrNotFound
+		}
+		return s.Val(1), nil
+	}
+	for i, wantCached := range []bool{false, true} {
+		v, cached, err := c.GetOrLoadCached(ctx, s.Key(1), load)
+		require.NoError(t, err)
+		assert.Equal(t, s.Val(1), v)
+		assert.Equal(t, wantCached, cached, "value, call %d", i)
+		_, cached, err = c.GetOrLoadCached(ctx, s.Key(2), load)
+		assert.ErrorIs(t, err, shard.ErrNotFound)
+		assert.Equal(t, wantCached, cached, "not-found, call %d", i)
+	}
+	assert.Equal(t, 2, calls)
+	c.Set(s.Key(3), s.Val(3))
+	v, cached, err := c.GetOrLoadCached(ctx, s.Key(3), load)
+	require.NoError(t, err)
+	assert.True(t, cached, "a Set value is cached")
+	assert.Equal(t, s.Val(3), v)
 }

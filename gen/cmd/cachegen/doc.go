@@ -22,8 +22,8 @@
 //	func NewTokenCache(opts shard.Options[string, *Token]) (*TokenCache, error)
 //
 // and the methods of shard.Cache[string, *Token]: Get, Peek, GetWithExpiry,
-// GetOrLoad, Set, SetTTL, SetIfAbsent, Delete, DeleteFunc, Len, All, Clear,
-// Stats and Close, with the same contracts. opts.Hash is ignored.
+// GetOrLoad, GetOrLoadCached, Set, SetTTL, SetIfAbsent, Delete, DeleteFunc,
+// Len, All, Clear, Stats and Close, with the same contracts. opts.Hash is ignored.
 //
 // Flags:
 //
