@@ -113,8 +113,11 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 // one shard.
 func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hashOf(key), key, value) }
 
-// SetTTL is Set with a per-call TTL: 0 means no expiry, and a negative ttl
-// stores nothing but removes key (the value would be expired already).
+// SetTTL is Set with a per-call TTL: 0 means no expiry. A negative ttl
+// deletes key: it stores nothing and removes the key's present value, if
+// any, as an overwrite by a value already expired would (OnEvict and
+// Stats.Evictions see evict.Replaced, or evict.Expired if the old value had
+// expired), and supersedes a load of the key in flight.
 func (c *Cache[K, V]) SetTTL(key K, value V, ttl time.Duration) {
 	c.e.SetTTL(c.hashOf(key), key, value, ttl)
 }
@@ -135,8 +138,12 @@ func (c *Cache[K, V]) Delete(key K) bool { return c.e.Delete(c.hashOf(key), key)
 func (c *Cache[K, V]) DeleteFunc(f func(key K, value V) bool) int { return c.e.DeleteFunc(f) }
 
 // Len returns the number of entries stored, including expired entries that
-// have not been reclaimed yet. Len() <= Options.Capacity whenever no write
-// is in flight.
+// have not been reclaimed yet: an entry past its deadline is a miss for
+// every read at once, but it counts in Len (and holds its memory) until the
+// eviction hand, a write of its key or the background sweep removes it.
+// Len is therefore not the number of entries All would yield. Remembered
+// not-founds (Options.NegativeTTL) are not entries and do not count.
+// Len() <= Options.Capacity whenever no write is in flight.
 func (c *Cache[K, V]) Len() int { return c.e.Len() }
 
 // All returns an iterator over the live entries, in no particular order. It

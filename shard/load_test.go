@@ -673,6 +673,10 @@ func TestCacheGetOrLoad_RefreshAheadNotFoundRemovesValue(t *testing.T) {
 		_, err = c.GetOrLoad(t.Context(), "k", load)
 		assert.ErrorIs(t, err, shard.ErrNotFound)
 		assert.Equal(t, int32(1), calls.Load(), "and the absence is remembered")
+		st := c.Stats()
+		assert.Equal(t, uint64(1), st.NotFound, "counted as not-found")
+		assert.Equal(t, uint64(0), st.RefreshErrors, "not as a failed refresh (whose value is kept)")
+		assert.Equal(t, uint64(1), st.Evictions[evict.Replaced])
 	})
 }
 

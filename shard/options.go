@@ -111,7 +111,12 @@ type Options[K comparable, V any] struct {
 	// and one reload of the key starts (joined by any GetOrLoad of the key
 	// that misses meanwhile). A failed reload keeps the current value until
 	// its deadline and is counted in Stats.RefreshErrors; it is tried once
-	// per stored value. 0 means no refresh. Requires TTL or Expiry. Each
+	// per stored value. A reload that reports the key not found (an error
+	// wrapping ErrNotFound) is not a failure: the source says the key is
+	// gone, so the current value is removed (OnEvict sees evict.Replaced),
+	// the absence is remembered for NegativeTTL, and it is counted in
+	// Stats.NotFound. A refresh's context is cancelled only by Close (no
+	// caller waits for it). 0 means no refresh. Requires TTL or Expiry. Each
 	// entry then carries 16 more bytes (when to refresh, and a flag), and
 	// a write to a present key allocates a new entry rather than update
 	// the value in place.
