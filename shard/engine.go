@@ -279,7 +279,7 @@ func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
-	if e.lo.expiry != nil {
+	if e.lo.perValue {
 		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
 		return
 	}
@@ -316,7 +316,7 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 			return e.value(n), false
 		}
 	}
-	if e.lo.expiry != nil {
+	if e.lo.perValue {
 		return e.setIfAbsentExpiry(h, k, v)
 	}
 	return e.store(h, k, v, e.deadline(e.ttl), true, nil)

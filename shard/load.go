@@ -118,11 +118,14 @@ var errGoexit = errors.New(errPrefix + "loader called runtime.Goexit")
 
 // loadOptions are the Options of expiry from values and loading.
 type loadOptions[K comparable, V any] struct {
-	expiry  func(K, V) time.Time
-	maxTTL  time.Duration
-	skew    int64
-	negTTL  time.Duration
-	refresh float64 // Options.RefreshAhead; 0 = no refresh-ahead
+	expiry      func(K, V) time.Time
+	fraction    float64 // Options.ExpiryFraction; 0 = the whole lifetime
+	expireAfter func(K, V) time.Duration
+	perValue    bool // expiry or expireAfter: a value's deadline depends on it
+	maxTTL      time.Duration
+	skew        int64
+	negTTL      time.Duration
+	refresh     float64 // Options.RefreshAhead; 0 = no refresh-ahead
 
 	// negHits counts GetOrLoad calls answered by a remembered not-found
 	// (Stats.NegativeHits), striped like the read counters because those
@@ -133,11 +136,14 @@ type loadOptions[K comparable, V any] struct {
 
 func newLoadOptions[K comparable, V any](o Options[K, V]) loadOptions[K, V] {
 	lo := loadOptions[K, V]{
-		expiry:  o.Expiry,
-		maxTTL:  o.MaxTTL,
-		skew:    int64(o.Skew),
-		negTTL:  o.NegativeTTL,
-		refresh: o.RefreshAhead,
+		expiry:      o.Expiry,
+		fraction:    o.ExpiryFraction,
+		expireAfter: o.ExpireAfter,
+		perValue:    o.Expiry != nil || o.ExpireAfter != nil,
+		maxTTL:      o.MaxTTL,
+		skew:        int64(o.Skew),
+		negTTL:      o.NegativeTTL,
+		refresh:     o.RefreshAhead,
 	}
 	if o.NegativeTTL > 0 {
 		lo.negHits = newReadCounters()
@@ -644,22 +650,44 @@ func (e *Engine[K, V]) refreshAhead(ctx context.Context, h uint64, k K, n *node[
 	go e.run(h, k, c, load)
 }
 
-// valueDeadline returns the deadline of v written under k now: TTL, or
-// with Options.Expiry, Expiry(k, v) - Skew (TTL for a zero time) capped at
-// MaxTTL from now. A deadline in the past is returned as a negative number
-// if it would otherwise read as 0 (never).
+// valueDeadline returns the deadline of v written under k now: TTL; or
+// with Options.ExpireAfter, now + ExpireAfter(k, v) (TTL for 0); or with
+// Options.Expiry, Expiry(k, v) (TTL for a zero time) shortened to
+// ExpiryFraction of the time left, minus Skew; either capped at MaxTTL
+// from now. A deadline in the past (or a negative ExpireAfter) is returned
+// as a negative number if it would otherwise read as 0 (never).
 func (e *Engine[K, V]) valueDeadline(k K, v V) int64 {
+	if f := e.lo.expireAfter; f != nil {
+		ttl := f(k, v)
+		switch {
+		case ttl < 0:
+			return -1
+		case ttl == 0:
+			ttl = e.ttl
+		}
+		return e.capped(e.deadline(ttl))
+	}
 	d := e.deadline(e.ttl)
 	if e.lo.expiry == nil {
 		return d
 	}
 	if t := e.lo.expiry(k, v); !t.IsZero() {
 		d = unixNano(t)
+		if f := e.lo.fraction; f != 0 && f != 1 {
+			if now := e.now(); d > now {
+				d = now + int64(f*float64(d-now))
+			}
+		}
 		if d <= e.lo.skew {
 			return -1
 		}
 		d -= e.lo.skew
 	}
+	return e.capped(d)
+}
+
+// capped returns deadline d capped at MaxTTL from now, if MaxTTL is set.
+func (e *Engine[K, V]) capped(d int64) int64 {
 	if e.lo.maxTTL > 0 {
 		if c := e.deadline(e.lo.maxTTL); d == 0 || d > c {
 			d = c
@@ -680,8 +708,8 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// setIfAbsentExpiry is SetIfAbsent under Options.Expiry, once no live entry
-// was found: a value already expired is not stored.
+// setIfAbsentExpiry is SetIfAbsent under Options.Expiry or ExpireAfter,
+// once no live entry was found: a value already expired is not stored.
 func (e *Engine[K, V]) setIfAbsentExpiry(h uint64, k K, v V) (V, bool) {
 	d := e.valueDeadline(k, v)
 	if d != 0 && d <= e.now() {
