@@ -26,8 +26,8 @@ func ExampleCache_GetOrLoad_registryToken() {
 	}
 	clk := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) // for a deterministic example
 	tokens := shard.Must(shard.Options[string, Token]{
-		Capacity: 1000,
-		Clock:    clk,
+		Capacity:       1000,
+		Clock:          clk,
 		Expiry:         func(_ string, t Token) time.Time { return t.ExpiresAt },
 		ExpiryFraction: 0.8,
 		MaxTTL:         time.Hour,
