@@ -549,8 +549,9 @@ func (e *Engine[K, V]) Len() int {
 // freed slot behind it is refilled first). A node is in the index at most
 // once, and a key has at most one node in it at a time, so yielding each
 // copied node at most once, and only while it is still indexed, yields
-// each key at most once. That check is a lookup, made only once the
-// shard has been written since the copy. The buffer (8 bytes per entry of
+// each key at most once. That check is a lookup (hashing the key again: a
+// node's kept hash bits share a word with queue state that writers
+// change), made only once the shard has been written since the copy. The buffer (8 bytes per entry of
 // the largest shard) is pooled, so an iteration allocates nothing in the
 // steady state.
 func (e *Engine[K, V]) All() iter.Seq2[K, V] {
@@ -583,7 +584,7 @@ func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 				if n.Expired(e.now()) {
 					continue
 				}
-				if (s.writes() != w || s.table.Load() != t) && s.table.Load().find(n.Hash(), n.Item.key) != n {
+				if (s.writes() != w || s.table.Load() != t) && s.table.Load().find(e.hash(n.Item.key), n.Item.key) != n {
 					continue // removed since the copy
 				}
 				if !yield(n.Item.key, e.value(n)) {
