@@ -41,10 +41,12 @@
 //	         output gets no build constraint of its own.
 //	-h       print this manual.
 //
-// Keys hash by their type: strings and byte arrays with xxhash, integers of
-// every width with a mixer, structs and arrays part by part (nested ones
-// too), floats so that +0 and -0 hash alike; pointers, channels, interfaces
-// and structs of other packages with unexported fields with hash/maphash.
+// Keys hash by their type, under a seed that each cache draws at random when
+// it is built (so no key set can be computed to collide in it): strings and
+// byte arrays with hash/maphash, integers of every width with a mixer,
+// structs and arrays part by part (nested ones too), floats so that +0 and
+// -0 hash alike; pointers, channels, interfaces and structs of other
+// packages with unexported fields with hash/maphash.
 //
 // The output starts with
 //
