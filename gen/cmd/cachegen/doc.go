@@ -62,9 +62,14 @@
 //
 // Cachegen writes nothing unless it succeeds, and then writes atomically
 // (a temporary file renamed over the output); it leaves an up-to-date file
-// untouched. It exits 2 on a usage error (a missing or malformed flag, an
-// invalid identifier, a type that does not parse) and 1 on any other error:
-// an unknown type, a key type that is not comparable (the message names the
-// type and the field that makes it so), or a -name or constructor that the
-// package already declares. Every message starts with "cachegen: ".
+// untouched. It replaces an existing file only if that file is its own
+// output for the same -name (the header above says so): never a file it did
+// not write, nor another cache's (-name=HTTPCache and -name=HttpCache both
+// default to http_cache.go). It exits 2 on a usage error (a missing or
+// malformed flag, an invalid identifier, a type that does not parse) and 1
+// on any other error: an unknown type, a key type that is not comparable
+// (the message names the type and the field that makes it so), a
+// constraint such as comparable given as a type, a -name or constructor
+// that the package already declares, or an output file it may not replace
+// (the message names it). Every message starts with "cachegen: ".
 package main
