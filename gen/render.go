@@ -43,7 +43,16 @@ func Render(s Spec) ([]byte, error) {
 	if !token.IsIdentifier(s.Name) || s.Name == "_" || localNames[s.Name] {
 		return nil, errorf("%q cannot name the generated type", s.Name)
 	}
+	if msg := nameProblem(s.Name); msg != "" {
+		return nil, errorf("%q cannot name the generated type: it %s", s.Name, msg)
+	}
 	q := qualifier(s.Pkg)
+	for i, t := range []types.Type{s.Key, s.Value} {
+		if isConstraint(t) {
+			return nil, errorf("%s type %s is a constraint, not a type: it can only constrain a type parameter",
+				[]string{"key", "value"}[i], types.TypeString(t, q))
+		}
+	}
 	if why := notComparable(s.Key, q); why != "" {
 		return nil, errorf("key type %s is not comparable: %s", types.TypeString(s.Key, q), why)
 	}
