@@ -45,6 +45,16 @@ func BenchmarkGet(b *testing.B) {
 		benchGet(b, shard.Must(opts()), strKey, "v")
 	})
 
+	uopts := shard.Options[uint64, uint64]{Capacity: 2 * benchKeys}
+	ukey := func(i int) uint64 { return uint64(i) * 0x9e3779b97f4a7c15 }
+	b.Run("key=uint64/generated", func(b *testing.B) {
+		c, _ := NewUint64Cache(uopts)
+		benchGet(b, c, ukey, 1)
+	})
+	b.Run("key=uint64/shard.Cache", func(b *testing.B) {
+		benchGet(b, shard.Must(uopts), ukey, 1)
+	})
+
 	dopts := shard.Options[[32]byte, []byte]{Capacity: 2 * benchKeys}
 	b.Run("key=[32]byte/generated", func(b *testing.B) {
 		c, _ := NewDigestCache(dopts)
