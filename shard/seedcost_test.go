@@ -3,6 +3,8 @@ package shard
 import (
 	"slices"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,6 +53,72 @@ func BenchmarkSeedCost(b *testing.B) {
 			func(i int) bool { _, ok := seeded.Get(keys[i]); return ok },
 			func(i int) bool { k := keys[i]; _, ok := unseeded.e.Get(xxhash.Sum64String(k), k); return ok })
 	})
+}
+
+// BenchmarkSeedCostThroughput is BenchmarkThroughput's zipf reads=100%
+// workload (GOMAXPROCS goroutines, hits and misses) on a seeded cache and on
+// one with the unseeded Get of before, each goroutine alternating blocks of
+// 4096 Gets between the two; it reports the median ns/op of each one's
+// blocks and the median ratio of adjacent blocks (seeded/unseeded).
+func BenchmarkSeedCostThroughput(b *testing.B) {
+	const streamLen, blockLen = 1 << 20, 4096
+	keys := keyStream("zipf", streamLen)
+	seeded := Must(Options[uint64, uint64]{Capacity: benchCap})
+	unseeded := Must(Options[uint64, uint64]{Capacity: benchCap, Hash: flood.Mix})
+	defer seeded.Close()
+	defer unseeded.Close()
+	for _, k := range keys[:benchCap] {
+		seeded.Set(k, k)
+		unseeded.Set(k, k)
+	}
+	unseeded.kind = kindWord
+	var (
+		mu             sync.Mutex
+		ts, tu, ratios []float64
+		next           atomic.Uint64
+	)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(next.Add(1)*7919) % streamLen
+		var ms, mu2, mr []float64
+		for round := 0; ; round++ {
+			run := func(get func(uint64) (uint64, bool)) (float64, bool) {
+				start := time.Now()
+				n := 0
+				for ; n < blockLen && pb.Next(); n++ {
+					get(keys[i&(streamLen-1)])
+					i++
+				}
+				if n < blockLen {
+					return 0, false
+				}
+				return float64(time.Since(start).Nanoseconds()) / blockLen, true
+			}
+			newGet := seeded.Get
+			oldGet := func(k uint64) (uint64, bool) { return unseededGet(unseeded, k) }
+			var s, u float64
+			var ok1, ok2 bool
+			if round%2 == 0 {
+				s, ok1 = run(newGet)
+				u, ok2 = run(oldGet)
+			} else {
+				u, ok1 = run(oldGet)
+				s, ok2 = run(newGet)
+			}
+			if !ok1 || !ok2 {
+				break
+			}
+			ms, mu2, mr = append(ms, s), append(mu2, u), append(mr, s/u)
+		}
+		mu.Lock()
+		ts, tu, ratios = append(ts, ms...), append(tu, mu2...), append(ratios, mr...)
+		mu.Unlock()
+	})
+	if len(ratios) > 0 {
+		b.ReportMetric(median(ts), "seeded-ns/op")
+		b.ReportMetric(median(tu), "unseeded-ns/op")
+		b.ReportMetric(median(ratios), "seeded/unseeded")
+	}
 }
 
 // unseededGet is Cache.Get as it was before hashes were seeded.
