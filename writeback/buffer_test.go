@@ -25,6 +25,13 @@ func TestNew_BadOptions(t *testing.T) {
 		{nil, writeback.Options{}, "writeback: store must not be nil"},
 		{mem, writeback.Options{MaxBatch: -1}, "writeback: MaxBatch must be >= 0, got -1"},
 		{mem, writeback.Options{MaxDelay: -time.Second}, "writeback: MaxDelay must be >= 0, got -1s"},
+		{mem, writeback.Options{MaxPending: -1}, "writeback: MaxPending must be >= 0, got -1"},
+		{mem, writeback.Options{RetryDelay: -1}, "writeback: RetryDelay must be >= 0, got -1ns"},
+		{mem, writeback.Options{MaxRetryDelay: -1}, "writeback: MaxRetryDelay must be >= 0, got -1ns"},
+		{mem, writeback.Options{RetryDelay: time.Second, MaxRetryDelay: time.Millisecond},
+			"writeback: MaxRetryDelay (1ms) must be >= RetryDelay (1s)"},
+		{mem, writeback.Options{MaxRetryDelay: time.Millisecond},
+			"writeback: MaxRetryDelay (1ms) must be >= RetryDelay (100ms)"},
 	} {
 		_, err := writeback.New(c.store, c.opts)
 		require.EqualError(t, err, c.want)
@@ -194,7 +201,7 @@ func TestBuffer_BackgroundFailure(t *testing.T) {
 	s := &failing{base: newBase()}
 	var reported int
 	b, err := writeback.New[string, string](s,
-		writeback.Options{MaxBatch: 100, MaxDelay: time.Second, Clock: clk,
+		writeback.Options{MaxBatch: 100, MaxDelay: time.Second, RetryDelay: 2 * time.Second, Clock: clk,
 			OnError: func(error) { reported++ }})
 	require.NoError(t, err)
 	defer b.Close(ctx)
@@ -209,8 +216,8 @@ func TestBuffer_BackgroundFailure(t *testing.T) {
 
 	clk.Advance(time.Second - 1)
 	b.Tick()
-	require.Equal(t, 2, s.set(1<<30), "a failed background flush waits MaxDelay before the next")
-	clk.Advance(1)
+	require.Equal(t, 2, s.set(1<<30), "a failed background flush waits at least RetryDelay/2 before the next")
+	clk.Advance(time.Second + 1)
 	b.Tick()
 	require.Equal(t, 4, s.set(0))
 	require.Equal(t, 2, reported)
