@@ -31,8 +31,10 @@ import (
 // [Must]; the zero value is not usable.
 type Cache[K comparable, V any] struct {
 	e    *Engine[K, V]
-	hash func(K) uint64
-	kind keyKind // for the default hash of the commonest key types: no indirect call
+	seed Seed // e's seed, here so that hashing a key needs no load through e
+	kind keyKind
+	hash func(Seed, K) uint64 // the default hash (kindOther); the commonest key types' are called directly
+	user func(K) uint64       // Options.Hash (kindUser)
 }
 
 // New returns a cache configured by opts, or an error naming the first
@@ -44,18 +46,15 @@ type Cache[K comparable, V any] struct {
 // it (nothing global holds a cache, so this holds even when its callbacks
 // refer to the cache).
 func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
-	h := opts.Hash
-	if h == nil {
-		h = defaultHash[K]()
+	c := &Cache[K, V]{hash: defaultHash[K](), kind: kindOf[K]()}
+	if user := opts.Hash; user != nil {
+		c.hash, c.kind, c.user = func(_ Seed, k K) uint64 { return user(k) }, kindUser, user
 	}
-	e, err := NewEngine(opts, h)
+	e, err := NewEngine(opts, c.hash)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cache[K, V]{e: e, hash: h}
-	if opts.Hash == nil {
-		c.kind = kindOf[K]()
-	}
+	c.e, c.seed = e, e.Seed()
 	CloseWhenUnreachable(c, e)
 	return c, nil
 }
@@ -71,17 +70,19 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 
 // hashOf returns the hash of key: the default hashes of 8-byte integer and
 // string keys are called directly (and the integer mixer inlined), others
-// through c.hash.
+// through c.hash or c.user.
 func (c *Cache[K, V]) hashOf(key K) uint64 {
 	switch c.kind {
 	case kindWord:
 		// Safety: kindWord means K's underlying type is an 8-byte integer.
-		return HashUint64(*(*uint64)(unsafe.Pointer(&key)))
+		return HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key)))
 	case kindString:
 		// Safety: kindString means K's underlying type is string.
-		return HashString(*(*string)(unsafe.Pointer(&key)))
+		return HashString(c.seed, *(*string)(unsafe.Pointer(&key)))
+	case kindUser:
+		return c.user(key)
 	}
-	return c.hash(key)
+	return c.hash(c.seed, key)
 }
 
 // Get returns the value stored under key and true, or the zero value and
@@ -92,7 +93,7 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 		// hashOf's integer case, written out: hashOf is too big to inline,
 		// and the call cost ~10% of a Get hit of a uint64 key.
 		// Safety: kindWord means K's underlying type is an 8-byte integer.
-		return c.e.Get(HashUint64(*(*uint64)(unsafe.Pointer(&key))), key)
+		return c.e.Get(HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key))), key)
 	}
 	return c.e.Get(c.hashOf(key), key)
 }

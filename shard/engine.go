@@ -30,7 +30,8 @@ type Engine[K comparable, V any] struct {
 	shards  []shard[K, V]
 	tables  [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
 	shift   uint                                   // h >> shift selects the shard (64 when there is one)
-	hash    func(K) uint64
+	seed    Seed                                   // mixed into every key's hash (see Seed)
+	hash    func(Seed, K) uint64
 	clk     clock.Clock
 	coarse  *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
 	ttl     time.Duration
@@ -74,11 +75,13 @@ type noCopy struct{}
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
-// NewEngine validates opts and returns an engine that hashes keys with hash
-// (opts.Hash is ignored). It acquires the clock and starts the background
-// sweep of expired entries; call Close, or arrange for it with
-// [CloseWhenUnreachable], to stop them.
-func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*Engine[K, V], error) {
+// NewEngine validates opts and returns an engine whose keys hash as
+// hash(e.Seed(), k), with a seed drawn at random for this engine (opts.Hash
+// is ignored; a nil hash is the default hash of K). The caller computes the
+// hashes it passes to the engine's methods, with [Engine.Seed]. NewEngine
+// acquires the clock and starts the background sweep of expired entries;
+// call Close, or arrange for it with [CloseWhenUnreachable], to stop them.
+func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint64) (*Engine[K, V], error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
@@ -92,6 +95,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 	e := &Engine[K, V]{
 		shards:  make([]shard[K, V], n),
 		shift:   uint(64 - log2(n)),
+		seed:    MakeSeed(),
 		hash:    hash,
 		clk:     opts.Clock,
 		ttl:     opts.TTL,
@@ -212,6 +216,11 @@ func log2(n int) int {
 }
 
 func (e *Engine[K, V]) shard(h uint64) *shard[K, V] { return &e.shards[h>>e.shift] }
+
+// Seed returns the engine's hash seed, drawn at random by NewEngine: the h
+// passed to every method must be the engine's hash of the key under it.
+// Generated caches keep a copy next to the engine pointer.
+func (e *Engine[K, V]) Seed() Seed { return e.seed }
 
 // now reads the engine's clock.
 func (e *Engine[K, V]) now() int64 {

@@ -67,12 +67,18 @@ type Options[K comparable, V any] struct {
 	// (as in otter). The write-side counters of Stats are always kept.
 	CountHits bool
 
-	// Hash hashes keys. nil chooses a default by key type: xxhash for
-	// strings and byte arrays, a multiply-shift mixer for integers and
-	// pointers, hash/maphash for other comparable types. Keys are always
-	// compared in full, so a poor Hash costs speed, never correctness. Hash
-	// must be deterministic for the life of the cache and safe for
-	// concurrent use.
+	// Hash hashes keys. nil chooses a default by key type, seeded at
+	// random for each cache (see Seed): a mixer of the key XOR the seed for
+	// integers, hash/maphash for strings, byte arrays and other comparable
+	// types. Keys are always compared in full, so a poor Hash costs speed,
+	// never correctness. Hash must be deterministic for the life of the
+	// cache and safe for concurrent use.
+	//
+	// A custom Hash is called as it is, not seeded: if clients choose the
+	// keys, protecting the cache from hash flooding (keys computed to
+	// collide, making every operation walk one long chain) is its job. Build
+	// it from the seeded helpers (HashString, HashUint64, Combine, ...) with
+	// a seed from MakeSeed, or leave Hash nil.
 	Hash func(K) uint64
 
 	// OnEvict, if set, is called for every entry that leaves the cache,

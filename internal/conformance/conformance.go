@@ -46,11 +46,12 @@ type Suite[K comparable, V any] struct {
 	// Key and Val return distinct keys and values for distinct i >= 0.
 	Key func(i int) K
 	Val func(i int) V
-	// Hash, if set, is the hash the implementation uses (with Options.Hash
-	// nil). The differential tests of the admission filter need it, since
-	// its frequency sketch is indexed by the hash; without it they are
-	// skipped.
-	Hash func(K) uint64
+	// HashOf, if set, returns the hash that the cache c (built by New)
+	// uses: default hashes are seeded per cache, so only the cache knows
+	// its own. The differential tests of the admission filter need it,
+	// since its frequency sketch is indexed by the hash; without it they
+	// are skipped.
+	HashOf func(c Cache[K, V]) func(K) uint64
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -311,7 +312,7 @@ func (s Suite[K, V]) close(t *testing.T) {
 func (s Suite[K, V]) differential(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
 		for _, admission := range []bool{false, true} {
-			if admission && s.Hash == nil {
+			if admission && s.HashOf == nil {
 				continue
 			}
 			for seed := range uint64(4) {
@@ -327,7 +328,7 @@ func (s Suite[K, V]) differential(t *testing.T) {
 // Config selects the policy of a differential run.
 type Config struct {
 	Policy    evict.Policy
-	Admission bool // requires Suite.Hash
+	Admission bool // requires Suite.HashOf
 }
 
 // RunOps runs n random operations drawn from r against a one-shard cache
@@ -357,7 +358,11 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
 	require.NoError(t, err)
 	defer c.Close()
-	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Hash: s.Hash, Clock: clk,
+	var hash func(K) uint64
+	if s.HashOf != nil {
+		hash = s.HashOf(c)
+	}
+	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Hash: hash, Clock: clk,
 		OnEvict: func(k K, _ V, r evict.Reason) { want = append(want, evRec[K]{k, r}) }})
 	for step := 0; ; step++ {
 		op, ok := next()
