@@ -7,8 +7,10 @@
 // (Options.Capacity, Options.MaxWeight) hold for the whole cache, whatever
 // the hash: a cache-wide count and weight are reserved atomically while
 // there is room, and a full cache evicts in the shard being written (or,
-// if that one is empty, in another, one lock at a time). The high bits of
-// a key's hash pick the shard; each shard has a
+// if that one is empty, in another, one lock at a time). Keys hash under a
+// random seed of the cache's own ([Seed]), so no key set can be computed
+// in advance to collide. The high bits of a key's hash pick the shard;
+// each shard has a
 // mutex for writers, an eviction queue (package evict), and an index that
 // readers walk with atomic loads only: buckets of six slots with a metadata
 // word of seven-bit hash tags, so a lookup touches the nodes whose tag
@@ -25,5 +27,6 @@
 // coarse: one atomic load per read.
 //
 // [Engine] is the same machinery with the hash passed in, for the caches that
-// cachegen generates.
+// cachegen generates; they hash with the helpers [HashString], [HashUint64]
+// and the like, under the engine's seed.
 package shard
