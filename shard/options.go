@@ -33,8 +33,9 @@ type Options[K comparable, V any] struct {
 	// key's older value all the same. With Capacity as well, both bounds
 	// hold. Each needs the other. Weigher runs on the writing goroutine
 	// with no lock held; it must be safe for concurrent use and return the
-	// same weight for the same key and value. Stats.Weight reports the
-	// total. A write that changes an entry's weight replaces its node
+	// same weight for the same key and value. An entry of weight 0 takes
+	// no room (with Capacity 0, such entries are not bounded at all).
+	// Stats.Weight reports the total. A write that changes an entry's weight replaces its node
 	// (one allocation) instead of updating the value in place.
 	Weigher   func(key K, value V) uint32
 	MaxWeight uint64
