@@ -82,7 +82,7 @@ func (c *CounterCache) GetOrLoad(ctx context.Context, key string, load func(cont
 
 // GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
 func (c *CounterCache) GetOrLoadCached(ctx context.Context, key string, load func(context.Context, string) (uint64, error)) (value uint64, cached bool, err error) {
-	return c.e.GetOrLoadCached(ctx, shard.HashString(key), key, load)
+	return c.e.GetOrLoadCached(ctx, shard.HashString(c.seed, key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

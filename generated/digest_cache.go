@@ -82,7 +82,7 @@ func (c *DigestCache) GetOrLoad(ctx context.Context, key [32]byte, load func(con
 
 // GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
 func (c *DigestCache) GetOrLoadCached(ctx context.Context, key [32]byte, load func(context.Context, [32]byte) ([]byte, error)) (value []byte, cached bool, err error) {
-	return c.e.GetOrLoadCached(ctx, shard.HashBytes(key[:]), key, load)
+	return c.e.GetOrLoadCached(ctx, shard.HashBytes(c.seed, key[:]), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

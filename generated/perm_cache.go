@@ -85,7 +85,7 @@ func (c *PermCache) GetOrLoad(ctx context.Context, key PermKey, load func(contex
 
 // GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
 func (c *PermCache) GetOrLoadCached(ctx context.Context, key PermKey, load func(context.Context, PermKey) (bool, error)) (value bool, cached bool, err error) {
-	return c.e.GetOrLoadCached(ctx, c.hash(key), key, load)
+	return c.e.GetOrLoadCached(ctx, c.hash(c.seed, key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

@@ -82,7 +82,7 @@ func (c *TokenCache) GetOrLoad(ctx context.Context, key string, load func(contex
 
 // GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
 func (c *TokenCache) GetOrLoadCached(ctx context.Context, key string, load func(context.Context, string) (*Token, error)) (value *Token, cached bool, err error) {
-	return c.e.GetOrLoadCached(ctx, shard.HashString(key), key, load)
+	return c.e.GetOrLoadCached(ctx, shard.HashString(c.seed, key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

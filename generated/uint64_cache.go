@@ -82,7 +82,7 @@ func (c *Uint64Cache) GetOrLoad(ctx context.Context, key uint64, load func(conte
 
 // GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
 func (c *Uint64Cache) GetOrLoadCached(ctx context.Context, key uint64, load func(context.Context, uint64) (uint64, error)) (value uint64, cached bool, err error) {
-	return c.e.GetOrLoadCached(ctx, shard.HashUint64(key), key, load)
+	return c.e.GetOrLoadCached(ctx, shard.HashUint64(c.seed, key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].

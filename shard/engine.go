@@ -638,7 +638,7 @@ func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 				if n.Expired(e.now()) {
 					continue
 				}
-				if (s.writes() != w || s.table.Load() != t) && s.table.Load().find(e.hash(n.Item.key), n.Item.key) != n {
+				if (s.writes() != w || s.table.Load() != t) && s.table.Load().find(e.hash(e.seed, n.Item.key), n.Item.key) != n {
 					continue // removed since the copy
 				}
 				if !yield(n.Item.key, e.value(n)) {
