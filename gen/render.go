@@ -95,7 +95,7 @@ func (r *renderer) use(p *types.Package) { r.imports[p.Path()] = p }
 // package-level name of the user's package or another import: a clash gets
 // the package name with the first free number appended (shard1).
 func (r *renderer) nameImports(f *jen.File) {
-	names := map[string]string{shardPath: "shard", "context": "context", "time": "time", "iter": "iter"}
+	names := map[string]string{shardPath: "shard", "context": "context", "errors": "errors", "time": "time", "iter": "iter"}
 	for path, p := range r.imports {
 		names[path] = p.Name()
 	}
@@ -144,6 +144,9 @@ func (r *renderer) emitType(f *jen.File) {
 // emitConstructor emits:
 //
 //	func NewTokenCache(opts shard.Options[string, *Token]) (*TokenCache, error) {
+//		if opts.Hash != nil {
+//			return nil, errors.New("TokenCache: Options.Hash must be nil: ...")
+//		}
 //		e, err := shard.NewEngine(opts, (*TokenCache)(nil).hash)
 //		...
 //		c := &TokenCache{e: e, seed: e.Seed()}
@@ -152,12 +155,15 @@ func (r *renderer) emitType(f *jen.File) {
 //	}
 func (r *renderer) emitConstructor(f *jen.File) {
 	f.Commentf("%s returns a cache configured by opts, or an error naming the first", r.ctor)
-	f.Comment("invalid option. opts.Hash is ignored: the key's hash is generated.")
+	f.Comment("invalid option. opts.Hash must be nil: the key's hash is generated,")
+	f.Comment("seeded per cache, and a Hash set here is an error rather than ignored.")
 	f.Comment("See shard.New.")
 	f.Func().Id(r.ctor).
 		Params(jen.Id("opts").Qual(shardPath, "Options").Types(r.k, r.v)).
 		Params(jen.Op("*").Id(r.Name), jen.Error()).
 		Block(
+			jen.If(jen.Id("opts").Dot("Hash").Op("!=").Nil()).Block(
+				jen.Return(jen.Nil(), jen.Qual("errors", "New").Call(jen.Lit(r.hashError())))),
 			jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(shardPath, "NewEngine").Call(
 				jen.Id("opts"), jen.Parens(jen.Op("*").Id(r.Name)).Call(jen.Nil()).Dot("hash")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
@@ -166,6 +172,11 @@ func (r *renderer) emitConstructor(f *jen.File) {
 			jen.Qual(shardPath, "CloseWhenUnreachable").Call(jen.Id("c"), jen.Id("e")),
 			jen.Return(jen.Id("c"), jen.Nil()),
 		)
+}
+
+// hashError is the error of the generated constructor given an Options.Hash.
+func (r *renderer) hashError() string {
+	return r.Name + ": Options.Hash must be nil: the key's hash is generated (seeded per cache)"
 }
 
 // emitHash emits the key's hash, a method so that it needs no package-level

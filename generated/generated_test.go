@@ -32,8 +32,9 @@ func suite[C conformance.Cache[K, V], K comparable, V any](newCache func(shard.O
 			}
 			return c, nil
 		},
-		Key: key,
-		Val: val,
+		Key:         key,
+		Val:         val,
+		RejectsHash: true,
 	}
 }
 
@@ -236,4 +237,16 @@ func TestGeneratedGetOrLoad(t *testing.T) {
 	assert.ErrorIs(t, err, boom)
 	_, ok = sc.Get("missing")
 	assert.False(t, ok, "a failed load stores nothing")
+}
+
+func TestGeneratedConstructor_RejectsHash(t *testing.T) {
+	sc, err := NewStringCache(shard.Options[string, string]{Capacity: 16, Hash: func(string) uint64 { return 0 }})
+	assert.Nil(t, sc)
+	assert.EqualError(t, err, "StringCache: Options.Hash must be nil: the key's hash is generated (seeded per cache)")
+	pc, err := NewPermCache(shard.Options[PermKey, bool]{Capacity: 16, Hash: func(PermKey) uint64 { return 0 }})
+	assert.Nil(t, pc)
+	assert.EqualError(t, err, "PermCache: Options.Hash must be nil: the key's hash is generated (seeded per cache)")
+	// Hash is checked first: other invalid options do not hide it.
+	_, err = NewUint64Cache(shard.Options[uint64, uint64]{Hash: func(uint64) uint64 { return 0 }})
+	assert.ErrorContains(t, err, "Options.Hash must be nil")
 }

@@ -4,6 +4,7 @@ package generated
 
 import (
 	"context"
+	"errors"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -24,9 +25,13 @@ type TokenCache struct {
 }
 
 // NewTokenCache returns a cache configured by opts, or an error naming the first
-// invalid option. opts.Hash is ignored: the key's hash is generated.
+// invalid option. opts.Hash must be nil: the key's hash is generated,
+// seeded per cache, and a Hash set here is an error rather than ignored.
 // See shard.New.
 func NewTokenCache(opts shard.Options[string, *Token]) (*TokenCache, error) {
+	if opts.Hash != nil {
+		return nil, errors.New("TokenCache: Options.Hash must be nil: the key's hash is generated (seeded per cache)")
+	}
 	e, err := shard.NewEngine(opts, (*TokenCache)(nil).hash)
 	if err != nil {
 		return nil, err

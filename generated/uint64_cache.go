@@ -4,6 +4,7 @@ package generated
 
 import (
 	"context"
+	"errors"
 	"github.com/hotcache/hotcache/shard"
 	"iter"
 	"time"
@@ -24,9 +25,13 @@ type Uint64Cache struct {
 }
 
 // NewUint64Cache returns a cache configured by opts, or an error naming the first
-// invalid option. opts.Hash is ignored: the key's hash is generated.
+// invalid option. opts.Hash must be nil: the key's hash is generated,
+// seeded per cache, and a Hash set here is an error rather than ignored.
 // See shard.New.
 func NewUint64Cache(opts shard.Options[uint64, uint64]) (*Uint64Cache, error) {
+	if opts.Hash != nil {
+		return nil, errors.New("Uint64Cache: Options.Hash must be nil: the key's hash is generated (seeded per cache)")
+	}
 	e, err := shard.NewEngine(opts, (*Uint64Cache)(nil).hash)
 	if err != nil {
 		return nil, err

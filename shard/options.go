@@ -104,7 +104,9 @@ type Options[K comparable, V any] struct {
 	// keys, protecting the cache from hash flooding (keys computed to
 	// collide, making every operation walk one long chain) is its job. Build
 	// it from the seeded helpers (HashString, HashUint64, Combine, ...) with
-	// a seed from MakeSeed, or leave Hash nil.
+	// a seed from MakeSeed, or leave Hash nil. The caches that cachegen
+	// generates hash with their own generated, seeded hash: their
+	// constructors return an error if Hash is set.
 	Hash func(K) uint64
 
 	// OnEvict, if set, is called for every entry that leaves the cache,

@@ -41,9 +41,12 @@ type Cache[K comparable, V any] interface {
 
 // Suite describes the implementation under test.
 type Suite[K comparable, V any] struct {
-	// New builds a cache. Options.Hash may be ignored by implementations
-	// with a built-in hash.
+	// New builds a cache. Implementations with a built-in hash (the
+	// generated caches) set RejectsHash and fail on an Options.Hash.
 	New func(shard.Options[K, V]) (Cache[K, V], error)
+	// RejectsHash says that New returns an error, naming Options.Hash, for
+	// options that set Hash, instead of hashing with it.
+	RejectsHash bool
 	// Key and Val return distinct keys and values for distinct i >= 0.
 	Key func(i int) K
 	Val func(i int) V
@@ -139,6 +142,14 @@ func (s Suite[K, V]) options(t *testing.T) {
 		assert.Nil(t, c)
 		assert.EqualError(t, err, tc.want)
 	}
+	c, err := s.New(shard.Options[K, V]{Capacity: 10, Hash: func(K) uint64 { return 0 }})
+	if s.RejectsHash {
+		assert.Nil(t, c)
+		assert.ErrorContains(t, err, "Options.Hash must be nil")
+		return
+	}
+	require.NoError(t, err)
+	require.NoError(t, c.Close())
 }
 
 func (s Suite[K, V]) capacity(t *testing.T) {

@@ -23,7 +23,9 @@
 //
 // and the methods of shard.Cache[string, *Token]: Get, Peek, GetWithExpiry,
 // GetOrLoad, GetOrLoadCached, Set, SetTTL, SetIfAbsent, Delete, DeleteFunc,
-// Len, All, Clear, Stats and Close, with the same contracts. opts.Hash is ignored.
+// Len, All, Clear, Stats and Close, with the same contracts. opts.Hash must be
+// nil (the key's hash is generated, seeded per cache): the constructor
+// returns an error otherwise.
 //
 // Flags:
 //
