@@ -7,6 +7,7 @@ import (
 	"github.com/hotcache/hotcache/evict"
 	"github.com/hotcache/hotcache/internal/conformance"
 	"github.com/hotcache/hotcache/shard"
+	"github.com/hotcache/hotcache/shard/shardimpl"
 )
 
 // FuzzCache decodes the input into operations (two bytes each: operation
@@ -30,8 +31,8 @@ func FuzzCache(f *testing.F) {
 		cfg := conformance.Config{Policy: evict.Policy(data[0] & 1), Admission: data[0]&4 != 0,
 			Shards: 1 << (data[0] >> 3 & 3), Weighted: data[0]&32 != 0, WeightOnly: data[0]&64 != 0}
 		constant := data[0]&2 != 0
-		seed := shard.MakeSeed()
-		hash := func(k string) uint64 { return shard.HashString(seed, k) }
+		seed := shardimpl.MakeSeed()
+		hash := func(k string) uint64 { return shardimpl.HashString(seed, k) }
 		if constant {
 			hash = func(string) uint64 { return 1 }
 		}

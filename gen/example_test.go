@@ -10,7 +10,7 @@ import (
 )
 
 // Render a cache for a struct key built with go/types, and show its hash:
-// one shard helper per field, folded with shard.Combine.
+// one shard helper per field, folded with shardimpl.Combine.
 func ExampleRender() {
 	pkg := types.NewPackage("example.com/perms", "perms")
 	field := func(name string, kind types.BasicKind) *types.Var {
@@ -34,10 +34,10 @@ func ExampleRender() {
 	hash, _, _ = strings.Cut(hash, "\n}\n")
 	fmt.Printf("func (*PermCache) hash%s\n}\n", hash)
 	// Output:
-	// func (*PermCache) hash(seed shard.Seed, k PermKey) uint64 {
-	// 	h := shard.HashUint64(seed, k.User)
-	// 	h = shard.Combine(h, shard.HashUint64(seed, k.Registry))
-	// 	h = shard.Combine(h, shard.HashString(seed, k.Perm))
+	// func (*PermCache) hash(seed shardimpl.Seed, k PermKey) uint64 {
+	// 	h := shardimpl.HashUint64(seed, k.User)
+	// 	h = shardimpl.Combine(h, shardimpl.HashUint64(seed, k.Registry))
+	// 	h = shardimpl.Combine(h, shardimpl.HashString(seed, k.Perm))
 	// 	return h
 	// }
 }

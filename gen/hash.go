@@ -9,7 +9,7 @@ import (
 
 // hasher builds the body of a key type's hash: the hash of each leaf of the
 // key (a string, a number, a byte array...) under the cache's seed, folded
-// into h with shard.Combine, struct fields in order, array elements by a
+// into h with shardimpl.Combine, struct fields in order, array elements by a
 // loop.
 type hasher struct {
 	here     *types.Package
@@ -18,15 +18,15 @@ type hasher struct {
 	first    jen.Code // the first leaf, if it declared h
 }
 
-// hashBody returns the statements of `func (seed shard.Seed, k K) uint64`
+// hashBody returns the statements of `func (seed shardimpl.Seed, k K) uint64`
 // for key type t.
 //
-//	return shard.HashString(seed, k)                      // a single leaf
+//	return shardimpl.HashString(seed, k)                      // a single leaf
 //
-//	h := shard.HashUint64(seed, k.User)                   // a struct
-//	h = shard.Combine(h, shard.HashString(seed, k.Perm))
+//	h := shardimpl.HashUint64(seed, k.User)                   // a struct
+//	h = shardimpl.Combine(h, shardimpl.HashString(seed, k.Perm))
 //	for i0 := range k.Parts {
-//		h = shard.Combine(h, shard.HashUint64(seed, uint64(k.Parts[i0])))
+//		h = shardimpl.Combine(h, shardimpl.HashUint64(seed, uint64(k.Parts[i0])))
 //	}
 //	return h
 func hashBody(t types.Type, here *types.Package) []jen.Code {
@@ -57,7 +57,7 @@ func (hs *hasher) walk(out *[]jen.Code, x func() *jen.Statement, t types.Type, d
 			hs.declared, hs.first = true, e
 			return
 		}
-		*out = append(*out, jen.Id("h").Op("=").Qual(shardPath, "Combine").Call(jen.Id("h"), e))
+		*out = append(*out, jen.Id("h").Op("=").Qual(implPath, "Combine").Call(jen.Id("h"), e))
 		return
 	}
 	switch u := t.Underlying().(type) {
@@ -95,14 +95,14 @@ func leaf(seed, x func() *jen.Statement, t types.Type, here *types.Package) jen.
 		if !types.Identical(t, types.Typ[basic]) {
 			arg = jen.Id(types.Typ[basic].Name()).Call(arg)
 		}
-		return jen.Qual(shardPath, fn).Call(seed(), arg)
+		return jen.Qual(implPath, fn).Call(seed(), arg)
 	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
 		info := u.Info()
 		switch {
 		case u.Kind() == types.UnsafePointer:
-			return jen.Qual(shardPath, "HashComparable").Call(seed(), x())
+			return jen.Qual(implPath, "HashComparable").Call(seed(), x())
 		case info&types.IsBoolean != 0:
 			return hash("HashBool", types.Bool)
 		case info&types.IsString != 0:
@@ -117,24 +117,24 @@ func leaf(seed, x func() *jen.Statement, t types.Type, here *types.Package) jen.
 				if u.Kind() != types.Complex128 {
 					p = jen.Float64().Call(p)
 				}
-				return jen.Qual(shardPath, "HashFloat64").Call(seed(), p)
+				return jen.Qual(implPath, "HashFloat64").Call(seed(), p)
 			}
-			return jen.Qual(shardPath, "Combine").Call(part("real"), part("imag"))
+			return jen.Qual(implPath, "Combine").Call(part("real"), part("imag"))
 		}
 	case *types.Array:
 		if types.Identical(u.Elem(), types.Typ[types.Uint8]) {
-			return jen.Qual(shardPath, "HashBytes").Call(seed(), x().Index(jen.Op(":")))
+			return jen.Qual(implPath, "HashBytes").Call(seed(), x().Index(jen.Op(":")))
 		}
 		return nil
 	case *types.Struct:
 		for i := range u.NumFields() {
 			if f := u.Field(i); f.Name() != "_" && !f.Exported() && f.Pkg().Path() != here.Path() {
 				// Fields the generated code cannot name: hash the whole.
-				return jen.Qual(shardPath, "HashComparable").Call(seed(), x())
+				return jen.Qual(implPath, "HashComparable").Call(seed(), x())
 			}
 		}
 		return nil
 	}
 	// Pointers, channels, interfaces.
-	return jen.Qual(shardPath, "HashComparable").Call(seed(), x())
+	return jen.Qual(implPath, "HashComparable").Call(seed(), x())
 }

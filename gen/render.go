@@ -12,7 +12,13 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
-const shardPath = "github.com/hotcache/hotcache/shard"
+// shardPath is the package of the user-facing types the generated code
+// names (Options, Stats); implPath the runtime it calls (the engine, the
+// seed, the hash helpers, the version guard), meant for generated code only.
+const (
+	shardPath = "github.com/hotcache/hotcache/shard"
+	implPath  = "github.com/hotcache/hotcache/shard/shardimpl"
+)
 
 // localNames are the identifiers the generated code declares inside its
 // functions. A cache type named like one of them would be shadowed there.
@@ -95,7 +101,7 @@ func (r *renderer) use(p *types.Package) { r.imports[p.Path()] = p }
 // package-level name of the user's package or another import: a clash gets
 // the package name with the first free number appended (shard1).
 func (r *renderer) nameImports(f *jen.File) {
-	names := map[string]string{shardPath: "shard", "context": "context", "errors": "errors", "time": "time", "iter": "iter"}
+	names := map[string]string{shardPath: "shard", implPath: "shardimpl", "context": "context", "errors": "errors", "time": "time", "iter": "iter"}
 	for path, p := range r.imports {
 		names[path] = p.Name()
 	}
@@ -116,19 +122,19 @@ func (r *renderer) nameImports(f *jen.File) {
 
 // emitGuard emits the version guard:
 //
-//	const _ = shard.GeneratedCodeVersion2
+//	const _ = shardimpl.GeneratedCodeVersion3
 func (r *renderer) emitGuard(f *jen.File) {
-	f.Comment("This file needs a runtime that supports version 2 of cachegen's output.")
+	f.Comment("This file needs a runtime that supports version 3 of cachegen's output.")
 	f.Comment("If the next line fails to build, regenerate the file with the cachegen")
 	f.Comment("of the hotcache version in go.mod (go generate).")
-	f.Const().Id("_").Op("=").Qual(shardPath, "GeneratedCodeVersion2")
+	f.Const().Id("_").Op("=").Qual(implPath, "GeneratedCodeVersion3")
 }
 
 // emitType emits the cache type:
 //
 //	type TokenCache struct {
-//		e    *shard.Engine[string, *Token]
-//		seed shard.Seed
+//		e    *shardimpl.Engine[string, *Token]
+//		seed shardimpl.Seed
 //	}
 func (r *renderer) emitType(f *jen.File) {
 	f.Commentf("%s is a shard.Cache[%s, %s] whose key hash is", r.Name, r.typeString(r.Key), r.typeString(r.Value))
@@ -136,8 +142,8 @@ func (r *renderer) emitType(f *jen.File) {
 	f.Comment("shard.Cache methods of the same name; it is safe for concurrent use.")
 	f.Commentf("Build one with %s; the zero value is not usable.", r.ctor)
 	f.Type().Id(r.Name).Struct(
-		jen.Id("e").Op("*").Qual(shardPath, "Engine").Types(r.k, r.v),
-		jen.Id("seed").Qual(shardPath, "Seed").Comment("e.Seed(): the key hash's seed, drawn at random per cache"),
+		jen.Id("e").Op("*").Qual(implPath, "Engine").Types(r.k, r.v),
+		jen.Id("seed").Qual(implPath, "Seed").Comment("e.Seed(): the key hash's seed, drawn at random per cache"),
 	)
 }
 
@@ -147,10 +153,10 @@ func (r *renderer) emitType(f *jen.File) {
 //		if opts.Hash != nil {
 //			return nil, errors.New("TokenCache: Options.Hash must be nil: ...")
 //		}
-//		e, err := shard.NewEngine(opts, (*TokenCache)(nil).hash)
+//		e, err := shardimpl.NewEngine(opts, (*TokenCache)(nil).hash)
 //		...
 //		c := &TokenCache{e: e, seed: e.Seed()}
-//		shard.CloseWhenUnreachable(c, e)
+//		shardimpl.CloseWhenUnreachable(c, e)
 //		return c, nil
 //	}
 func (r *renderer) emitConstructor(f *jen.File) {
@@ -164,12 +170,12 @@ func (r *renderer) emitConstructor(f *jen.File) {
 		Block(
 			jen.If(jen.Id("opts").Dot("Hash").Op("!=").Nil()).Block(
 				jen.Return(jen.Nil(), jen.Qual("errors", "New").Call(jen.Lit(r.hashError())))),
-			jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(shardPath, "NewEngine").Call(
+			jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(implPath, "NewEngine").Call(
 				jen.Id("opts"), jen.Parens(jen.Op("*").Id(r.Name)).Call(jen.Nil()).Dot("hash")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 			jen.Id("c").Op(":=").Op("&").Id(r.Name).Values(
 				jen.Id("e").Op(":").Id("e"), jen.Id("seed").Op(":").Id("e").Dot("Seed").Call()),
-			jen.Qual(shardPath, "CloseWhenUnreachable").Call(jen.Id("c"), jen.Id("e")),
+			jen.Qual(implPath, "CloseWhenUnreachable").Call(jen.Id("c"), jen.Id("e")),
 			jen.Return(jen.Id("c"), jen.Nil()),
 		)
 }
@@ -182,20 +188,20 @@ func (r *renderer) hashError() string {
 // emitHash emits the key's hash, a method so that it needs no package-level
 // name (see hashBody for its body):
 //
-//	func (*TokenCache) hash(seed shard.Seed, k string) uint64 {
-//		return shard.HashString(seed, k)
+//	func (*TokenCache) hash(seed shardimpl.Seed, k string) uint64 {
+//		return shardimpl.HashString(seed, k)
 //	}
 func (r *renderer) emitHash(f *jen.File) {
 	f.Comment("hash is the key's hash under the cache's seed, specialized to its type.")
 	f.Func().Params(jen.Op("*").Id(r.Name)).Id("hash").
-		Params(jen.Id("seed").Qual(shardPath, "Seed"), jen.Id("k").Add(r.k)).Uint64().
+		Params(jen.Id("seed").Qual(implPath, "Seed"), jen.Id("k").Add(r.k)).Uint64().
 		Block(hashBody(r.Key, r.Pkg)...)
 }
 
 // emitMethods emits the methods of shard.Cache, each hashing the key under
 // the cache's seed and calling the engine:
 //
-//	func (c *TokenCache) Get(key string) (*Token, bool) { return c.e.Get(shard.HashString(c.seed, key), key) }
+//	func (c *TokenCache) Get(key string) (*Token, bool) { return c.e.Get(shardimpl.HashString(c.seed, key), key) }
 //	func (c *PermCache) Get(key PermKey) (bool, bool) { return c.e.Get(c.hash(c.seed, key), key) }
 func (r *renderer) emitMethods(f *jen.File) {
 	k, v := r.k, r.v
@@ -265,7 +271,7 @@ func (r *renderer) emitMethods(f *jen.File) {
 		plain("Clear"))
 	method("Stats returns a snapshot of the cache's counters; see [shard.Cache.Stats].",
 		"Stats", nil, []jen.Code{jen.Qual(shardPath, "Stats")},
-		jen.Return(plain("Stats")))
+		jen.Return(jen.Qual(shardPath, "Stats").Call(plain("Stats"))))
 	method("Close stops the cache's background work; see [shard.Cache.Close].",
 		"Close", nil, []jen.Code{jen.Error()},
 		jen.Return(plain("Close")))

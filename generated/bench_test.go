@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotcache/hotcache/internal/flood"
 	"github.com/hotcache/hotcache/shard"
+	"github.com/hotcache/hotcache/shard/shardimpl"
 )
 
 // benchKeys is the number of keys each Get benchmark cycles through: all
@@ -79,7 +80,9 @@ func BenchmarkGet(b *testing.B) {
 
 // unseededUint64Cache is Uint64Cache's Get as cachegen generated it before
 // hashes were seeded (code version 1): the unseeded mixer, no seed field.
-type unseededUint64Cache struct{ e *shard.Engine[uint64, uint64] }
+type unseededUint64Cache struct {
+	e *shardimpl.Engine[uint64, uint64]
+}
 
 func (c *unseededUint64Cache) Get(key uint64) (uint64, bool) { return c.e.Get(flood.Mix(key), key) }
 
@@ -92,8 +95,8 @@ func BenchmarkSeedCost(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e, err := shard.NewEngine(shard.Options[uint64, uint64]{Capacity: 2 * benchKeys},
-		func(_ shard.Seed, k uint64) uint64 { return flood.Mix(k) })
+	e, err := shardimpl.NewEngine(shard.Options[uint64, uint64]{Capacity: 2 * benchKeys},
+		func(_ shardimpl.Seed, k uint64) uint64 { return flood.Mix(k) })
 	if err != nil {
 		b.Fatal(err)
 	}

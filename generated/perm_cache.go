@@ -6,22 +6,23 @@ import (
 	"context"
 	"errors"
 	"github.com/hotcache/hotcache/shard"
+	"github.com/hotcache/hotcache/shard/shardimpl"
 	"iter"
 	"time"
 )
 
-// This file needs a runtime that supports version 2 of cachegen's output.
+// This file needs a runtime that supports version 3 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shard.GeneratedCodeVersion2
+const _ = shardimpl.GeneratedCodeVersion3
 
 // PermCache is a shard.Cache[PermKey, bool] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
 // shard.Cache methods of the same name; it is safe for concurrent use.
 // Build one with NewPermCache; the zero value is not usable.
 type PermCache struct {
-	e    *shard.Engine[PermKey, bool]
-	seed shard.Seed // e.Seed(): the key hash's seed, drawn at random per cache
+	e    *shardimpl.Engine[PermKey, bool]
+	seed shardimpl.Seed // e.Seed(): the key hash's seed, drawn at random per cache
 }
 
 // NewPermCache returns a cache configured by opts, or an error naming the first
@@ -32,20 +33,20 @@ func NewPermCache(opts shard.Options[PermKey, bool]) (*PermCache, error) {
 	if opts.Hash != nil {
 		return nil, errors.New("PermCache: Options.Hash must be nil: the key's hash is generated (seeded per cache)")
 	}
-	e, err := shard.NewEngine(opts, (*PermCache)(nil).hash)
+	e, err := shardimpl.NewEngine(opts, (*PermCache)(nil).hash)
 	if err != nil {
 		return nil, err
 	}
 	c := &PermCache{e: e, seed: e.Seed()}
-	shard.CloseWhenUnreachable(c, e)
+	shardimpl.CloseWhenUnreachable(c, e)
 	return c, nil
 }
 
 // hash is the key's hash under the cache's seed, specialized to its type.
-func (*PermCache) hash(seed shard.Seed, k PermKey) uint64 {
-	h := shard.HashUint64(seed, k.User)
-	h = shard.Combine(h, shard.HashUint64(seed, k.Registry))
-	h = shard.Combine(h, shard.HashString(seed, k.Perm))
+func (*PermCache) hash(seed shardimpl.Seed, k PermKey) uint64 {
+	h := shardimpl.HashUint64(seed, k.User)
+	h = shardimpl.Combine(h, shardimpl.HashUint64(seed, k.Registry))
+	h = shardimpl.Combine(h, shardimpl.HashString(seed, k.Perm))
 	return h
 }
 
@@ -120,7 +121,7 @@ func (c *PermCache) Clear() {
 
 // Stats returns a snapshot of the cache's counters; see [shard.Cache.Stats].
 func (c *PermCache) Stats() shard.Stats {
-	return c.e.Stats()
+	return shard.Stats(c.e.Stats())
 }
 
 // Close stops the cache's background work; see [shard.Cache.Close].

@@ -4,6 +4,8 @@ import (
 	"iter"
 	"time"
 	"unsafe"
+
+	"github.com/hotcache/hotcache/internal/core"
 )
 
 // Cache is a bounded, sharded, in-process cache with lock-free reads.
@@ -31,11 +33,11 @@ import (
 // A Cache must not be copied after first use. Build one with [New] or
 // [Must]; the zero value is not usable.
 type Cache[K comparable, V any] struct {
-	e    *Engine[K, V]
-	seed Seed // e's seed, here so that hashing a key needs no load through e
-	kind keyKind
-	hash func(Seed, K) uint64 // the default hash (kindOther); the commonest key types' are called directly
-	user func(K) uint64       // Options.Hash (kindUser)
+	e    *core.Engine[K, V]
+	seed core.Seed // e's seed, here so that hashing a key needs no load through e
+	kind core.KeyKind
+	hash func(core.Seed, K) uint64 // the default hash (KindOther); the commonest key types' are called directly
+	user func(K) uint64            // Options.Hash (KindUser)
 }
 
 // New returns a cache configured by opts, or an error naming the first
@@ -47,16 +49,16 @@ type Cache[K comparable, V any] struct {
 // it (nothing global holds a cache, so this holds even when its callbacks
 // refer to the cache).
 func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
-	c := &Cache[K, V]{hash: defaultHash[K](), kind: kindOf[K]()}
+	c := &Cache[K, V]{hash: core.DefaultHash[K](), kind: core.KindOf[K]()}
 	if user := opts.Hash; user != nil {
-		c.hash, c.kind, c.user = func(_ Seed, k K) uint64 { return user(k) }, kindUser, user
+		c.hash, c.kind, c.user = func(_ core.Seed, k K) uint64 { return user(k) }, core.KindUser, user
 	}
-	e, err := NewEngine(opts, c.hash)
+	e, err := core.NewEngine(core.Options[K, V](opts), c.hash)
 	if err != nil {
 		return nil, err
 	}
 	c.e, c.seed = e, e.Seed()
-	CloseWhenUnreachable(c, e)
+	core.CloseWhenUnreachable(c, e)
 	return c, nil
 }
 
@@ -74,13 +76,13 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 // through c.hash or c.user.
 func (c *Cache[K, V]) hashOf(key K) uint64 {
 	switch c.kind {
-	case kindWord:
-		// Safety: kindWord means K's underlying type is an 8-byte integer.
-		return HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key)))
-	case kindString:
-		// Safety: kindString means K's underlying type is string.
-		return HashString(c.seed, *(*string)(unsafe.Pointer(&key)))
-	case kindUser:
+	case core.KindWord:
+		// Safety: KindWord means K's underlying type is an 8-byte integer.
+		return core.HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key)))
+	case core.KindString:
+		// Safety: KindString means K's underlying type is string.
+		return core.HashString(c.seed, *(*string)(unsafe.Pointer(&key)))
+	case core.KindUser:
 		return c.user(key)
 	}
 	return c.hash(c.seed, key)
@@ -90,11 +92,11 @@ func (c *Cache[K, V]) hashOf(key K) uint64 {
 // false if key is absent or expired. It marks the entry as used for
 // eviction and counts a hit or a miss. Lock-free, allocation-free.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
-	if c.kind == kindWord {
+	if c.kind == core.KindWord {
 		// hashOf's integer case, written out: hashOf is too big to inline,
 		// and the call cost ~10% of a Get hit of a uint64 key.
-		// Safety: kindWord means K's underlying type is an 8-byte integer.
-		return c.e.Get(HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key))), key)
+		// Safety: KindWord means K's underlying type is an 8-byte integer.
+		return c.e.Get(core.HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key))), key)
 	}
 	return c.e.Get(c.hashOf(key), key)
 }
@@ -165,7 +167,7 @@ func (c *Cache[K, V]) Clear() { c.e.Clear() }
 
 // Stats returns a snapshot of the cache's counters (hits and misses only
 // with Options.CountHits).
-func (c *Cache[K, V]) Stats() Stats { return c.e.Stats() }
+func (c *Cache[K, V]) Stats() Stats { return Stats(c.e.Stats()) }
 
 // Close stops the cache's background work and releases its clock. It is
 // idempotent and returns nil. It also cancels the context of every load in
@@ -175,3 +177,16 @@ func (c *Cache[K, V]) Stats() Stats { return c.e.Stats() }
 // stays safe and correct, reads still never return expired entries — but
 // expired entries are then reclaimed only by writes and evictions.
 func (c *Cache[K, V]) Close() error { return c.e.Close() }
+
+// inlineBodies is never called. Engine.Get (package internal/core) is
+// compiled where it is instantiated: in the user's package, which imports
+// shard but not core, and in generated code, which imports shard and
+// shardimpl. There the compiler inlines Get's helpers (the index walk, the
+// node's deadline and visited bit, their atomic loads) only if the export
+// data of shard carries their bodies, and a non-generic instantiation of
+// Get here is what puts them there (go1.26). Without it each helper becomes
+// a call, 10–15% of a hit, for both the generic and the generated caches:
+// TestGetCallsNothing (internal/core) fails without it.
+func inlineBodies(e *core.Engine[uint64, uint64]) (uint64, bool) { return e.Get(0, 0) }
+
+var _ = inlineBodies

@@ -16,6 +16,7 @@ import (
 	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/evict"
 	"github.com/hotcache/hotcache/shard"
+	"github.com/hotcache/hotcache/shard/shardimpl"
 )
 
 // blockingOnEvict returns an OnEvict that signals entered (once) and then
@@ -233,7 +234,7 @@ func TestForgottenEngine_ReleasesItsClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clk := clock.NewCoarse(time.Millisecond)
 		func() {
-			e, err := shard.NewEngine(shard.Options[string, int]{Capacity: 10, Clock: clk}, nil)
+			e, err := shardimpl.NewEngine(shard.Options[string, int]{Capacity: 10, Clock: clk}, nil)
 			require.NoError(t, err)
 			e.Set(1, "a", 1)
 		}()

@@ -1,12 +1,11 @@
 package shard
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/core"
 )
 
 // Options configures a cache. The zero value of every field but Capacity
@@ -93,7 +92,7 @@ type Options[K comparable, V any] struct {
 	CountHits bool
 
 	// Hash hashes keys. nil chooses a default by key type, seeded at
-	// random for each cache (see Seed): a mixer of the key XOR the seed for
+	// random for each cache: a mixer of the key XOR the seed for
 	// integers, hash/maphash for strings, byte arrays and other comparable
 	// types. Keys are always compared in full, so a poor Hash costs speed,
 	// never correctness (nor capacity: the bounds are the whole cache's).
@@ -103,9 +102,9 @@ type Options[K comparable, V any] struct {
 	// A custom Hash is called as it is, not seeded: if clients choose the
 	// keys, protecting the cache from hash flooding (keys computed to
 	// collide, making every operation walk one long chain) is its job. Build
-	// it from the seeded helpers (HashString, HashUint64, Combine, ...) with
-	// a seed from MakeSeed, or leave Hash nil. The caches that cachegen
-	// generates hash with their own generated, seeded hash: their
+	// it on hash/maphash with a seed from maphash.MakeSeed (for example
+	// maphash.Comparable(seed, k)), or leave Hash nil. The caches that
+	// cachegen generates hash with their own generated, seeded hash: their
 	// constructors return an error if Hash is set.
 	Hash func(K) uint64
 
@@ -188,67 +187,6 @@ type Options[K comparable, V any] struct {
 	RefreshAhead float64
 }
 
-// errPrefix starts every error this package returns.
-const errPrefix = "shard: "
-
 // ErrNotFound is returned, or wrapped, by loaders to say that a key has no
 // value; see the loading methods.
-var ErrNotFound = errors.New(errPrefix + "not found")
-
-const maxShards = 256
-
-func (o *Options[K, V]) validate() error {
-	switch {
-	case o.Capacity < 0:
-		return fmt.Errorf("%sCapacity must be >= 0, got %d", errPrefix, o.Capacity)
-	case o.MaxWeight > 0 && o.Weigher == nil:
-		return fmt.Errorf("%sMaxWeight (%d) needs a Weigher", errPrefix, o.MaxWeight)
-	case o.Weigher != nil && o.MaxWeight == 0:
-		return fmt.Errorf("%sWeigher needs MaxWeight > 0", errPrefix)
-	case o.Capacity == 0 && o.MaxWeight == 0:
-		return fmt.Errorf("%sCapacity must be > 0 unless MaxWeight is set, got 0", errPrefix)
-	}
-	if o.Shards < 0 || o.Shards > maxShards || o.Shards&(o.Shards-1) != 0 {
-		return fmt.Errorf("%sShards must be 0 or a power of two between 1 and %d, got %d", errPrefix, maxShards, o.Shards)
-	}
-	if o.Capacity > 0 && o.Shards > o.Capacity {
-		return fmt.Errorf("%sShards must be at most Capacity (%d), got %d", errPrefix, o.Capacity, o.Shards)
-	}
-	if o.TTL < 0 {
-		return fmt.Errorf("%sTTL must be >= 0, got %v", errPrefix, o.TTL)
-	}
-	if err := o.validateLoad(); err != nil {
-		return err
-	}
-	if !o.Policy.Valid() {
-		return fmt.Errorf("%sPolicy must be evict.SIEVE or evict.CLOCK, got %v", errPrefix, o.Policy)
-	}
-	return nil
-}
-
-// validateLoad checks the options of expiry from values and loading.
-func (o *Options[K, V]) validateLoad() error {
-	switch r, f := o.RefreshAhead, o.ExpiryFraction; {
-	case o.MaxTTL < 0:
-		return fmt.Errorf("%sMaxTTL must be >= 0, got %v", errPrefix, o.MaxTTL)
-	case o.Skew < 0:
-		return fmt.Errorf("%sSkew must be >= 0, got %v", errPrefix, o.Skew)
-	case o.NegativeTTL < 0:
-		return fmt.Errorf("%sNegativeTTL must be >= 0, got %v", errPrefix, o.NegativeTTL)
-	case o.Expiry != nil && o.ExpireAfter != nil:
-		return fmt.Errorf("%sExpiry and ExpireAfter exclude each other: use Expiry for values that carry an absolute expiry, ExpireAfter for a lifetime from the write", errPrefix)
-	case o.Expiry == nil && o.ExpireAfter == nil && o.MaxTTL != 0:
-		return fmt.Errorf("%sMaxTTL (%v) needs Expiry or ExpireAfter; without them, set TTL", errPrefix, o.MaxTTL)
-	case o.Expiry == nil && o.Skew != 0:
-		return fmt.Errorf("%sSkew (%v) needs Expiry", errPrefix, o.Skew)
-	case !(f >= 0 && f <= 1): // NaN too
-		return fmt.Errorf("%sExpiryFraction must be in (0, 1] (or 0 for 1), got %v", errPrefix, f)
-	case o.Expiry == nil && f != 0:
-		return fmt.Errorf("%sExpiryFraction (%v) needs Expiry: it is a fraction of the lifetime Expiry gives", errPrefix, f)
-	case !(r == 0 || r > 0 && r < 1):
-		return fmt.Errorf("%sRefreshAhead must be 0 or in (0, 1), got %v", errPrefix, r)
-	case r != 0 && o.TTL == 0 && o.Expiry == nil && o.ExpireAfter == nil:
-		return fmt.Errorf("%sRefreshAhead needs TTL, Expiry or ExpireAfter: entries that never expire are never refreshed", errPrefix)
-	}
-	return nil
-}
+var ErrNotFound = core.ErrNotFound

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/hotcache/hotcache/internal/core"
 	"github.com/hotcache/hotcache/internal/flood"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkSeedCost(b *testing.B) {
 			seeded.Set(keys[i], 1)
 			unseeded.Set(keys[i], 1)
 		}
-		unseeded.kind = kindWord // as the old Cache was for its default hash
+		unseeded.kind = core.KindWord // as the old Cache was for its default hash
 		alternate(b, n,
 			func(i int) bool { _, ok := seeded.Get(keys[i]); return ok },
 			func(i int) bool { _, ok := unseededGet(unseeded, keys[i]); return ok })
@@ -71,7 +72,7 @@ func BenchmarkSeedCostThroughput(b *testing.B) {
 		seeded.Set(k, k)
 		unseeded.Set(k, k)
 	}
-	unseeded.kind = kindWord
+	unseeded.kind = core.KindWord
 	var (
 		mu             sync.Mutex
 		ts, tu, ratios []float64
@@ -123,7 +124,7 @@ func BenchmarkSeedCostThroughput(b *testing.B) {
 
 // unseededGet is Cache.Get as it was before hashes were seeded.
 func unseededGet(c *Cache[uint64, uint64], key uint64) (uint64, bool) {
-	if c.kind == kindWord {
+	if c.kind == core.KindWord {
 		return c.e.Get(flood.Mix(key), key)
 	}
 	return c.e.Get(c.hashOf(key), key)

@@ -2,12 +2,12 @@ package tier
 
 import (
 	"context"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/hotcache/hotcache/shard"
 	"github.com/redis/rueidis"
 )
 
@@ -30,9 +30,9 @@ type stripe struct {
 
 // stripeSeed seeds stripeOf for the life of the process: stripes are local
 // to a process, and a random seed keeps a chosen key set from piling onto one.
-var stripeSeed = shard.MakeSeed()
+var stripeSeed = maphash.MakeSeed()
 
-func stripeOf(key string) uint32 { return uint32(shard.HashString(stripeSeed, key) % numStripes) }
+func stripeOf(key string) uint32 { return uint32(maphash.String(stripeSeed, key) % numStripes) }
 
 // snapshot returns the coherence state for key; take it before the read.
 func (c *Cache[V]) snapshot(key string) snap {

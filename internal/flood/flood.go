@@ -11,7 +11,7 @@ import (
 )
 
 // Mix is the unseeded integer hash of old: the SplitMix64 finalizer
-// (Stafford's variant 13), which shard.HashUint64 applied to the key alone.
+// (Stafford's variant 13), which shardimpl.HashUint64 (then shard.HashUint64) applied to the key alone.
 // It is a bijection; [Unmix] inverts it.
 func Mix(x uint64) uint64 {
 	x ^= x >> 30
@@ -76,7 +76,7 @@ const (
 )
 
 // StringKeys returns n distinct 8-byte keys (n <= 65535) whose unseeded
-// string hash of old (XXH64 with seed 0, as shard.HashString was) all fall
+// string hash of old (XXH64 with seed 0, as shard.HashString, now shardimpl.HashString, was) all fall
 // in one shard and one bucket and carry one tag. For an 8-byte input XXH64
 // is a bijection of the input word, which is inverted here step by step.
 func StringKeys(n int) []string {

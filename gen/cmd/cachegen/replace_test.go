@@ -77,7 +77,7 @@ func TestRun_ReplacesOnlyItsOwnOutputForTheSameName(t *testing.T) {
 
 	code, _, stderr = runCmd(t, dir, "-name=HTTPCache", "-key=Key", "-value=string")
 	assert.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, snapshot(t, dir)["http_cache.go"], "shard.Engine[Key, string]", "regenerated with the new value type")
+	assert.Contains(t, snapshot(t, dir)["http_cache.go"], "shardimpl.Engine[Key, string]", "regenerated with the new value type")
 
 	code, _, stderr = runCmd(t, dir, "-name=HttpCache", "-key=Key", "-value=string", "-output=http_cache2.go")
 	assert.Equal(t, exitOK, code, stderr)

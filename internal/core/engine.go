@@ -1,4 +1,4 @@
-package shard
+package core
 
 import (
 	"iter"
@@ -14,12 +14,12 @@ import (
 	"github.com/hotcache/hotcache/evict"
 )
 
-// Engine is the cache machinery shared by [Cache] and by caches that
+// Engine is the cache machinery shared by shard.Cache and by caches that
 // cachegen generates: the shards, their lock-free indexes, eviction, expiry
 // and statistics. Its methods take the key's hash, computed by the caller, so
 // that a generated cache can hash with code specialized to its key type.
 //
-// Engine is meant for generated code; use [Cache] directly. Its methods have
+// Engine is meant for generated code; use shard.Cache directly. Its methods have
 // the contracts of the Cache methods of the same name, with h equal to the
 // engine's hash of k (a different h is a bug: the key is stored where later
 // calls will not look).
@@ -111,7 +111,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		return nil, err
 	}
 	if hash == nil {
-		hash = defaultHash[K]()
+		hash = DefaultHash[K]()
 	}
 	// Without Capacity, a weight bound is the most entries there can be if
 	// every entry weighs at least 1: enough to choose shards and bound
@@ -278,7 +278,8 @@ func (e *Engine[K, V]) now() int64 {
 //
 // This is the product's hot path, so it is written out: the index walk of
 // table.lookup, then the deadline, the visited bit and the value, all inlined
-// (see inlineBodies). A call per step cost 10–15% of a hit.
+// (see inlineBodies in packages shard and shardimpl). A call per step
+// cost 10–15% of a hit.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
 	t := e.tables[h>>e.shift].Load()
 	b := &t.buckets[h&t.mask]
@@ -329,18 +330,6 @@ func (e *Engine[K, V]) miss() {
 		e.reads.miss()
 	}
 }
-
-// inlineBodies is never called. Calling the node methods that Get uses from
-// a function that is not generic makes the compiler export their bodies
-// with this package, so that Get, when it is instantiated in another
-// package (a user's, or generated code), inlines them; otherwise each
-// becomes a call, and the atomic loads inside them calls too (go1.26).
-func inlineBodies(n *node[int, int], c *clock.Coarse) int64 {
-	n.Visit()
-	return n.Deadline() + c.Now()
-}
-
-var _ = inlineBodies // TestGetCallsNothing fails without it
 
 // Peek is Get without the visited bit and without counting.
 func (e *Engine[K, V]) Peek(h uint64, k K) (V, bool) {

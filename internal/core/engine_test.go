@@ -1,4 +1,4 @@
-package shard
+package core
 
 import (
 	"fmt"
@@ -276,11 +276,11 @@ func TestDefaultHash_Kinds(t *testing.T) {
 	type myString string
 	type myInt16 int16
 	s := MakeSeed()
-	assert.Equal(t, HashString(s, "abc"), defaultHash[myString]()(s, "abc"))
-	assert.Equal(t, HashUint64(s, uint64(uint16(7))), defaultHash[myInt16]()(s, 7))
-	assert.Equal(t, HashBytes(s, []byte{1, 2, 3}), defaultHash[[3]byte]()(s, [3]byte{1, 2, 3}))
+	assert.Equal(t, HashString(s, "abc"), DefaultHash[myString]()(s, "abc"))
+	assert.Equal(t, HashUint64(s, uint64(uint16(7))), DefaultHash[myInt16]()(s, 7))
+	assert.Equal(t, HashBytes(s, []byte{1, 2, 3}), DefaultHash[[3]byte]()(s, [3]byte{1, 2, 3}))
 	seen := map[uint64]bool{}
-	h := defaultHash[struct{ A, B int }]()
+	h := DefaultHash[struct{ A, B int }]()
 	for i := range 1000 {
 		seen[h(s, struct{ A, B int }{i, -i})>>56] = true
 		require.Equal(t, h(s, struct{ A, B int }{i, -i}), h(s, struct{ A, B int }{i, -i}))

@@ -1,4 +1,4 @@
-package shard
+package core
 
 import (
 	"hash/maphash"
@@ -100,33 +100,34 @@ func HashFloat64(seed Seed, f float64) uint64 {
 // ==, it panics on an interface holding a non-comparable dynamic value.
 func HashComparable[T comparable](seed Seed, v T) uint64 { return maphash.Comparable(seed.rt, v) }
 
-// keyKind classifies key types whose hash Cache calls directly.
-type keyKind uint8
+// KeyKind classifies key types whose hash shard.Cache calls directly.
+type KeyKind uint8
 
 const (
-	kindOther  keyKind = iota // the default hash, through Cache.hash
-	kindWord                  // underlying type is a 64-bit integer: HashUint64, inlined
-	kindString                // underlying type is string: HashString
-	kindUser                  // Options.Hash, through Cache.user
+	KindOther  KeyKind = iota // the default hash, through Cache.hash
+	KindWord                  // underlying type is a 64-bit integer: HashUint64, inlined
+	KindString                // underlying type is string: HashString
+	KindUser                  // Options.Hash, through Cache.user
 )
 
-func kindOf[K comparable]() keyKind {
+// KindOf returns K's KeyKind (never KindUser).
+func KindOf[K comparable]() KeyKind {
 	t := reflect.TypeFor[K]()
 	switch t.Kind() {
 	case reflect.String:
-		return kindString
+		return KindString
 	case reflect.Int64, reflect.Uint64:
-		return kindWord
+		return KindWord
 	case reflect.Int, reflect.Uint, reflect.Uintptr:
 		if t.Size() == 8 {
-			return kindWord
+			return KindWord
 		}
 	}
-	return kindOther
+	return KindOther
 }
 
-// defaultHash returns the hash used when Options.Hash is nil.
-func defaultHash[K comparable]() func(Seed, K) uint64 {
+// DefaultHash returns the hash used when Options.Hash is nil.
+func DefaultHash[K comparable]() func(Seed, K) uint64 {
 	var zero K
 	// Safety (every unsafe.Pointer conversion below): the case, or the
 	// reflect.Kind and size checked before it, guarantees that K's

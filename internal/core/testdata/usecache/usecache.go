@@ -1,0 +1,9 @@
+// Package usecache instantiates shard.Cache[uint64, uint64] as a user's
+// package does, importing shard and not internal/core, for
+// TestGetCallsNothing.
+package usecache
+
+import "github.com/hotcache/hotcache/shard"
+
+// Get is a Get hit's path through the generic cache.
+func Get(c *shard.Cache[uint64, uint64], k uint64) (uint64, bool) { return c.Get(k) }
