@@ -1,0 +1,2 @@
+// Package metrics exports hotcache's counters to Prometheus.
+package metrics
