@@ -46,15 +46,15 @@ var errBackend = errors.New("backend down")
 func knownSequence(t *testing.T, c cacheAPI) {
 	t.Helper()
 	ctx := context.Background()
-	c.Set("a", "1") // set 1: {a}
-	c.Set("b", "2") // set 2: {a, b}
+	c.Set("a", "1")               // set 1: {a}
+	c.Set("b", "2")               // set 2: {a, b}
 	if _, ok := c.Get("a"); !ok { // hit 1; a visited
 		t.Fatal("a missing")
 	}
 	if _, ok := c.Get("x"); ok { // miss 1
 		t.Fatal("x present")
 	}
-	c.Set("c", "3") // set 3: full; SIEVE evicts b, the unvisited one (capacity 1): {a, c}
+	c.Set("c", "3")              // set 3: full; SIEVE evicts b, the unvisited one (capacity 1): {a, c}
 	if _, ok := c.Get("b"); ok { // miss 2
 		t.Fatal("b was not the entry evicted")
 	}
@@ -71,7 +71,7 @@ func knownSequence(t *testing.T, c cacheAPI) {
 	if _, ok := c.Get("d"); !ok { // hit 2
 		t.Fatal("d missing")
 	}
-	c.Set("d", "5") // set 5, replaced 1: {c, d}
+	c.Set("d", "5")     // set 5, replaced 1: {c, d}
 	if !c.Delete("c") { // deleted 1: {d}
 		t.Fatal("c was not there to delete")
 	}
