@@ -36,23 +36,23 @@ func Register(reg prometheus.Registerer, name string, src Source) (prometheus.Co
 		return nil, errors.New("metrics: a cache's name must not be empty")
 	}
 	c := NewCollector(name, src)
-	if err := register(reg, "cache", name, c); err != nil {
+	if err := register(reg, c, fmt.Sprintf("a cache named %q", name)); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
 
-// register registers c with reg, making a duplicate an error that says
-// which name of which kind of thing was taken.
-func register(reg prometheus.Registerer, kind, name string, c prometheus.Collector) error {
+// register registers c, described as what, with reg, making a duplicate
+// an error that says what was already there.
+func register(reg prometheus.Registerer, c prometheus.Collector, what string) error {
 	err := reg.Register(c)
 	if err == nil {
 		return nil
 	}
 	if are := (prometheus.AlreadyRegisteredError{}); errors.As(err, &are) {
-		return fmt.Errorf("metrics: a %s named %q is already registered: %w", kind, name, err)
+		return fmt.Errorf("metrics: %s is already registered: %w", what, err)
 	}
-	return fmt.Errorf("metrics: registering %s %q: %w", kind, name, err)
+	return fmt.Errorf("metrics: registering %s: %w", what, err)
 }
 
 // cacheCollector is the collector NewCollector returns.

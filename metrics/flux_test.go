@@ -1,0 +1,175 @@
+package metrics_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/hotcache/hotcache/metrics"
+	"github.com/hotcache/hotcache/shard"
+)
+
+// cachedLoader gives a shard.Cache the GetOrLoadCached method that
+// metrics.GetOrLoadFor wants, from Get and GetOrLoad: a stand-in for the
+// method shard.Cache is getting, exact as long as nothing else writes the
+// key between the two calls.
+type cachedLoader[K comparable, V any] struct{ c *shard.Cache[K, V] }
+
+func (f cachedLoader[K, V]) GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, bool, error) {
+	if v, ok := f.c.Get(key); ok {
+		return v, true, nil
+	}
+	v, err := f.c.GetOrLoad(ctx, key, load)
+	return v, false, err
+}
+
+const fluxHeaders = `
+# HELP gotk_cache_events_total Total number of cache retrieval events for a Gitops Toolkit resource reconciliation.
+# TYPE gotk_cache_events_total counter
+`
+
+func TestFluxRecorder_Series(t *testing.T) {
+	c := shard.Must(options()) // two entries
+	defer c.Close()
+	rec := metrics.NewFluxRecorder(c)
+	reg := prometheus.NewPedanticRegistry()
+	if err := rec.Register(reg); err != nil {
+		t.Fatal(err)
+	}
+
+	// Before any request: the label-less families show, as in Flux.
+	want := `
+# HELP gotk_cache_evictions_total Total number of cache evictions.
+# TYPE gotk_cache_evictions_total counter
+gotk_cache_evictions_total 0
+# HELP gotk_cached_items Total number of items in the cache.
+# TYPE gotk_cached_items gauge
+gotk_cached_items 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+
+	ctx := context.Background()
+	loader := cachedLoader[string, string]{c}
+	repo := metrics.InvolvedObject{Kind: "OCIRepository", Name: "podinfo", Namespace: "flux-system"}
+	chart := metrics.InvolvedObject{Kind: "HelmChart", Name: "redis", Namespace: "apps"}
+	load := func(_ context.Context, k string) (string, error) { return "token-for-" + k, nil }
+	fail := func(context.Context, string) (string, error) { return "", errBackend }
+	absent := func(context.Context, string) (string, error) { return "", shard.ErrNotFound }
+
+	get := func(obj metrics.InvolvedObject, key string, load func(context.Context, string) (string, error)) error {
+		_, err := metrics.GetOrLoadFor(ctx, rec, obj, loader, key, load)
+		return err
+	}
+	for _, step := range []struct {
+		obj     metrics.InvolvedObject
+		key     string
+		load    func(context.Context, string) (string, error)
+		wantErr error
+	}{
+		{repo, "ghcr.io", load, nil},                    // repo miss, success
+		{repo, "ghcr.io", load, nil},                    // repo hit, success
+		{repo, "ghcr.io", load, nil},                    // repo hit, success
+		{chart, "quay.io", fail, errBackend},            // chart miss, failure
+		{chart, "quay.io", load, nil},                   // chart miss, success (2 items)
+		{chart, "docker.io", absent, shard.ErrNotFound}, // chart miss, success (not found is an answer)
+		{chart, "gcr.io", load, nil},                    // chart miss, success; full: an eviction
+	} {
+		if err := get(step.obj, step.key, step.load); !errors.Is(err, step.wantErr) {
+			t.Fatalf("%s %s: error %v, want %v", step.obj.Name, step.key, err, step.wantErr)
+		}
+	}
+	want = fluxHeaders + `
+gotk_cache_events_total{event_type="cache_hit",kind="OCIRepository",name="podinfo",namespace="flux-system"} 2
+gotk_cache_events_total{event_type="cache_miss",kind="HelmChart",name="redis",namespace="apps"} 4
+gotk_cache_events_total{event_type="cache_miss",kind="OCIRepository",name="podinfo",namespace="flux-system"} 1
+# HELP gotk_cache_evictions_total Total number of cache evictions.
+# TYPE gotk_cache_evictions_total counter
+gotk_cache_evictions_total 1
+# HELP gotk_cache_requests_total Total number of cache requests partioned by success or failure.
+# TYPE gotk_cache_requests_total counter
+gotk_cache_requests_total{status="failure"} 1
+gotk_cache_requests_total{status="success"} 6
+# HELP gotk_cached_items Total number of items in the cache.
+# TYPE gotk_cached_items gauge
+gotk_cached_items 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) != 0 {
+		t.Errorf("lint: %v %v", problems, err)
+	}
+
+	// The chart is deleted: its series go, the repository's stay.
+	rec.DeleteObject(chart)
+	// Flux's way, one event type at a time.
+	rec.DeleteCacheEvent(metrics.CacheEventTypeMiss, repo.Kind, repo.Name, repo.Namespace)
+	want = fluxHeaders + `
+gotk_cache_events_total{event_type="cache_hit",kind="OCIRepository",name="podinfo",namespace="flux-system"} 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gotk_cache_events_total"); err != nil {
+		t.Error(err)
+	}
+	rec.DeleteObject(repo)
+	if n, err := testutil.GatherAndCount(reg, "gotk_cache_events_total"); err != nil || n != 0 {
+		t.Errorf("%d event series left after deleting both objects (%v)", n, err)
+	}
+
+	// Deleted items count as evictions, as in Flux; overwrites do not.
+	c.Set("gcr.io", "new")
+	c.Delete("gcr.io")
+	want = `
+# HELP gotk_cache_evictions_total Total number of cache evictions.
+# TYPE gotk_cache_evictions_total counter
+gotk_cache_evictions_total 2
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "gotk_cache_evictions_total"); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestFluxRecorder_RecordByHand(t *testing.T) {
+	rec := metrics.NewFluxRecorder(nil)
+	rec.RecordCacheEvent(metrics.CacheEventTypeHit, "Bucket", "b", "ns")
+	rec.RecordRequest(nil)
+	rec.RecordRequest(context.Canceled)
+	want := fluxHeaders + `
+gotk_cache_events_total{event_type="cache_hit",kind="Bucket",name="b",namespace="ns"} 1
+# HELP gotk_cache_evictions_total Total number of cache evictions.
+# TYPE gotk_cache_evictions_total counter
+gotk_cache_evictions_total 0
+# HELP gotk_cache_requests_total Total number of cache requests partioned by success or failure.
+# TYPE gotk_cache_requests_total counter
+gotk_cache_requests_total{status="failure"} 1
+gotk_cache_requests_total{status="success"} 1
+# HELP gotk_cached_items Total number of items in the cache.
+# TYPE gotk_cached_items gauge
+gotk_cached_items 0
+`
+	if err := testutil.CollectAndCompare(rec, strings.NewReader(want)); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestFluxRecorder_OnePerRegistry(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	if err := metrics.NewFluxRecorder(nil).Register(reg); err != nil {
+		t.Fatal(err)
+	}
+	err := metrics.NewFluxRecorder(nil).Register(reg)
+	if err == nil || !strings.Contains(err.Error(), "Flux recorder") {
+		t.Errorf("second recorder: error %v, want one naming the Flux recorder", err)
+	}
+	// A recorder and cache collectors share a registry.
+	c := shard.Must(options())
+	defer c.Close()
+	if _, err := metrics.Register(reg, "tokens", c); err != nil {
+		t.Error(err)
+	}
+}
