@@ -72,7 +72,11 @@ func (r *replay) Collect(ch chan<- prometheus.Metric) {
 // is large and the garbage collection that allocation pays for costs more,
 // in both alike.)
 func BenchmarkScrape(b *testing.B) {
-	for _, entries := range []int{0, 1 << 20} {
+	large := 1 << 20
+	if raceEnabled {
+		large = 1 << 14
+	}
+	for _, entries := range []int{0, large} {
 		// Twice the capacity needed: each shard holds its share of the
 		// capacity, and no shard must fill up.
 		c := shard.Must(shard.Options[uint64, uint64]{Capacity: 2 << 20, CountHits: true})
