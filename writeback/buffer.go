@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
@@ -20,6 +21,15 @@ const (
 	// DefaultMaxDelay bounds how long a write waits (and so how much a
 	// crash can lose) while still batching hundreds of writes at busy rates.
 	DefaultMaxDelay = 10 * time.Millisecond
+	// DefaultMaxPendingBatches: with MaxPending 0, the buffer holds up to
+	// this many batches of MaxBatch keys (65,536 keys with the default
+	// MaxBatch) before writers of new keys wait.
+	DefaultMaxPendingBatches = 64
+	// DefaultRetryDelay is the first pause after a failed flush.
+	DefaultRetryDelay = 100 * time.Millisecond
+	// DefaultMaxRetryDelay caps the pause between flushes of a store that
+	// keeps failing: once it is back, writes resume within this time.
+	DefaultMaxRetryDelay = 5 * time.Second
 )
 
 // Options configures a [Buffer]. Zero fields mean the defaults; negative
@@ -31,9 +41,27 @@ type Options struct {
 	// MaxDelay is how long the oldest pending write waits before a flush
 	// starts. 0 means DefaultMaxDelay.
 	MaxDelay time.Duration
-	// Clock measures MaxDelay. nil means the time package's clock (which
-	// testing/synctest controls). With a clock the time package does not
-	// drive, such as a *clock.Manual, call [Buffer.Tick] after moving it.
+	// MaxPending bounds the keys pending at once. When that many are
+	// pending, Store and Delete of a key not pending wait until a flush
+	// makes room or their context ends; writes of pending keys coalesce
+	// at once. 0 means DefaultMaxPendingBatches × MaxBatch.
+	MaxPending int
+	// RetryDelay is the pause after a flush in which a store call failed,
+	// before the background goroutine flushes again. It doubles after
+	// each flush in which every store call failed, up to MaxRetryDelay,
+	// and comes back to RetryDelay after a flush in which a call
+	// succeeded. Each pause is drawn at random between half the delay and
+	// the delay (jitter), so that buffers failing together do not retry in
+	// step. 0 means DefaultRetryDelay.
+	RetryDelay time.Duration
+	// MaxRetryDelay caps the pause between failing flushes. 0 means
+	// DefaultMaxRetryDelay, or RetryDelay if that is longer; it must not
+	// be less than RetryDelay.
+	MaxRetryDelay time.Duration
+	// Clock measures MaxDelay and the retry delays. nil means the time
+	// package's clock (which testing/synctest controls). With a clock the
+	// time package does not drive, such as a *clock.Manual, call
+	// [Buffer.Tick] after moving it.
 	Clock clock.Clock
 	// OnError, if set, is called with a *FlushError after every flush,
 	// background or not, that left writes unstored. It runs on the
@@ -41,39 +69,50 @@ type Options struct {
 	OnError func(error)
 }
 
-// Buffer is a write-behind buffer in front of a slow [Store]: Store and
-// Delete queue the write in memory and return; writes coalesce per key (the
-// last one wins; a delete is a write); a background goroutine stores them in
-// batches. Buffer is itself a Store, so it stacks (e.g. under a [Cache]).
+// Buffer is a write-behind buffer in front of a slow store ([KV]): Store
+// and Delete queue the write in memory and return; writes coalesce per key
+// (the last one wins; a delete is a write); a background goroutine stores
+// them in batches. Buffer is itself a KV, so it stacks (e.g. under a
+// [Cache]).
 //
 // A flush starts when MaxBatch keys are pending or the oldest pending write
 // is MaxDelay old, and on [Buffer.Flush]. It writes through [BulkStore] when
 // the store has it, else one [TxStore] transaction per batch, else one call
-// per key. A failed call is retried once; writes that still fail stay
-// pending (a newer write of the key replaces them), are reported to
-// OnError, and make the next Flush or Close return a [*FlushError] naming
-// their keys. A failed background flush is retried MaxDelay later.
+// per key; the keys of one call are distinct. A failed call is retried
+// once; a store call that panics fails like one that returns an error
+// (a [*PanicError]). Writes that still fail stay pending (a newer write of
+// the key replaces them), are reported to OnError, and make the next Flush
+// or Close return a [*FlushError] naming their keys: no write is lost
+// silently. After a flush with a failed call, the background goroutine
+// waits RetryDelay (then longer, see [Options]) before the next, so a
+// store that is down is called at most twice per pending key per pause.
 //
 // Store, Delete and Load lock the buffer's map briefly; they never wait for
-// the store, except Load of a key that is not pending. Writers are not
-// slowed down when the store falls behind: pending writes then grow.
+// the store, except Load of a key that is not pending, and Store or Delete
+// of a new key while MaxPending keys are pending (back-pressure).
 //
-// Buffer is safe for concurrent use. Close must be called to stop its
-// goroutine. Values are kept as given: do not modify them after Store.
+// Buffer is safe for concurrent use: one mutex guards the pending writes,
+// and one flush runs at a time (a semaphore orders the background
+// goroutine, Flush and Close), with the mutex released during store calls.
+// A write that Store or Delete accepted happens before the store call that
+// writes it. Close must be called to stop the goroutine. Values are kept
+// as given: do not modify them after Store.
 type Buffer[K comparable, V any] struct {
-	store Store[K, V]
+	store KV[K, V]
 	bulk  BulkStore[K, V]
 	tx    TxStore[K, V]
 	opts  Options
 	clock clock.Clock
 
-	mu      sync.Mutex
-	pending map[K]op[V]
-	seq     uint64
-	order   []K   // pending keys not being flushed, oldest first write first
-	hold    int64 // after a failed background flush: no other before this
-	err     error // first store error not yet returned by Flush or Close
-	closed  bool
+	mu         sync.Mutex
+	pending    map[K]*entry[K, V]
+	head, tail *entry[K, V]  // the pending entries, oldest unstored write first
+	room       chan struct{} // closed (and replaced) when keys stop pending, and on Close
+	seq        uint64
+	hold       int64 // after a failed flush: no background flush before this
+	fails      int   // consecutive flushes whose store calls all failed
+	err        error // first store error not yet returned by Flush or Close
+	closed     bool
 
 	sem    chan struct{}      // held by the one flush running
 	kick   chan struct{}      // asks the goroutine to check due() and its timer
@@ -81,21 +120,32 @@ type Buffer[K comparable, V any] struct {
 	stop   chan struct{}      // closed by Close
 	done   chan struct{}      // closed when the goroutine has exited
 	cancel context.CancelFunc // cancels the background flush's context
+
+	stats counters
 }
 
-// op is a key's latest pending write.
-type op[V any] struct {
-	value  V
-	del    bool
-	seq    uint64 // unique per write: a flush removes only the op it stored
-	since  int64  // time of the key's oldest write not yet stored
-	failed bool   // storing this op failed
+// entry is a pending key and its latest write. Its fields are guarded by
+// Buffer.mu. The list through prev and next holds every pending entry,
+// in the order its key became pending: the oldest unstored write first.
+type entry[K comparable, V any] struct {
+	key        K
+	value      V
+	del        bool
+	seq        uint64 // unique per write: a flush removes only the write it stored
+	since      int64  // time of the key's oldest write not yet stored
+	failed     bool   // storing this write failed
+	prev, next *entry[K, V]
+}
+
+// counters are the Stats counters, bumped by the flushing goroutine.
+type counters struct {
+	flushes, calls, errors, retries, written atomic.Uint64
 }
 
 // New returns a buffer in front of store and starts its goroutine. It
 // returns an error naming the problem if store is nil or an option is
 // negative.
-func New[K comparable, V any](store Store[K, V], opts Options) (*Buffer[K, V], error) {
+func New[K comparable, V any](store KV[K, V], opts Options) (*Buffer[K, V], error) {
 	switch {
 	case store == nil:
 		return nil, errors.New("writeback: store must not be nil")
@@ -103,6 +153,14 @@ func New[K comparable, V any](store Store[K, V], opts Options) (*Buffer[K, V], e
 		return nil, fmt.Errorf("writeback: MaxBatch must be >= 0, got %d", opts.MaxBatch)
 	case opts.MaxDelay < 0:
 		return nil, fmt.Errorf("writeback: MaxDelay must be >= 0, got %v", opts.MaxDelay)
+	case opts.MaxPending < 0:
+		return nil, fmt.Errorf("writeback: MaxPending must be >= 0, got %d", opts.MaxPending)
+	case opts.RetryDelay < 0:
+		return nil, fmt.Errorf("writeback: RetryDelay must be >= 0, got %v", opts.RetryDelay)
+	case opts.MaxRetryDelay < 0:
+		return nil, fmt.Errorf("writeback: MaxRetryDelay must be >= 0, got %v", opts.MaxRetryDelay)
+	case opts.MaxRetryDelay != 0 && opts.MaxRetryDelay < opts.RetryDelay:
+		return nil, fmt.Errorf("writeback: MaxRetryDelay (%v) must be >= RetryDelay (%v)", opts.MaxRetryDelay, opts.RetryDelay)
 	}
 	if opts.MaxBatch == 0 {
 		opts.MaxBatch = DefaultMaxBatch
@@ -110,9 +168,22 @@ func New[K comparable, V any](store Store[K, V], opts Options) (*Buffer[K, V], e
 	if opts.MaxDelay == 0 {
 		opts.MaxDelay = DefaultMaxDelay
 	}
+	if opts.MaxPending == 0 {
+		opts.MaxPending = DefaultMaxPendingBatches * opts.MaxBatch
+	}
+	if opts.RetryDelay == 0 {
+		opts.RetryDelay = DefaultRetryDelay
+	}
+	if opts.MaxRetryDelay == 0 {
+		opts.MaxRetryDelay = max(DefaultMaxRetryDelay, opts.RetryDelay)
+	}
+	if opts.MaxRetryDelay < opts.RetryDelay {
+		return nil, fmt.Errorf("writeback: MaxRetryDelay (%v) must be >= RetryDelay (%v)", opts.MaxRetryDelay, opts.RetryDelay)
+	}
 	b := &Buffer[K, V]{
 		store: store, opts: opts, clock: opts.Clock,
-		pending: map[K]op[V]{},
+		pending: map[K]*entry[K, V]{},
+		room:    make(chan struct{}),
 		sem:     make(chan struct{}, 1),
 		kick:    make(chan struct{}, 1),
 		tick:    make(chan chan struct{}),
@@ -139,61 +210,123 @@ func (timeClock) Now() int64 { return time.Now().UnixNano() }
 // is a delete, or else what the store returns.
 func (b *Buffer[K, V]) Load(ctx context.Context, key K) (V, error) {
 	b.mu.Lock()
-	o, ok := b.pending[key]
+	e, ok := b.pending[key]
+	var v V
+	var del bool
+	if ok {
+		v, del = e.value, e.del
+	}
 	b.mu.Unlock()
-	if !ok {
+	switch {
+	case !ok:
 		return b.store.Load(ctx, key)
+	case del:
+		return v, shard.ErrNotFound
 	}
-	if o.del {
-		var zero V
-		return zero, shard.ErrNotFound
-	}
-	return o.value, nil
+	return v, nil
 }
 
-// Store queues value for key; it returns ErrClosed after Close, else nil.
-func (b *Buffer[K, V]) Store(_ context.Context, key K, value V) error {
-	return b.write(key, op[V]{value: value})
+// Store queues value for key. It returns ErrClosed after Close. If key is
+// not pending and MaxPending keys are, it first waits for room; if ctx
+// ends first, it returns ctx's error and the write is not queued.
+// Otherwise it returns nil.
+func (b *Buffer[K, V]) Store(ctx context.Context, key K, value V) error {
+	return b.write(ctx, key, value, false)
 }
 
-// Delete queues the deletion of key; it returns ErrClosed after Close, else
-// nil.
-func (b *Buffer[K, V]) Delete(_ context.Context, key K) error {
-	return b.write(key, op[V]{del: true})
+// Delete queues the deletion of key; it returns what [Buffer.Store] would.
+func (b *Buffer[K, V]) Delete(ctx context.Context, key K) error {
+	var zero V
+	return b.write(ctx, key, zero, true)
 }
 
-func (b *Buffer[K, V]) write(key K, o op[V]) error {
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return ErrClosed
-	}
-	b.seq++
-	o.seq = b.seq
-	if old, ok := b.pending[key]; ok {
-		o.since = old.since
-	} else {
-		o.since = b.clock.Now()
-		b.order = append(b.order, key)
-	}
-	b.pending[key] = o
-	wake := len(b.order) == 1 || len(b.order) >= b.opts.MaxBatch
-	b.mu.Unlock()
-	if wake {
-		select {
-		case b.kick <- struct{}{}:
-		default:
+func (b *Buffer[K, V]) write(ctx context.Context, key K, value V, del bool) error {
+	for {
+		b.mu.Lock()
+		if b.closed {
+			b.mu.Unlock()
+			return ErrClosed
 		}
+		e, ok := b.pending[key]
+		if !ok && len(b.pending) >= b.opts.MaxPending {
+			room := b.room
+			b.mu.Unlock()
+			b.wake() // full: make sure a flush is on its way
+			select {
+			case <-room:
+				continue
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		b.seq++
+		if ok {
+			e.value, e.del, e.seq, e.failed = value, del, b.seq, false
+			b.mu.Unlock()
+			return nil
+		}
+		e = &entry[K, V]{key: key, value: value, del: del, seq: b.seq, since: b.clock.Now()}
+		b.pending[key] = e
+		b.push(e)
+		wake := len(b.pending) == 1 || len(b.pending) >= b.trigger()
+		b.mu.Unlock()
+		if wake {
+			b.wake()
+		}
+		return nil
 	}
-	return nil
+}
+
+// trigger is how many pending keys make a flush due.
+func (b *Buffer[K, V]) trigger() int { return min(b.opts.MaxBatch, b.opts.MaxPending) }
+
+// push appends e to the pending list. Caller holds mu.
+func (b *Buffer[K, V]) push(e *entry[K, V]) {
+	e.prev = b.tail
+	if b.tail == nil {
+		b.head = e
+	} else {
+		b.tail.next = e
+	}
+	b.tail = e
+}
+
+// remove takes e's key out of the pending writes. Caller holds mu.
+func (b *Buffer[K, V]) remove(e *entry[K, V]) {
+	if e.prev == nil {
+		b.head = e.next
+	} else {
+		e.prev.next = e.next
+	}
+	if e.next == nil {
+		b.tail = e.prev
+	} else {
+		e.next.prev = e.prev
+	}
+	e.prev, e.next = nil, nil
+	delete(b.pending, e.key)
+}
+
+// freed wakes the writers waiting for room. Caller holds mu.
+func (b *Buffer[K, V]) freed() {
+	close(b.room)
+	b.room = make(chan struct{})
+}
+
+// wake asks the background goroutine to check its triggers.
+func (b *Buffer[K, V]) wake() {
+	select {
+	case b.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Flush stores every pending write (waiting for a background flush in
-// progress first). It returns nil if all are stored and no flush has failed
-// since the previous Flush or Close returned; otherwise a [*FlushError]
-// whose Keys are the writes still pending, or ctx's error if ctx ended
-// before the flush could start. Flush may be called after Close, to retry
-// what Close could not store.
+// progress first), whatever the retry delay. It returns nil if all are
+// stored and no flush has failed since the previous Flush or Close
+// returned; otherwise a [*FlushError] whose Keys are the writes still
+// pending, or ctx's error if ctx ended before the flush could start. Flush
+// may be called after Close, to retry what Close could not store.
 func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 	select {
 	case b.sem <- struct{}{}:
@@ -210,14 +343,18 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 }
 
 // Close stops the background goroutine (cancelling its store call if ctx
-// ends first), makes Store and Delete return ErrClosed, and flushes what is
-// pending. It returns what Flush would; the [*FlushError]'s Keys then name
-// every write not stored. No goroutine of the buffer runs after Close
-// returns. Calling Close again retries the flush.
+// ends first), makes Store and Delete return ErrClosed (those waiting for
+// room too), and flushes what is pending. It returns what Flush would; the
+// [*FlushError]'s Keys then name every write not stored. No goroutine of
+// the buffer runs after Close returns. Calling Close again retries the
+// flush.
 func (b *Buffer[K, V]) Close(ctx context.Context) error {
 	b.mu.Lock()
 	first := !b.closed
-	b.closed = true
+	if first {
+		b.closed = true
+		b.freed()
+	}
 	b.mu.Unlock()
 	if first {
 		close(b.stop)
@@ -233,10 +370,11 @@ func (b *Buffer[K, V]) Close(ctx context.Context) error {
 }
 
 // Tick makes the background goroutine check now whether a flush is due (by
-// MaxBatch, or by MaxDelay on Options.Clock) and waits until it has checked
-// and finished the flush it started. It is for clocks that do not drive
-// timers, such as *clock.Manual in tests; with the default clock the
-// goroutine's timer does the same. Tick returns at once after Close.
+// MaxBatch, or by MaxDelay or the retry delay on Options.Clock) and waits
+// until it has checked and finished the flush it started. It is for
+// clocks that do not drive timers, such as *clock.Manual in tests; with
+// the default clock the goroutine's timer does the same. Tick returns at
+// once after Close.
 func (b *Buffer[K, V]) Tick() {
 	ack := make(chan struct{})
 	select {
@@ -248,7 +386,7 @@ func (b *Buffer[K, V]) Tick() {
 
 // run is the background goroutine. A write to an empty buffer, or one
 // that makes MaxBatch keys pending, kicks it; it then flushes if a flush is
-// due and (re)arms its timer for the next MaxDelay deadline.
+// due and (re)arms its timer for the next deadline.
 func (b *Buffer[K, V]) run(ctx context.Context) {
 	defer close(b.done)
 	timer := time.NewTimer(time.Hour)
@@ -267,7 +405,7 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 			case b.sem <- struct{}{}:
 				b.flush(ctx, true)
 				<-b.sem
-			case <-ctx.Done():
+			case <-b.stop:
 			}
 		}
 		if ack != nil {
@@ -282,16 +420,22 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 }
 
 // due reports whether a background flush is due, and else how long until
-// MaxDelay makes one due (-1: nothing waits to be flushed).
+// one will be (-1: nothing waits to be flushed). A flush is due when
+// MaxBatch keys are pending or the oldest pending write is MaxDelay old,
+// and not before the pause after a failed flush.
 func (b *Buffer[K, V]) due() (bool, time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if len(b.order) == 0 {
+	if b.head == nil {
 		return false, -1
 	}
 	now := b.clock.Now()
-	at := max(b.pending[b.order[0]].since+int64(b.opts.MaxDelay), b.hold)
-	if now >= at || (now >= b.hold && len(b.order) >= b.opts.MaxBatch) {
+	at := b.head.since + int64(b.opts.MaxDelay)
+	if len(b.pending) >= b.trigger() {
+		at = now
+	}
+	at = max(at, b.hold)
+	if now >= at {
 		return true, 0
 	}
 	return false, time.Duration(at - now)
@@ -306,11 +450,28 @@ func (b *Buffer[K, V]) takeErr() error {
 		return nil
 	}
 	e := &FlushError[K]{Err: b.err}
-	for k, o := range b.pending {
-		if o.failed {
-			e.Keys = append(e.Keys, k)
+	for p := b.head; p != nil; p = p.next {
+		if p.failed {
+			e.Keys = append(e.Keys, p.key)
 		}
 	}
 	b.err = nil
 	return e
+}
+
+// Stats returns a snapshot of the buffer's counters. It takes the buffer's
+// lock briefly, as Store does.
+func (b *Buffer[K, V]) Stats() BufferStats {
+	b.mu.Lock()
+	st := BufferStats{Pending: len(b.pending)}
+	if b.head != nil {
+		st.OldestPending = time.Duration(max(b.clock.Now()-b.head.since, 0))
+	}
+	b.mu.Unlock()
+	st.Flushes = b.stats.flushes.Load()
+	st.StoreCalls = b.stats.calls.Load()
+	st.StoreErrors = b.stats.errors.Load()
+	st.Retries = b.stats.retries.Load()
+	st.Written = b.stats.written.Load()
+	return st
 }

@@ -194,7 +194,7 @@ func TestBuffer_BackgroundFailure(t *testing.T) {
 	s := &failing{base: newBase()}
 	var reported int
 	b, err := writeback.New[string, string](s,
-		writeback.Options{MaxBatch: 100, MaxDelay: time.Second, Clock: clk,
+		writeback.Options{MaxBatch: 100, MaxDelay: time.Second, RetryDelay: 2 * time.Second, Clock: clk,
 			OnError: func(error) { reported++ }})
 	require.NoError(t, err)
 	defer b.Close(ctx)
@@ -209,8 +209,8 @@ func TestBuffer_BackgroundFailure(t *testing.T) {
 
 	clk.Advance(time.Second - 1)
 	b.Tick()
-	require.Equal(t, 2, s.set(1<<30), "a failed background flush waits MaxDelay before the next")
-	clk.Advance(1)
+	require.Equal(t, 2, s.set(1<<30), "a failed background flush waits at least RetryDelay/2 before the next")
+	clk.Advance(time.Second + 1)
 	b.Tick()
 	require.Equal(t, 4, s.set(0))
 	require.Equal(t, 2, reported)

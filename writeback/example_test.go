@@ -2,6 +2,7 @@ package writeback_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -36,4 +37,81 @@ func Example() {
 	// Output:
 	// read: bob
 	// stored: map[session:1:bob]
+}
+
+// logged is a decorator: it embeds writeback.KV, so it inherits Load and
+// Delete, and overrides Store. (Embedding writeback.Store, the alias,
+// would name the field Store, as the method, and not compile.)
+type logged struct {
+	writeback.KV[string, string]
+}
+
+func (l logged) Store(ctx context.Context, key, value string) error {
+	fmt.Printf("store %s=%s\n", key, value)
+	return l.KV.Store(ctx, key, value)
+}
+
+// A decorator embeds KV and overrides what it needs. It hides the inner
+// store's StoreMany and InTx, so this buffer stores one key per call.
+func ExampleKV_decorator() {
+	ctx := context.Background()
+	db := memstore.New[string, string]()
+	buf, _ := writeback.New[string, string](logged{db}, writeback.Options{})
+	_ = buf.Store(ctx, "a", "1")
+	_ = buf.Store(ctx, "a", "2")
+	_ = buf.Close(ctx)
+	v, _ := db.Load(ctx, "a")
+	fmt.Println("stored:", v)
+	// Output:
+	// store a=2
+	// stored: 2
+}
+
+type session struct {
+	User string `json:"user"`
+	TTL  int    `json:"ttl"`
+}
+
+// WithCodec stores typed values in a store of bytes and keeps its bulk
+// and transaction methods, so a buffer over it still flushes in bulk.
+func ExampleWithCodec() {
+	ctx := context.Background()
+	db := memstore.New[string, []byte]()
+	sessions := writeback.WithCodec(writeback.KV[string, []byte](db),
+		func(s session) ([]byte, error) { return json.Marshal(s) },
+		func(b []byte) (session, error) {
+			var s session
+			err := json.Unmarshal(b, &s)
+			return s, err
+		})
+	_, bulk := sessions.(writeback.BulkStore[string, session])
+	fmt.Println("bulk:", bulk)
+
+	buf, _ := writeback.New(sessions, writeback.Options{})
+	_ = buf.Store(ctx, "s1", session{User: "alice", TTL: 300})
+	_ = buf.Close(ctx)
+	raw, _ := db.Load(ctx, "s1")
+	fmt.Println("stored:", string(raw))
+	s, _ := sessions.Load(ctx, "s1")
+	fmt.Println("loaded:", s.User)
+	// Output:
+	// bulk: true
+	// stored: {"user":"alice","ttl":300}
+	// loaded: alice
+}
+
+// Stats reports what metrics need: the backlog and how the store is doing.
+func ExampleBuffer_Stats() {
+	ctx := context.Background()
+	buf, _ := writeback.New[string, string](memstore.New[string, string](), writeback.Options{MaxDelay: time.Hour})
+	_ = buf.Store(ctx, "a", "1")
+	_ = buf.Store(ctx, "b", "1")
+	fmt.Println("pending:", buf.Stats().Pending)
+	_ = buf.Flush(ctx)
+	st := buf.Stats()
+	fmt.Println("pending:", st.Pending, "written:", st.Written, "store calls:", st.StoreCalls)
+	_ = buf.Close(ctx)
+	// Output:
+	// pending: 2
+	// pending: 0 written: 2 store calls: 1
 }

@@ -1,86 +1,122 @@
 package writeback
 
-import "context"
+import (
+	"context"
+	"math/rand/v2"
+	"runtime/debug"
+)
 
-// item is a pending write taken by a flush.
+// item is a pending write taken by a flush: the entry, and the write it
+// held when the flush took it.
 type item[K comparable, V any] struct {
-	key K
-	op  op[V]
+	e      *entry[K, V]
+	key    K
+	value  V
+	del    bool
+	seq    uint64
+	failed bool // an earlier store call failed to write this write
 }
 
 // flush stores every write pending when it starts, oldest first, MaxBatch
-// keys per store call, and records what failed. The caller holds sem.
-// After a failed background flush, the next waits MaxDelay.
+// keys per store call, and records what failed. The caller holds sem, so
+// no other flush runs: the entries it takes stay pending (and in the list)
+// until it removes them.
 func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 	b.mu.Lock()
-	keys := b.order
-	b.order = nil
-	items := make([]item[K, V], len(keys))
-	for i, k := range keys {
-		items[i] = item[K, V]{k, b.pending[k]}
+	items := make([]item[K, V], 0, len(b.pending))
+	for e := b.head; e != nil; e = e.next {
+		items = append(items, item[K, V]{e: e, key: e.key, value: e.value, del: e.del, seq: e.seq, failed: e.failed})
 	}
 	b.mu.Unlock()
+	if len(items) == 0 {
+		return
+	}
 
 	var failed []K
 	var first error
+	stored, succeeded := 0, false
 	for len(items) > 0 {
 		batch := items[:min(len(items), b.opts.MaxBatch)]
 		items = items[len(batch):]
-		errs := b.writeBatch(ctx, batch)
+		errs, ok := b.writeBatch(ctx, batch)
+		succeeded = succeeded || ok
 		b.mu.Lock()
+		removed := false
 		for i, it := range batch {
-			cur, ok := b.pending[it.key]
-			if !ok || cur.seq != it.op.seq {
-				continue // superseded by a newer write, which stays pending
+			e := it.e
+			if e.seq != it.seq {
+				continue // rewritten meanwhile: the newer write stays pending
 			}
 			if errs[i] == nil {
-				delete(b.pending, it.key)
+				b.remove(e)
+				removed = true
+				stored++
 				continue
 			}
-			cur.failed = true
-			b.pending[it.key] = cur
+			e.failed = true
 			failed = append(failed, it.key)
 			if first == nil {
 				first = errs[i]
 			}
 		}
+		if removed {
+			b.freed()
+		}
 		b.mu.Unlock()
+	}
+	if stored > 0 {
+		b.stats.flushes.Add(1)
 	}
 
 	b.mu.Lock()
-	var kept []K // failed or rewritten during the flush: back in front
-	for _, k := range keys {
-		if _, ok := b.pending[k]; ok {
-			kept = append(kept, k)
-		}
-	}
-	b.order = append(kept, b.order...)
-	if first != nil {
+	switch {
+	case first == nil:
+		b.fails, b.hold = 0, 0
+	default:
 		if b.err == nil {
 			b.err = first
 		}
-		if background {
-			b.hold = b.clock.Now() + int64(b.opts.MaxDelay)
+		if succeeded {
+			b.fails = 0
+		} else {
+			b.fails++
 		}
+		b.hold = b.clock.Now() + int64(b.retryDelay())
 	}
 	b.mu.Unlock()
-	select { // have the goroutine re-arm its timer for what is left
-	case b.kick <- struct{}{}:
-	default:
-	}
+	b.wake() // have the goroutine re-arm its timer for what is left
 	if first != nil && b.opts.OnError != nil {
 		b.opts.OnError(&FlushError[K]{Keys: failed, Err: first})
 	}
 }
 
-// writeBatch stores one batch of distinct keys and returns each one's error:
-// through BulkStore if the store has it, else in one TxStore transaction,
-// else one call per key. Every call is retried once.
-func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) []error {
+// retryDelay returns the pause before the next background flush after a
+// failed one: after n flushes in a row whose store calls all failed, a
+// random time in [d/2, d] for d = min(RetryDelay × 2^(n−1),
+// MaxRetryDelay); after a flush in which some call succeeded, d =
+// RetryDelay. Caller holds mu.
+func (b *Buffer[K, V]) retryDelay() int64 {
+	d := int64(b.opts.RetryDelay)
+	for i := 1; i < b.fails && d < int64(b.opts.MaxRetryDelay); i++ {
+		d *= 2
+	}
+	d = min(d, int64(b.opts.MaxRetryDelay))
+	return d - rand.Int64N(d/2+1)
+}
+
+// writeBatch stores one batch of distinct keys and returns each one's
+// error, and whether some store call succeeded: through BulkStore if the
+// store has it, else in one TxStore transaction, else one call per key.
+// Every call is retried once.
+func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) ([]error, bool) {
 	errs := make([]error, len(batch))
+	ok := false
 	setAll := func(err error, del bool) {
+		if err == nil {
+			ok = true
+		}
 		for i := range batch {
-			if batch[i].op.del == del {
+			if batch[i].del == del {
 				errs[i] = err
 			}
 		}
@@ -89,22 +125,29 @@ func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) []err
 	case b.bulk != nil:
 		var entries []Entry[K, V]
 		var dels []K
+		entriesFailed, delsFailed := false, false
 		for _, it := range batch {
-			if it.op.del {
+			if it.del {
 				dels = append(dels, it.key)
+				delsFailed = delsFailed || it.failed
 			} else {
-				entries = append(entries, Entry[K, V]{it.key, it.op.value})
+				entries = append(entries, Entry[K, V]{it.key, it.value})
+				entriesFailed = entriesFailed || it.failed
 			}
 		}
 		if len(entries) > 0 {
-			setAll(retry(ctx, func() error { return b.bulk.StoreMany(ctx, entries) }), false)
+			setAll(b.retry(ctx, len(entries), entriesFailed, func() error { return b.bulk.StoreMany(ctx, entries) }), false)
 		}
 		if len(dels) > 0 {
-			setAll(retry(ctx, func() error { return b.bulk.DeleteMany(ctx, dels) }), true)
+			setAll(b.retry(ctx, len(dels), delsFailed, func() error { return b.bulk.DeleteMany(ctx, dels) }), true)
 		}
 	case b.tx != nil:
-		err := retry(ctx, func() error {
-			return b.tx.InTx(ctx, func(tx Store[K, V]) error {
+		again := false
+		for _, it := range batch {
+			again = again || it.failed
+		}
+		err := b.retry(ctx, len(batch), again, func() error {
+			return b.tx.InTx(ctx, func(tx KV[K, V]) error {
 				for _, it := range batch {
 					if err := apply(ctx, tx, it); err != nil {
 						return err
@@ -117,28 +160,51 @@ func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) []err
 		setAll(err, true)
 	default:
 		for i, it := range batch {
-			errs[i] = retry(ctx, func() error { return apply(ctx, b.store, it) })
+			errs[i] = b.retry(ctx, 1, it.failed, func() error { return apply(ctx, b.store, it) })
+			ok = ok || errs[i] == nil
 		}
 	}
-	return errs
+	return errs, ok
 }
 
 // apply performs one pending write on s.
-func apply[K comparable, V any](ctx context.Context, s Store[K, V], it item[K, V]) error {
-	if it.op.del {
+func apply[K comparable, V any](ctx context.Context, s KV[K, V], it item[K, V]) error {
+	if it.del {
 		return s.Delete(ctx, it.key)
 	}
-	return s.Store(ctx, it.key, it.op.value)
+	return s.Store(ctx, it.key, it.value)
 }
 
-// retry calls f, and once more if it fails while ctx is live.
-func retry(ctx context.Context, f func() error) error {
+// retry makes store call f, writing n keys, and once more if it fails
+// while ctx is live. again says that f retries writes an earlier call
+// failed to store.
+func (b *Buffer[K, V]) retry(ctx context.Context, n int, again bool, f func() error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := f()
+	err := b.call(n, again, f)
 	if err != nil && ctx.Err() == nil {
-		err = f()
+		err = b.call(n, true, f)
 	}
 	return err
+}
+
+// call makes store call f, writing n keys, counts it, and turns a panic in
+// f into a *PanicError.
+func (b *Buffer[K, V]) call(n int, again bool, f func() error) (err error) {
+	b.stats.calls.Add(1)
+	if again {
+		b.stats.retries.Add(1)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		}
+		if err != nil {
+			b.stats.errors.Add(1)
+		} else {
+			b.stats.written.Add(uint64(n))
+		}
+	}()
+	return f()
 }

@@ -7,10 +7,16 @@ import (
 	"strings"
 )
 
-// Store is a key-value store: the slow thing a [Buffer] writes behind and a
+// KV is a key-value store: the slow thing a [Buffer] writes behind and a
 // [Cache] reads through. Implementations must be safe for concurrent use and
 // should honour ctx (the buffer cancels it to stop a flush on Close).
-type Store[K comparable, V any] interface {
+//
+// A decorator embeds KV to inherit the methods it does not override
+// (embedding Store would not compile: the embedded field would be named
+// Store, like the method). Embedding hides the optional [BulkStore] and
+// [TxStore] of the store inside; see [WithCodec] for an adapter that keeps
+// them.
+type KV[K comparable, V any] interface {
 	// Load returns the value stored under key, or an error wrapping
 	// shard.ErrNotFound if there is none.
 	Load(ctx context.Context, key K) (V, error)
@@ -19,6 +25,10 @@ type Store[K comparable, V any] interface {
 	// Delete removes key. Deleting an absent key is not an error.
 	Delete(ctx context.Context, key K) error
 }
+
+// Store is the former name of [KV], kept as an alias: the two are the same
+// type.
+type Store[K comparable, V any] = KV[K, V]
 
 // Entry is one key and its value, as passed to [BulkStore.StoreMany].
 type Entry[K comparable, V any] struct {
@@ -44,7 +54,24 @@ type TxStore[K comparable, V any] interface {
 	// InTx calls fn with a Store whose writes take effect together, if fn
 	// returns nil and the commit succeeds, or not at all. The tx Store must
 	// not be used after fn returns.
-	InTx(ctx context.Context, fn func(tx Store[K, V]) error) error
+	InTx(ctx context.Context, fn func(tx KV[K, V]) error) error
+}
+
+// PanicError is the error of a store call that panicked. The [Buffer]
+// recovers the panic and treats the call as failed: its writes stay
+// pending, are retried, and are reported like any other failure.
+type PanicError struct {
+	Value any    // the value passed to panic
+	Stack []byte // the stack of the flushing goroutine when the store panicked
+}
+
+// Error returns "writeback: store panicked: " and the panic value.
+func (p *PanicError) Error() string { return fmt.Sprintf("writeback: store panicked: %v", p.Value) }
+
+// Unwrap returns the panic value if it is an error.
+func (p *PanicError) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
 }
 
 // ErrClosed is returned by Store and Delete on a closed [Buffer].
