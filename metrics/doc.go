@@ -29,13 +29,23 @@
 //
 //	rate(hotcache_hits_total[5m]) / (rate(hotcache_hits_total[5m]) + rate(hotcache_misses_total[5m]))
 //
+// # Write-behind
+//
+// [NewBufferCollector] exports a writeback.Buffer's pending writes (how
+// many keys, and the age of the oldest), flushes, store calls, their
+// errors and retries, and the writes stored, labelled buffer="<name>".
+// [NewWritebackCacheCollector] exports a read-through writeback.Cache: the
+// cache families above for its in-memory copies, and the Store and Delete
+// calls it passed to its store, with their errors.
+//
 // # What a scrape costs
 //
 // The collectors count nothing themselves: a scrape calls the cache's
 // Stats and Len, which sum per-shard atomic counters (no lock, and no walk
 // over entries, so a cache of a million entries costs what an empty one
 // does), and sends them as constant metrics. Nothing is added to the read
-// path, and a scrape takes no lock that a Get takes.
+// path, and a scrape takes no lock that a Get takes. (A buffer's Stats
+// holds the buffer's lock as briefly as a Store does.)
 //
 // # Registration
 //
