@@ -243,3 +243,41 @@ hotcache_store_errors_total{cache="tokens"} 1
 		t.Error("a shard.Cache named tokens registered beside the writeback.Cache named tokens")
 	}
 }
+
+// promlint finds nothing to say about any family.
+func TestLint(t *testing.T) {
+	ctx := context.Background()
+	reg := prometheus.NewPedanticRegistry()
+	c := shard.Must(options())
+	defer c.Close()
+	buf, err := writeback.New[string, string](newFlaky(), writeback.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close(ctx)
+	wc, err := writeback.NewCache[string, string](newFlaky(), writeback.CacheOptions[string, string]{Capacity: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wc.Close()
+	rec := metrics.NewFluxRecorder(c)
+	rec.RecordCacheEvent(metrics.CacheEventTypeHit, "Kind", "name", "ns")
+	rec.RecordRequest(nil)
+	for _, col := range []prometheus.Collector{
+		metrics.NewCollector("shard", c),
+		metrics.NewBufferCollector("buffer", buf),
+		metrics.NewWritebackCacheCollector("readthrough", wc),
+		rec,
+	} {
+		if err := reg.Register(col); err != nil {
+			t.Fatal(err)
+		}
+	}
+	problems, err := testutil.GatherAndLint(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
