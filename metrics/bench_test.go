@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -62,15 +63,18 @@ func (r *replay) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// BenchmarkScrape compares, in one run, a scrape of a cache's collector
-// (registry Gather and text exposition, as a /metrics handler does) with
-// its parts: a Stats and Len call on the cache ("stats"), and a scrape of
-// the same series replayed without reading the cache ("exposition"). The
-// collector reads counters per shard, not per entry, so a scrape costs the
-// same with 0 and 1M entries: scrape ≈ stats + exposition + the making of
-// 14 constant metrics. (Each allocates as much; with 1M entries the heap
-// is large and the garbage collection that allocation pays for costs more,
-// in both alike.)
+// BenchmarkScrape compares a scrape of a cache's collector (registry
+// Gather and text exposition, as a /metrics handler does) with its parts:
+// a Stats and Len call on the cache ("stats"), and a scrape of the same
+// series replayed without reading the cache ("exposition"). The three are
+// timed in turn within each iteration, so that the noise of a shared
+// machine falls on all three alike, and reported as stats-ns,
+// exposition-ns and scrape-ns; excess-ns is scrape − (stats + exposition):
+// the making of the 14 constant metrics. The collector reads counters per
+// shard, not per entry, so a scrape costs the same with 0 and 1M entries.
+// (Both scrapes allocate as much; with 1M entries the heap is large and
+// the garbage collection that allocation pays for costs more, in both
+// alike.)
 func BenchmarkScrape(b *testing.B) {
 	large := 1 << 20
 	if raceEnabled {
@@ -91,31 +95,40 @@ func BenchmarkScrape(b *testing.B) {
 		reg.MustRegister(col)
 		replayed := prometheus.NewRegistry()
 		replayed.MustRegister(newReplay(col))
-		name := fmt.Sprintf("entries=%d", entries)
-		b.Run(name+"/stats", func(b *testing.B) {
-			b.ReportAllocs()
+		b.Run(fmt.Sprintf("entries=%d", entries), func(b *testing.B) {
+			const statsCalls = 16 // per iteration, to dwarf the timer's cost
+			var stats, exposition, full time.Duration
 			var sink int
+			timed := func(total *time.Duration, r *prometheus.Registry) {
+				t := time.Now()
+				if err := scrape(r, io.Discard); err != nil {
+					b.Fatal(err)
+				}
+				*total += time.Since(t)
+			}
+			i := 0
 			for b.Loop() {
-				st := c.Stats()
-				sink += int(st.Sets) + c.Len()
+				t := time.Now()
+				for range statsCalls {
+					st := c.Stats()
+					sink += int(st.Sets) + c.Len()
+				}
+				stats += time.Since(t) / statsCalls
+				if i%2 == 0 { // alternate which scrape goes first
+					timed(&exposition, replayed)
+					timed(&full, reg)
+				} else {
+					timed(&full, reg)
+					timed(&exposition, replayed)
+				}
+				i++
 			}
 			_ = sink
-		})
-		b.Run(name+"/exposition", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := scrape(replayed, io.Discard); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-		b.Run(name+"/scrape", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := scrape(reg, io.Discard); err != nil {
-					b.Fatal(err)
-				}
-			}
+			per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(i) }
+			b.ReportMetric(per(stats), "stats-ns")
+			b.ReportMetric(per(exposition), "exposition-ns")
+			b.ReportMetric(per(full), "scrape-ns")
+			b.ReportMetric(per(full-exposition-stats), "excess-ns")
 		})
 		c.Close()
 	}
@@ -177,6 +190,82 @@ func BenchmarkGetHit(b *testing.B) {
 				}
 			})
 		}
+		c.Close()
+	}
+}
+
+// BenchmarkGetHitInterleaved is BenchmarkGetHit with the three modes taken
+// in turn within one benchmark, in phases of 64Ki Gets, so that the noise
+// of a shared machine falls on all three alike: one goroutine gets, another
+// idles, scrapes the replayed series (control) or scrapes the cache
+// (scraped), as the phase says. Reported per Get: alone-ns, control-ns,
+// scraped-ns.
+func BenchmarkGetHitInterleaved(b *testing.B) {
+	const n = 1 << 16
+	for _, countHits := range []bool{false, true} {
+		c := shard.Must(shard.Options[uint64, uint64]{Capacity: 2 * n, CountHits: countHits})
+		for i := range uint64(n) {
+			c.Set(i, i)
+		}
+		col := metrics.NewCollector("bench", c)
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(col)
+		replayed := prometheus.NewRegistry()
+		replayed.MustRegister(newReplay(col))
+		b.Run(fmt.Sprintf("countHits=%t", countHits), func(b *testing.B) {
+			const (
+				idle = iota
+				control
+				scraped
+				stop
+			)
+			var mode atomic.Int32
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				for {
+					var r *prometheus.Registry
+					switch mode.Load() {
+					case stop:
+						return
+					case idle:
+						time.Sleep(time.Millisecond)
+						continue
+					case control:
+						r = replayed
+					case scraped:
+						r = reg
+					}
+					if err := scrape(r, io.Discard); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			var took [3]time.Duration
+			var phases [3]int
+			var k uint64
+			i := 0
+			for b.Loop() {
+				m := i % 3
+				mode.Store(int32(m))
+				time.Sleep(time.Millisecond) // let the scraper see the new mode
+				t := time.Now()
+				for range n {
+					c.Get(k & (n - 1))
+					k++
+				}
+				took[m] += time.Since(t)
+				phases[m]++
+				i++
+			}
+			mode.Store(stop)
+			wg.Wait()
+			for m, name := range []string{"alone-ns", "control-ns", "scraped-ns"} {
+				if phases[m] > 0 {
+					b.ReportMetric(float64(took[m].Nanoseconds())/float64(phases[m]*n), name)
+				}
+			}
+		})
 		c.Close()
 	}
 }

@@ -27,9 +27,9 @@ const (
 // asked, e.g. the OCIRepository being reconciled: it labels
 // gotk_cache_events_total.
 type InvolvedObject struct {
-	Kind      string
-	Name      string
-	Namespace string
+	Kind      string // the object's kind, e.g. "OCIRepository"
+	Name      string // its name
+	Namespace string // its namespace; empty for a cluster-scoped object
 }
 
 // FluxRecorder produces the cache series of Flux controllers
