@@ -3,7 +3,9 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -172,4 +174,68 @@ func TestFluxRecorder_OnePerRegistry(t *testing.T) {
 	if _, err := metrics.Register(reg, "tokens", c); err != nil {
 		t.Error(err)
 	}
+}
+
+// Concurrent requests for many objects: every request is one event and
+// one request, whatever the interleaving.
+func TestFluxRecorder_Concurrent(t *testing.T) {
+	c := shard.Must(shard.Options[string, string]{Capacity: 64})
+	defer c.Close()
+	rec := metrics.NewFluxRecorder(c)
+	loader := cachedLoader[string, string]{c}
+	load := func(_ context.Context, k string) (string, error) { return k, nil }
+	const goroutines, calls = 4, 200
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			for i := range calls {
+				obj := metrics.InvolvedObject{Kind: "OCIRepository", Name: strconv.Itoa(i % 10), Namespace: strconv.Itoa(g)}
+				if _, err := metrics.GetOrLoadFor(context.Background(), rec, obj, loader, strconv.Itoa(i%20), load); err != nil {
+					t.Error(err)
+				}
+				if i%50 == 0 {
+					testutil.CollectAndCount(rec)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	var events float64
+	for g := range goroutines {
+		for i := range 10 {
+			for _, e := range []string{metrics.CacheEventTypeHit, metrics.CacheEventTypeMiss} {
+				events += eventCount(t, rec, e, strconv.Itoa(i), strconv.Itoa(g))
+			}
+		}
+	}
+	if events != goroutines*calls {
+		t.Errorf("%v events recorded, want %d", events, goroutines*calls)
+	}
+}
+
+// eventCount returns the value of one gotk_cache_events_total series, 0 if
+// it does not exist.
+func eventCount(t *testing.T, rec *metrics.FluxRecorder, event, name, namespace string) float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(rec)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "gotk_cache_events_total" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["event_type"] == event && labels["name"] == name && labels["namespace"] == namespace {
+				return m.GetCounter().GetValue()
+			}
+		}
+	}
+	return 0
 }
