@@ -70,78 +70,99 @@ func (c *cacheCollector) Collect(ch chan<- prometheus.Metric) {
 	c.d.collect(ch, c.src.Stats(), c.src.Len())
 }
 
-// cacheDescs are the descriptors of a cache's families, labelled with one
-// cache's name. They serve the shard-level collectors and the collector of
-// a writeback.Cache, whose stats embed a shard.Stats.
+// cacheDescs are the descriptors and series of a cache's families,
+// labelled with one cache's name. They serve the collector of
+// NewCollector and that of a writeback.Cache, whose stats embed a
+// shard.Stats.
 type cacheDescs struct {
-	hits, misses, hitsCounted *prometheus.Desc
-	sets, loads, loadErrors   *prometheus.Desc
-	negativeHits              *prometheus.Desc
-	refreshes, refreshErrors  *prometheus.Desc
-	evictions, entries        *prometheus.Desc
-	reasons                   [evict.NumReasons]string // label values, by evict.Reason
+	descs  []*prometheus.Desc // every family, for Describe
+	series []cacheSeries      // the hit and miss series first
 }
+
+// cacheSeries is a series and where its value comes from.
+type cacheSeries struct {
+	series
+	value func(st *shard.Stats, n int) float64
+}
+
+// numHitSeries is how many series at the start of cacheDescs.series exist
+// only when hits are counted.
+const numHitSeries = 2
 
 func newCacheDescs(name string) *cacheDescs {
 	l := prometheus.Labels{"cache": name}
-	d := &cacheDescs{
-		hits: prometheus.NewDesc("hotcache_hits_total",
-			"Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).", nil, l),
-		misses: prometheus.NewDesc("hotcache_misses_total",
-			"Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).", nil, l),
-		hitsCounted: prometheus.NewDesc("hotcache_hits_counted",
-			"1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_hits_total and hotcache_misses_total are not exported.", nil, l),
-		sets: prometheus.NewDesc("hotcache_sets_total",
-			"Entries stored by Set, SetTTL, SetIfAbsent and loads.", nil, l),
-		loads: prometheus.NewDesc("hotcache_loads_total",
-			"Loads started by GetOrLoad for missing keys.", nil, l),
-		loadErrors: prometheus.NewDesc("hotcache_load_errors_total",
-			"Loads that returned an error (not-found included) or panicked.", nil, l),
-		negativeHits: prometheus.NewDesc("hotcache_negative_hits_total",
-			"GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).", nil, l),
-		refreshes: prometheus.NewDesc("hotcache_refreshes_total",
-			"Background reloads started by refresh-ahead (shard.Options.RefreshAhead).", nil, l),
-		refreshErrors: prometheus.NewDesc("hotcache_refresh_errors_total",
-			"Background reloads that failed.", nil, l),
-		evictions: prometheus.NewDesc("hotcache_evictions_total",
-			"Entries that left the cache, by reason: capacity, expired, deleted, replaced.", []string{"reason"}, l),
-		entries: prometheus.NewDesc("hotcache_entries",
-			"Entries in the cache, expired ones not yet reclaimed included.", nil, l),
+	d := &cacheDescs{}
+	add := func(fqName, help string, counter bool, value func(st *shard.Stats, n int) float64) {
+		desc := prometheus.NewDesc(fqName, help, nil, l)
+		d.descs = append(d.descs, desc)
+		d.series = append(d.series, cacheSeries{newSeries(desc, counter), value})
 	}
+	const counter, gauge = true, false
+	add("hotcache_hits_total",
+		"Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Hits) })
+	add("hotcache_misses_total",
+		"Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Misses) })
+	add("hotcache_hits_counted",
+		"1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_hits_total and hotcache_misses_total are not exported.",
+		gauge, func(st *shard.Stats, _ int) float64 {
+			if st.HitsCounted {
+				return 1
+			}
+			return 0
+		})
+	add("hotcache_sets_total",
+		"Entries stored by Set, SetTTL, SetIfAbsent and loads.",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Sets) })
+	add("hotcache_loads_total",
+		"Loads started by GetOrLoad for missing keys.",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Loads) })
+	add("hotcache_load_errors_total",
+		"Loads that returned an error (not-found included) or panicked.",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.LoadErrors) })
+	add("hotcache_negative_hits_total",
+		"GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.NegativeHits) })
+	add("hotcache_refreshes_total",
+		"Background reloads started by refresh-ahead (shard.Options.RefreshAhead).",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Refreshes) })
+	add("hotcache_refresh_errors_total",
+		"Background reloads that failed.",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.RefreshErrors) })
+	add("hotcache_entries",
+		"Entries in the cache, expired ones not yet reclaimed included.",
+		gauge, func(_ *shard.Stats, n int) float64 { return float64(n) })
+	evictions := prometheus.NewDesc("hotcache_evictions_total",
+		"Entries that left the cache, by reason: capacity, expired, deleted, replaced.", []string{"reason"}, l)
+	d.descs = append(d.descs, evictions)
 	for r := evict.Capacity; int(r) < evict.NumReasons; r++ {
-		d.reasons[r] = r.String()
+		d.series = append(d.series, cacheSeries{newSeries(evictions, counter, r.String()),
+			func(st *shard.Stats, _ int) float64 { return float64(st.Evictions[r]) }})
 	}
 	return d
 }
 
 func (d *cacheDescs) describe(ch chan<- *prometheus.Desc) {
-	for _, desc := range []*prometheus.Desc{
-		d.hits, d.misses, d.hitsCounted, d.sets, d.loads, d.loadErrors,
-		d.negativeHits, d.refreshes, d.refreshErrors, d.evictions, d.entries,
-	} {
+	for _, desc := range d.descs {
 		ch <- desc
 	}
 }
 
+// points appends the values of d's series for st and n to to: all but the
+// hit and miss series when st does not count hits.
+func (d *cacheDescs) points(to []point, st *shard.Stats, n int) []point {
+	ss := d.series
+	if !st.HitsCounted {
+		ss = ss[numHitSeries:]
+	}
+	for i := range ss {
+		to = append(to, point{&ss[i].series, ss[i].value(st, n)})
+	}
+	return to
+}
+
 func (d *cacheDescs) collect(ch chan<- prometheus.Metric, st shard.Stats, n int) {
-	counter := func(desc *prometheus.Desc, v uint64) {
-		ch <- prometheus.MustNewConstMetric(desc, prometheus.CounterValue, float64(v))
-	}
-	counted := 0.0
-	if st.HitsCounted {
-		counted = 1
-		counter(d.hits, st.Hits)
-		counter(d.misses, st.Misses)
-	}
-	ch <- prometheus.MustNewConstMetric(d.hitsCounted, prometheus.GaugeValue, counted)
-	counter(d.sets, st.Sets)
-	counter(d.loads, st.Loads)
-	counter(d.loadErrors, st.LoadErrors)
-	counter(d.negativeHits, st.NegativeHits)
-	counter(d.refreshes, st.Refreshes)
-	counter(d.refreshErrors, st.RefreshErrors)
-	for r := evict.Capacity; int(r) < evict.NumReasons; r++ {
-		ch <- prometheus.MustNewConstMetric(d.evictions, prometheus.CounterValue, float64(st.Evictions[r]), d.reasons[r])
-	}
-	ch <- prometheus.MustNewConstMetric(d.entries, prometheus.GaugeValue, float64(n))
+	var buf [24]point
+	send(ch, d.points(buf[:0], &st, n))
 }

@@ -57,8 +57,8 @@ type FluxRecorder struct {
 	src       Source
 	events    *prometheus.CounterVec
 	requests  *prometheus.CounterVec
-	items     *prometheus.Desc
-	evictions *prometheus.Desc
+	items     series
+	evictions series
 }
 
 // NewFluxRecorder returns a recorder of the Flux series for src, the cache
@@ -77,10 +77,10 @@ func NewFluxRecorder(src Source) *FluxRecorder {
 			// it, but a scrape compared with Flux's should be identical.
 			Help: "Total number of cache requests partioned by success or failure.",
 		}, []string{"status"}),
-		items: prometheus.NewDesc("gotk_cached_items",
-			"Total number of items in the cache.", nil, nil),
-		evictions: prometheus.NewDesc("gotk_cache_evictions_total",
-			"Total number of cache evictions.", nil, nil),
+		items: newSeries(prometheus.NewDesc("gotk_cached_items",
+			"Total number of items in the cache.", nil, nil), false),
+		evictions: newSeries(prometheus.NewDesc("gotk_cache_evictions_total",
+			"Total number of cache evictions.", nil, nil), true),
 	}
 }
 
@@ -94,8 +94,8 @@ func (r *FluxRecorder) Register(reg prometheus.Registerer) error {
 func (r *FluxRecorder) Describe(ch chan<- *prometheus.Desc) {
 	r.events.Describe(ch)
 	r.requests.Describe(ch)
-	ch <- r.items
-	ch <- r.evictions
+	ch <- r.items.desc
+	ch <- r.evictions.desc
 }
 
 // Collect sends the recorded events and requests, and reads the cache's
@@ -110,8 +110,7 @@ func (r *FluxRecorder) Collect(ch chan<- prometheus.Metric) {
 		st := r.src.Stats()
 		evictions = st.Evictions[evict.Capacity] + st.Evictions[evict.Expired] + st.Evictions[evict.Deleted]
 	}
-	ch <- prometheus.MustNewConstMetric(r.items, prometheus.GaugeValue, float64(items))
-	ch <- prometheus.MustNewConstMetric(r.evictions, prometheus.CounterValue, float64(evictions))
+	send(ch, []point{{&r.items, float64(items)}, {&r.evictions, float64(evictions)}})
 }
 
 // RecordCacheEvent counts one event (CacheEventTypeHit or

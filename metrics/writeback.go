@@ -35,24 +35,28 @@ type WritebackCacheSource interface {
 // Store does.
 func NewBufferCollector(name string, b BufferSource) prometheus.Collector {
 	l := prometheus.Labels{"buffer": name}
-	desc := func(fq, help string) *prometheus.Desc { return prometheus.NewDesc(fq, help, nil, l) }
-	return &bufferCollector{
-		src: b,
-		pending: desc("hotcache_writeback_pending",
-			"Keys whose latest write the buffer has not stored yet."),
-		oldest: desc("hotcache_writeback_oldest_pending_seconds",
-			"Age of the oldest write not stored yet, by the buffer's clock; 0 when none is pending."),
-		flushes: desc("hotcache_writeback_flushes_total",
-			"Flushes that wrote at least one key."),
-		calls: desc("hotcache_writeback_store_calls_total",
-			"Calls to the store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own."),
-		errors: desc("hotcache_writeback_store_errors_total",
-			"Calls to the store's write methods that failed (a panic included)."),
-		retries: desc("hotcache_writeback_retries_total",
-			"Store calls that retried the writes of an earlier failed call."),
-		written: desc("hotcache_writeback_written_total",
-			"Key writes (stores and deletes) that the store accepted."),
+	c := &bufferCollector{src: b}
+	add := func(fqName, help string, counter bool) {
+		desc := prometheus.NewDesc(fqName, help, nil, l)
+		c.descs = append(c.descs, desc)
+		c.series = append(c.series, newSeries(desc, counter))
 	}
+	// In the order of bufferCollector.Collect's values.
+	add("hotcache_writeback_pending",
+		"Keys whose latest write the buffer has not stored yet.", false)
+	add("hotcache_writeback_oldest_pending_seconds",
+		"Age of the oldest write not stored yet, by the buffer's clock; 0 when none is pending.", false)
+	add("hotcache_writeback_flushes_total",
+		"Flushes that wrote at least one key.", true)
+	add("hotcache_writeback_store_calls_total",
+		"Calls to the store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own.", true)
+	add("hotcache_writeback_store_errors_total",
+		"Calls to the store's write methods that failed (a panic included).", true)
+	add("hotcache_writeback_retries_total",
+		"Store calls that retried the writes of an earlier failed call.", true)
+	add("hotcache_writeback_written_total",
+		"Key writes (stores and deletes) that the store accepted.", true)
+	return c
 }
 
 // RegisterBuffer registers NewBufferCollector(name, b) with reg and returns
@@ -66,29 +70,30 @@ func RegisterBuffer(reg prometheus.Registerer, name string, b BufferSource) (pro
 }
 
 type bufferCollector struct {
-	src                                                       BufferSource
-	pending, oldest, flushes, calls, errors, retries, written *prometheus.Desc
+	src    BufferSource
+	descs  []*prometheus.Desc
+	series []series
 }
 
 // Describe sends the descriptors of the buffer's families.
 func (c *bufferCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.pending, c.oldest, c.flushes, c.calls, c.errors, c.retries, c.written} {
+	for _, d := range c.descs {
 		ch <- d
 	}
 }
 
-// Collect reads the buffer's Stats once and sends a constant metric per
-// family.
+// Collect reads the buffer's Stats once and sends a metric per family.
 func (c *bufferCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.src.Stats()
-	ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(st.Pending))
-	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, st.OldestPending.Seconds())
-	for _, m := range []struct {
-		d *prometheus.Desc
-		v uint64
-	}{{c.flushes, st.Flushes}, {c.calls, st.StoreCalls}, {c.errors, st.StoreErrors}, {c.retries, st.Retries}, {c.written, st.Written}} {
-		ch <- prometheus.MustNewConstMetric(m.d, prometheus.CounterValue, float64(m.v))
+	values := [...]float64{
+		float64(st.Pending), st.OldestPending.Seconds(), float64(st.Flushes),
+		float64(st.StoreCalls), float64(st.StoreErrors), float64(st.Retries), float64(st.Written),
 	}
+	var points [len(values)]point
+	for i, v := range values {
+		points[i] = point{&c.series[i], v}
+	}
+	send(ch, points[:])
 }
 
 // NewWritebackCacheCollector returns a collector of a read-through
@@ -103,13 +108,15 @@ func (c *bufferCollector) Collect(ch chan<- prometheus.Metric) {
 // and a shard.Cache of the same name cannot be registered together.
 func NewWritebackCacheCollector(name string, c WritebackCacheSource) prometheus.Collector {
 	l := prometheus.Labels{"cache": name}
+	calls := prometheus.NewDesc("hotcache_store_calls_total",
+		"Store and Delete calls that a read-through cache passed to its store.", nil, l)
+	errs := prometheus.NewDesc("hotcache_store_errors_total",
+		"Store and Delete calls that a read-through cache passed to its store and that failed.", nil, l)
 	return &writebackCacheCollector{
-		src: c,
-		d:   newCacheDescs(name),
-		calls: prometheus.NewDesc("hotcache_store_calls_total",
-			"Store and Delete calls that a read-through cache passed to its store.", nil, l),
-		errors: prometheus.NewDesc("hotcache_store_errors_total",
-			"Store and Delete calls that a read-through cache passed to its store and that failed.", nil, l),
+		src:    c,
+		d:      newCacheDescs(name),
+		calls:  newSeries(calls, true),
+		errors: newSeries(errs, true),
 	}
 }
 
@@ -127,21 +134,22 @@ func RegisterWritebackCache(reg prometheus.Registerer, name string, c WritebackC
 type writebackCacheCollector struct {
 	src           WritebackCacheSource
 	d             *cacheDescs
-	calls, errors *prometheus.Desc
+	calls, errors series
 }
 
 // Describe sends the descriptors of the cache's families.
 func (c *writebackCacheCollector) Describe(ch chan<- *prometheus.Desc) {
 	c.d.describe(ch)
-	ch <- c.calls
-	ch <- c.errors
+	ch <- c.calls.desc
+	ch <- c.errors.desc
 }
 
 // Collect reads the cache's Stats once and sends a constant metric per
 // series.
 func (c *writebackCacheCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.src.Stats()
-	c.d.collect(ch, st.Cache, st.Len)
-	ch <- prometheus.MustNewConstMetric(c.calls, prometheus.CounterValue, float64(st.StoreCalls))
-	ch <- prometheus.MustNewConstMetric(c.errors, prometheus.CounterValue, float64(st.StoreErrors))
+	var buf [24]point
+	points := c.d.points(buf[:0], &st.Cache, st.Len)
+	points = append(points, point{&c.calls, float64(st.StoreCalls)}, point{&c.errors, float64(st.StoreErrors)})
+	send(ch, points)
 }
