@@ -1,0 +1,65 @@
+package tier
+
+import (
+	"sync/atomic"
+
+	"github.com/hotcache/hotcache/shard"
+)
+
+// Stats is a snapshot of a cache's counters, for this replica only.
+// Counters only grow. A snapshot taken while the cache is in use is not
+// atomic across fields.
+type Stats struct {
+	// L1 is the in-process cache's own Stats (its Hits and Misses only
+	// with Local.CountHits).
+	L1 shard.Stats
+
+	L2Hits   uint64 // Redis reads that found a value (L1 misses served by Redis)
+	L2Misses uint64 // Redis reads that found none
+
+	Sets    uint64 // successful Set calls
+	Deletes uint64 // successful Delete calls
+
+	Loads      uint64 // loader calls made by this replica (fallbacks included)
+	LoadErrors uint64 // loader calls that failed or panicked
+	LockWaits  uint64 // shared loads that found another replica holding the key's lock and waited
+	Fallbacks  uint64 // loader calls made without Redis because it was unreachable
+
+	Invalidations uint64 // keys named by Redis invalidation messages
+	Flushes       uint64 // "invalidate everything" messages (FLUSHALL, a closed connection)
+	Disconnects   uint64 // times Redis was found unreachable (L1 emptied)
+	Reconnects    uint64 // times it was found reachable again
+	Unavailable   uint64 // Get calls that returned ErrUnavailable without trying Redis
+
+	// Connected reports whether Redis answered the last health check.
+	Connected bool
+}
+
+// counters are the atomics behind Stats.
+type counters struct {
+	l2Hits, l2Misses, sets, deletes                 atomic.Uint64
+	loads, loadErrors, lockWaits, fallbacks         atomic.Uint64
+	invalidations, flushes, disconnects, reconnects atomic.Uint64
+	unavailable                                     atomic.Uint64
+}
+
+// Stats returns a snapshot of the cache's counters.
+func (c *Cache[V]) Stats() Stats {
+	return Stats{
+		L1:            c.l1.Stats(),
+		L2Hits:        c.st.l2Hits.Load(),
+		L2Misses:      c.st.l2Misses.Load(),
+		Sets:          c.st.sets.Load(),
+		Deletes:       c.st.deletes.Load(),
+		Loads:         c.st.loads.Load(),
+		LoadErrors:    c.st.loadErrors.Load(),
+		LockWaits:     c.st.lockWaits.Load(),
+		Fallbacks:     c.st.fallbacks.Load(),
+		Invalidations: c.st.invalidations.Load(),
+		Flushes:       c.st.flushes.Load(),
+		Disconnects:   c.st.disconnects.Load(),
+		Reconnects:    c.st.reconnects.Load(),
+		Unavailable:   c.st.unavailable.Load(),
+		Connected:     c.up.Load() && !c.closed.Load(),
+	}
+}

@@ -1,0 +1,399 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hotcache/hotcache/shard"
+	"github.com/redis/rueidis"
+)
+
+// Timing of the connection monitor and of every Redis call.
+const (
+	// pingEvery is how often the monitor checks the connection.
+	pingEvery = 250 * time.Millisecond
+	// pingTimeout is how long a PING may take before Redis counts as
+	// unreachable: loss is detected within pingEvery+pingTimeout.
+	pingTimeout = 500 * time.Millisecond
+	// callTimeout bounds every Redis call the cache makes (the caller's
+	// ctx may end it sooner), so that a hung connection fails a call
+	// instead of blocking it.
+	callTimeout = time.Second
+)
+
+// Cache is a two-tier cache: an in-process shard.Cache (L1) in front of
+// Redis (L2), kept coherent across replicas by Redis's client-side-caching
+// invalidations (CLIENT TRACKING in broadcast mode on Prefix).
+//
+// Every replica (process) builds its own Cache with the same Prefix. A
+// write (Set, Delete, InvalidatePrefix, a load's result) goes to Redis;
+// Redis then tells every other replica's connection which keys changed,
+// and they drop their L1 copies. A Get served from L1 makes no network
+// call and takes no lock.
+//
+// Coherence and the memory model: a value goes into L1 only if no
+// invalidation of its key (and no loss of the connection) happened between
+// the moment its Redis read was sent and the moment it is stored. The check
+// and the store hold a lock of the key's stripe (one of 1,024 by key hash),
+// which an invalidation also holds while it counts the change and removes
+// the key: an invalidation racing a read's reply never leaves a stale
+// copy behind, not even for an instant. Set and Delete remove the key's L1
+// copy the same way once Redis has answered; the next Get reads Redis
+// again. None of this is on the path of an L1 hit.
+//
+// When a connection closes, L1 is emptied. When a PING (sent every 250 ms)
+// fails or takes over 500 ms, Redis counts as unreachable: L1 is emptied
+// and stays empty, Get returns an error wrapping ErrUnavailable, and
+// GetOrLoad calls its loader directly, until a PING succeeds again; then
+// coherence resumes by itself.
+//
+// All methods are safe for concurrent use. After Close they return
+// ErrClosed.
+type Cache[V any] struct {
+	l1      *shard.Cache[string, V]
+	client  rueidis.Client
+	own     bool // the client is ours to close
+	codec   Codec[V]
+	ttl     time.Duration
+	lockTTL time.Duration
+	vpre    string // Prefix + "v:": where values live in Redis
+	lpre    string // Prefix + "l:": where load locks live
+
+	closed  atomic.Bool
+	up      atomic.Bool   // the last PING succeeded and no connection closed since
+	epoch   atomic.Uint64 // bumped on every flush of L1 (flush-all, loss, recovery, prefix invalidation)
+	stripes [numStripes]stripe
+
+	waiters writeWaiters // replicas waiting for another's load
+
+	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
+
+	stop chan struct{}
+	done sync.WaitGroup
+	st   counters
+}
+
+// numStripes is the number of invalidation generation counters; a key's
+// counter is chosen by its hash.
+const numStripes = 1024
+
+// New connects to Redis at opts.Addrs and returns a cache, or an error that
+// says which option is wrong or which address could not be reached. On
+// error nothing is left running (no goroutine, no connection).
+func New[V any](opts Options[V]) (*Cache[V], error) {
+	if err := opts.validate(true); err != nil {
+		return nil, err
+	}
+	c, err := newCache(opts)
+	if err != nil {
+		return nil, err
+	}
+	client, err := rueidis.NewClient(rueidis.ClientOption{
+		InitAddress: append([]string(nil), opts.Addrs...),
+		// Broadcast tracking of our namespace of values: Redis pushes the
+		// name of every key written under it to every connection. NOLOOP:
+		// our own writes drop their L1 copies themselves.
+		ClientTrackingOptions: []string{"PREFIX", c.vpre, "BCAST", "NOLOOP"},
+		OnInvalidations:       c.invalidated,
+		DisableRetry:          true,            // fail fast; never block until a deadline
+		ConnWriteTimeout:      2 * time.Second, // rueidis closes a silent connection after this
+		PipelineMultiplex:     -1,              // one connection per node: each invalidation arrives once
+	})
+	if err != nil {
+		c.l1.Close()
+		return nil, fmt.Errorf("%scannot connect to Redis at %s: %w", errPrefix, strings.Join(opts.Addrs, ", "), err)
+	}
+	c.client, c.own = client, true
+	if err := c.start(); err != nil {
+		client.Close()
+		c.l1.Close()
+		return nil, fmt.Errorf("%sRedis at %s: %w", errPrefix, strings.Join(opts.Addrs, ", "), err)
+	}
+	return c, nil
+}
+
+// NewWithClient is New over a client the caller built and keeps owning
+// (Close does not close it); opts.Addrs must be empty. Invalidations reach
+// the cache through one connection it dedicates from client (client.Dedicate)
+// for CLIENT TRACKING, so the client must talk to one standalone Redis (or
+// a sentinel-managed primary), not to a Cluster: for a Cluster, use New.
+// The client's own retry and timeout settings apply to the cache's calls.
+// A FLUSHALL (or a lost tracking connection) makes such a cache count Redis
+// as unreachable until its next health check, up to 250 ms later.
+func NewWithClient[V any](client rueidis.Client, opts Options[V]) (*Cache[V], error) {
+	if client == nil {
+		return nil, errors.New(errPrefix + "NewWithClient: client is nil")
+	}
+	if len(opts.Addrs) != 0 {
+		return nil, errors.New(errPrefix + "NewWithClient: Addrs must be empty (the client says where Redis is)")
+	}
+	if err := opts.validate(false); err != nil {
+		return nil, err
+	}
+	c, err := newCache(opts)
+	if err != nil {
+		return nil, err
+	}
+	c.client = client
+	c.track = &tracker{}
+	if err := c.start(); err != nil {
+		c.track.drop()
+		c.l1.Close()
+		return nil, fmt.Errorf("%sNewWithClient: %w", errPrefix, err)
+	}
+	return c, nil
+}
+
+// newCache builds everything but the client.
+func newCache[V any](opts Options[V]) (*Cache[V], error) {
+	l1, err := shard.New(opts.Local)
+	if err != nil {
+		return nil, fmt.Errorf("%sLocal: %w", errPrefix, err)
+	}
+	c := &Cache[V]{
+		l1:      l1,
+		codec:   opts.Codec,
+		ttl:     opts.TTL,
+		lockTTL: opts.LockTTL,
+		vpre:    opts.Prefix + "v:",
+		lpre:    opts.Prefix + "l:",
+		stop:    make(chan struct{}),
+	}
+	if c.codec == nil {
+		c.codec = jsonCodec[V]{}
+	}
+	if c.lockTTL == 0 {
+		c.lockTTL = DefaultLockTTL
+	}
+	return c, nil
+}
+
+// start checks that Redis answers (and, with a dedicated tracking
+// connection, sets it up), then starts the monitor.
+func (c *Cache[V]) start() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
+	defer cancel()
+	if err := c.ping(ctx); err != nil {
+		return err
+	}
+	c.up.Store(true)
+	c.done.Add(1)
+	go c.monitor()
+	return nil
+}
+
+// Get returns the value of key: from L1 if it holds it (no network call,
+// no lock), else from Redis (then kept in L1 for the value's remaining
+// lifetime in Redis). A key absent from Redis is a miss (false, nil). An
+// error means the value is unknown: Redis could not be reached (errors.Is
+// ErrUnavailable, or the ctx error), or its bytes could not be decoded.
+func (c *Cache[V]) Get(ctx context.Context, key string) (V, bool, error) {
+	// up is false from the moment a loss is detected (before L1 is
+	// emptied) and after Close: a hit is served only while neither.
+	if v, ok := c.l1.Get(key); ok && c.up.Load() {
+		return v, true, nil
+	}
+	return c.getSlow(ctx, key)
+}
+
+func (c *Cache[V]) getSlow(ctx context.Context, key string) (V, bool, error) {
+	var zero V
+	if c.closed.Load() {
+		return zero, false, ErrClosed
+	}
+	if !c.up.Load() {
+		c.st.unavailable.Add(1)
+		return zero, false, fmt.Errorf("%sGet %q: %w", errPrefix, key, ErrUnavailable)
+	}
+	v, ok, err := c.fetch(ctx, key)
+	if err != nil {
+		return zero, false, fmt.Errorf("%sGet %q: %w", errPrefix, key, err)
+	}
+	return v, ok, nil
+}
+
+// fetch reads key from Redis with its remaining lifetime and stores it in
+// L1 if no invalidation raced the read.
+func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
+	var zero V
+	snap := c.snapshot(key)
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	rk := c.vpre + key
+	sent := time.Now()
+	res := c.client.DoMulti(cctx,
+		c.client.B().Get().Key(rk).Build(),
+		c.client.B().Pttl().Key(rk).Build())
+	b, err := res[0].AsBytes()
+	if rueidis.IsRedisNil(err) {
+		c.st.l2Misses.Add(1)
+		return zero, false, nil
+	}
+	if err != nil {
+		return zero, false, c.redisErr(ctx, err)
+	}
+	v, err := c.codec.Unmarshal(b)
+	if err != nil {
+		return zero, false, fmt.Errorf("decoding the value stored in Redis: %w", err)
+	}
+	c.st.l2Hits.Add(1)
+	if ms, err := res[1].AsInt64(); err == nil && ms > 0 {
+		c.store(key, v, l1TTL(time.Duration(ms)*time.Millisecond, sent), snap)
+	} else {
+		// No lifetime to give the copy (the key expired or was deleted
+		// right after the GET, or was written without one): keep none,
+		// and keep a shard load from storing one.
+		c.dropL1(key)
+	}
+	return v, true, nil
+}
+
+// clockSlack is taken off every L1 lifetime: the default coarse clock
+// may serve an entry up to one resolution (10 ms) past its deadline.
+const clockSlack = 10 * time.Millisecond
+
+// l1TTL is the L1 lifetime of a copy of a value that had ttl left in Redis
+// when a command sent at sent ran: what remains of it now, less clockSlack,
+// so that L1 never serves a copy after Redis has dropped the original. A
+// result <= 0 makes store keep nothing.
+func l1TTL(ttl time.Duration, sent time.Time) time.Duration {
+	return ttl - time.Since(sent) - clockSlack
+}
+
+// redisErr wraps a network error of a Redis call in ErrUnavailable. A
+// Redis error reply (e.g. WRONGTYPE) is returned as it is, and so is the
+// error of a caller's ctx that ended: that says nothing about Redis.
+func (c *Cache[V]) redisErr(ctx context.Context, err error) error {
+	if _, ok := rueidis.IsRedisErr(err); ok {
+		return err
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrUnavailable, err)
+}
+
+// Set stores v under key in Redis for TTL, and returns once Redis has it:
+// from then on, every replica's Get returns v (or a later value), after at
+// most the time Redis's invalidation message takes to reach it. The local
+// L1 copy of key is dropped; the next Get reads v from Redis. An error
+// from the codec changes nothing; an error from Redis leaves it unknown
+// whether v was stored (but L1 holds no copy of key either way).
+func (c *Cache[V]) Set(ctx context.Context, key string, v V) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	b, err := c.codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("%sSet %q: encoding the value: %w", errPrefix, key, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	err = c.client.Do(cctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
+	c.invalidate(key)
+	if err != nil {
+		return fmt.Errorf("%sSet %q: %w", errPrefix, key, c.redisErr(ctx, err))
+	}
+	c.st.sets.Add(1)
+	return nil
+}
+
+// Delete removes key from Redis and so from every replica's L1, with the
+// same guarantees as Set.
+func (c *Cache[V]) Delete(ctx context.Context, key string) error {
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	err := c.client.Do(cctx, c.client.B().Del().Key(c.vpre+key).Build()).Error()
+	c.invalidate(key)
+	if err != nil {
+		return fmt.Errorf("%sDelete %q: %w", errPrefix, key, c.redisErr(ctx, err))
+	}
+	c.st.deletes.Add(1)
+	return nil
+}
+
+// InvalidatePrefix deletes from Redis, and so from every replica's L1,
+// every key that begins with keyPrefix (e.g. "registry-a/" for all results
+// of one registry), and returns how many Redis held. It walks the key space
+// with SCAN on every node: keys written while it runs may survive it.
+// An empty keyPrefix deletes the whole cache.
+func (c *Cache[V]) InvalidatePrefix(ctx context.Context, keyPrefix string) (int, error) {
+	if c.closed.Load() {
+		return 0, ErrClosed
+	}
+	defer c.flushLocal(func(k string, _ V) bool { return strings.HasPrefix(k, keyPrefix) })
+	pattern := globEscape(c.vpre+keyPrefix) + "*"
+	n := 0
+	for _, node := range c.client.Nodes() {
+		var cursor uint64
+		for {
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			e, err := node.Do(cctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(1000).Build()).AsScanEntry()
+			if err == nil && len(e.Elements) > 0 {
+				// One UNLINK per key: in a Cluster, keys of one batch
+				// may live in different slots.
+				cmds := make(rueidis.Commands, len(e.Elements))
+				for i, k := range e.Elements {
+					cmds[i] = c.client.B().Unlink().Key(k).Build()
+				}
+				for _, r := range c.client.DoMulti(cctx, cmds...) {
+					m, rerr := r.AsInt64()
+					if rerr != nil {
+						err = rerr
+						break
+					}
+					n += int(m)
+				}
+			}
+			cancel()
+			if err != nil {
+				return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, c.redisErr(ctx, err))
+			}
+			if cursor = e.Cursor; cursor == 0 {
+				break
+			}
+		}
+	}
+	return n, nil
+}
+
+// globEscape escapes the characters special to Redis's MATCH patterns.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '*', '?', '[', ']', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Close stops the monitor, closes the connection New opened (not a client
+// given to NewWithClient), and empties L1. Every later call, Close too,
+// returns ErrClosed. Calls in flight when Close is called may fail.
+func (c *Cache[V]) Close() error {
+	if !c.closed.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	close(c.stop)
+	c.done.Wait()
+	c.up.Store(false)
+	if c.track != nil {
+		c.track.drop()
+	}
+	if c.own {
+		c.client.Close()
+	}
+	c.flushLocal(nil)
+	return c.l1.Close()
+}
