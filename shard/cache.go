@@ -21,9 +21,11 @@ import (
 // and no lost updates, also across goroutines).
 //
 // Expiry is checked on every read against the cache's clock: an entry is a
-// miss from its deadline on (with the default coarse clock, at most about one
-// clock resolution after it). Expired entries are reclaimed by the eviction
-// hand, by writes to the same key, and by a bounded background sweep.
+// miss from its deadline on (with the default coarse clock, at most one
+// clock resolution plus the clock goroutine's scheduling delay after it; see
+// clock.Coarse.Now). Expired entries are reclaimed by the eviction hand, by
+// writes to the same key, and by a bounded background sweep that each cache
+// runs on its own (see Options.OnEvict).
 //
 // A Cache must not be copied after first use. Build one with [New] or
 // [Must]; the zero value is not usable.
@@ -36,9 +38,11 @@ type Cache[K comparable, V any] struct {
 // New returns a cache configured by opts, or an error naming the first
 // invalid option, e.g. "shard: Capacity must be > 0, got -1".
 //
-// The cache registers a background sweep on the shared clock. Close releases
-// it; a cache that becomes unreachable without Close releases it when the
-// garbage collector reclaims the cache.
+// The cache uses the shared clock and sweeps expired entries in the
+// background about once a second. Close stops both; a cache that becomes
+// unreachable without Close stops them when the garbage collector reclaims
+// it (nothing global holds a cache, so this holds even when its callbacks
+// refer to the cache).
 func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 	h := opts.Hash
 	if h == nil {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/evict"
@@ -40,8 +41,7 @@ type Engine[K comparable, V any] struct {
 
 	closeOnce sync.Once
 	closed    atomic.Bool
-	cancel    func()
-	user      clock.User
+	life      *lifetime // the background work to stop on Close or collection
 }
 
 // shard is one independently locked part of an Engine.
@@ -73,9 +73,9 @@ func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
 // NewEngine validates opts and returns an engine that hashes keys with hash
-// (opts.Hash is ignored). It acquires the clock and registers the background
+// (opts.Hash is ignored). It acquires the clock and starts the background
 // sweep of expired entries; call Close, or arrange for it with
-// [CloseWhenUnreachable], to release them.
+// [CloseWhenUnreachable], to stop them.
 func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*Engine[K, V], error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
@@ -117,32 +117,76 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 		s.table.Store(newTable[K, V](1))
 	}
 	if e.clk == nil {
-		e.clk = clock.Default()
+		e.clk = clock.ForCaller()
 	}
 	e.coarse, _ = e.clk.(*clock.Coarse)
-	if u, ok := e.clk.(clock.User); ok {
-		e.user = u
-		u.Acquire()
-	}
-	// The sweep runs on the clock's own schedule when it has one (a Coarse
-	// clock's goroutine, a Manual clock's Advance), else on the default
-	// coarse clock's goroutine, reading time from e.clk either way.
-	if sch, ok := e.clk.(clock.Scheduler); ok {
-		e.cancel = sch.Subscribe(e.maintain)
-	} else {
-		d := clock.Default()
-		d.Acquire()
-		cancel := d.Subscribe(e.maintain)
-		e.cancel = func() { cancel(); d.Release() }
-	}
+	e.life = startLifetime(e.clk, weak.Make(e))
 	return e, nil
 }
 
-// CloseWhenUnreachable arranges for e.Close to run when owner, the value that
-// holds e, becomes unreachable, so a cache the user forgets to Close still
-// releases its clock. owner must not be reachable from e.
+// maintenanceInterval is how often an engine sweeps expired entries when
+// its clock does not schedule the sweep itself (see clock.Scheduler).
+const maintenanceInterval = time.Second
+
+// lifetime is an engine's background work: its use of the clock and its
+// maintenance. It holds the engine only weakly, so that nothing global (the
+// clock, a timer, the runtime's cleanup queue) keeps an engine, and the
+// callbacks and values it reaches, alive. close may be called from any
+// goroutine, concurrently (Close, the owner's cleanup, the maintenance that
+// finds the engine collected); it acts once.
+type lifetime struct {
+	once sync.Once
+	stop func()     // ends the maintenance
+	user clock.User // the clock, released on close; nil if it has no users
+}
+
+// startLifetime acquires clk and starts the maintenance of the engine that
+// wp points to: on clk's own schedule when it is a clock.Scheduler (a Manual
+// clock runs it inside Advance and Set), else every maintenanceInterval on a
+// timer's goroutine, never on a clock's goroutine. Either way a slow OnEvict
+// delays only this engine's next pass.
+func startLifetime[K comparable, V any](clk clock.Clock, wp weak.Pointer[Engine[K, V]]) *lifetime {
+	l := &lifetime{}
+	if u, ok := clk.(clock.User); ok {
+		l.user = u
+		u.Acquire()
+	}
+	pass := func() bool {
+		e := wp.Value()
+		if e == nil {
+			// Collected. Its owner's cleanup closes l; an engine used
+			// without one (and never closed) is released here.
+			l.close()
+			return false
+		}
+		e.maintain()
+		return true
+	}
+	if sch, ok := clk.(clock.Scheduler); ok {
+		l.stop = sch.Subscribe(func() { pass() })
+	} else {
+		l.stop = clock.Every(maintenanceInterval, pass)
+	}
+	return l
+}
+
+// close stops the maintenance and releases the clock, once.
+func (l *lifetime) close() {
+	l.once.Do(func() {
+		l.stop()
+		if l.user != nil {
+			l.user.Release()
+		}
+	})
+}
+
+// CloseWhenUnreachable arranges for e's background work to stop when owner,
+// the value that holds e, becomes unreachable, so a cache the user forgets
+// to Close still releases its clock and its maintenance. The cleanup holds
+// neither owner nor e, so e's callbacks may refer to owner (an OnEvict that
+// calls the cache) without keeping it alive.
 func CloseWhenUnreachable[T any, K comparable, V any](owner *T, e *Engine[K, V]) {
-	runtime.AddCleanup(owner, func(e *Engine[K, V]) { e.Close() }, e)
+	runtime.AddCleanup(owner, (*lifetime).close, e.life)
 }
 
 // defaultShards picks a power of two near 4×GOMAXPROCS, with at least 64
@@ -262,14 +306,15 @@ func (e *Engine[K, V]) GetWithDeadline(h uint64, k K) (V, int64, bool) {
 	return zero, 0, false
 }
 
-// deadline returns the absolute deadline for an entry written now with ttl:
-// 0 (never) for ttl 0, saturating instead of overflowing.
+// deadline returns the absolute deadline for an entry written now with ttl
+// (>= 0): 0 (never) for ttl 0, saturating instead of overflowing. The clock
+// never reads before the epoch (clock.Clock), so a deadline is never 0.
 func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 	if ttl == 0 {
 		return 0
 	}
 	now := e.now()
-	if int64(ttl) > math.MaxInt64-now {
+	if now > math.MaxInt64-int64(ttl) {
 		return math.MaxInt64
 	}
 	return now + int64(ttl)
@@ -606,10 +651,7 @@ func (e *Engine[K, V]) Stats() Stats {
 func (e *Engine[K, V]) Close() error {
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
-		e.cancel()
-		if e.user != nil {
-			e.user.Release()
-		}
+		e.life.close()
 	})
 	return nil
 }
@@ -628,8 +670,9 @@ const (
 	sweepMax   = 64 * 1024
 )
 
-// maintain is the engine's maintenance pass, run about once a second by the
-// clock: an incremental sweep of expired entries, shard by shard.
+// maintain is the engine's maintenance pass, run about once a second on a
+// goroutine of the engine's own (or inside a Manual clock's Advance and
+// Set): an incremental sweep of expired entries, shard by shard.
 func (e *Engine[K, V]) maintain() {
 	if e.closed.Load() {
 		return

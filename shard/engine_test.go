@@ -217,10 +217,8 @@ func TestCacheClose_StopsBackgroundWork(t *testing.T) {
 		require.True(t, clk.Running(), "b still uses the clock")
 		b.Close()
 		require.False(t, clk.Running())
-		// The goroutine exits at its next tick. synctest.Test fails with a
-		// deadlock if any bubble goroutine is still blocked when it returns.
-		time.Sleep(clk.Resolution())
-		synctest.Wait()
+		// The goroutine exits at once: synctest.Test fails with a deadlock
+		// if any bubble goroutine is still blocked when it returns.
 	})
 }
 
@@ -248,7 +246,6 @@ func TestCacheExpiry_CoarseClockBound(t *testing.T) {
 		res := 10 * time.Millisecond
 		clk := clock.NewCoarse(res)
 		c := Must(Options[string, int]{Capacity: 10, Clock: clk, TTL: 100 * time.Millisecond})
-		defer time.Sleep(res) // after Close, the clock's goroutine exits at its next tick
 		defer c.Close()
 		set := time.Now()
 		c.Set("k", 1)

@@ -27,8 +27,11 @@ type Options[K comparable, V any] struct {
 	TTL time.Duration
 
 	// Clock is the time source for deadlines. nil means the shared coarse
-	// clock, clock.Default(). Tests pass a *clock.Manual. A clock that
-	// implements clock.User is acquired by New and released by Close.
+	// clock, clock.Default(), or, for a cache built inside a
+	// testing/synctest bubble, a clock that follows the bubble's time (see
+	// clock.ForCaller). Tests pass a *clock.Manual, or leave Clock nil and
+	// run in a bubble. A clock that implements clock.User is acquired by New
+	// and released by Close.
 	Clock clock.Clock
 
 	// Policy is the eviction algorithm: evict.SIEVE (the zero value) or
@@ -73,9 +76,15 @@ type Options[K comparable, V any] struct {
 	Hash func(K) uint64
 
 	// OnEvict, if set, is called for every entry that leaves the cache,
-	// with the reason, after every lock is released, on the goroutine whose
-	// call removed the entry (or the maintenance goroutine for expired
-	// entries it reclaims). It may call the cache.
+	// with the reason, after every lock is released. It may call the cache.
+	// It runs on the goroutine whose call removed the entry: the writer
+	// whose Set replaced or evicted it, the caller of Delete, DeleteFunc,
+	// Clear or Sweep. Expired entries that the background sweep reclaims
+	// are passed to it on this cache's own maintenance goroutine (a timer's,
+	// about once a second while the cache is open; with a *clock.Manual,
+	// the goroutine calling Advance or Set), never on the clock's
+	// goroutine: a slow OnEvict delays this cache's next sweep, and no other
+	// cache's expiry or clock.
 	OnEvict func(key K, value V, reason evict.Reason)
 
 	// Expiry, if set, gives each value its own deadline, e.g. the expiry of

@@ -65,7 +65,9 @@ type Options struct {
 	Clock clock.Clock
 	// OnError, if set, is called with a *FlushError after every flush,
 	// background or not, that left writes unstored. It runs on the
-	// flushing goroutine with no lock held and must not call Flush or Close.
+	// flushing goroutine with no lock held and must not call Flush or
+	// Close, nor Store or Delete a key that may not be pending (with
+	// MaxPending keys pending, those wait for the flush that called it).
 	OnError func(error)
 }
 
@@ -338,7 +340,7 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 		}
 	}
 	defer func() { <-b.sem }()
-	b.flush(ctx, false)
+	b.flush(ctx)
 	return b.takeErr()
 }
 
@@ -403,7 +405,7 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 		if due, _ := b.due(); due {
 			select {
 			case b.sem <- struct{}{}:
-				b.flush(ctx, true)
+				b.flush(ctx)
 				<-b.sem
 			case <-b.stop:
 			}

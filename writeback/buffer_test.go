@@ -25,6 +25,13 @@ func TestNew_BadOptions(t *testing.T) {
 		{nil, writeback.Options{}, "writeback: store must not be nil"},
 		{mem, writeback.Options{MaxBatch: -1}, "writeback: MaxBatch must be >= 0, got -1"},
 		{mem, writeback.Options{MaxDelay: -time.Second}, "writeback: MaxDelay must be >= 0, got -1s"},
+		{mem, writeback.Options{MaxPending: -1}, "writeback: MaxPending must be >= 0, got -1"},
+		{mem, writeback.Options{RetryDelay: -1}, "writeback: RetryDelay must be >= 0, got -1ns"},
+		{mem, writeback.Options{MaxRetryDelay: -1}, "writeback: MaxRetryDelay must be >= 0, got -1ns"},
+		{mem, writeback.Options{RetryDelay: time.Second, MaxRetryDelay: time.Millisecond},
+			"writeback: MaxRetryDelay (1ms) must be >= RetryDelay (1s)"},
+		{mem, writeback.Options{MaxRetryDelay: time.Millisecond},
+			"writeback: MaxRetryDelay (1ms) must be >= RetryDelay (100ms)"},
 	} {
 		_, err := writeback.New(c.store, c.opts)
 		require.EqualError(t, err, c.want)

@@ -38,7 +38,8 @@ type CacheOptions[K comparable, V any] struct {
 	// NegativeTTL is how long a load that found nothing (shard.ErrNotFound)
 	// is remembered. 0 means DefaultNegativeTTL.
 	NegativeTTL time.Duration
-	// Clock is the time source for the deadlines; nil means clock.Default().
+	// Clock is the time source for the deadlines; nil means shard's default
+	// (clock.ForCaller(): the shared coarse clock, or a synctest bubble's time).
 	Clock clock.Clock
 	// CountHits makes the cache count hits and misses for Stats (it is
 	// shard.Options.CountHits, off by default for the read path's speed).

@@ -35,6 +35,7 @@ type codec[K comparable, V, E any] struct {
 	dec   func(E) (V, error)
 }
 
+// Load loads key's encoded value and decodes it.
 func (c codec[K, V, E]) Load(ctx context.Context, key K) (V, error) {
 	e, err := c.store.Load(ctx, key)
 	if err != nil {
@@ -48,6 +49,7 @@ func (c codec[K, V, E]) Load(ctx context.Context, key K) (V, error) {
 	return v, nil
 }
 
+// Store encodes value and stores it.
 func (c codec[K, V, E]) Store(ctx context.Context, key K, value V) error {
 	e, err := c.encode(key, value)
 	if err != nil {
@@ -56,8 +58,10 @@ func (c codec[K, V, E]) Store(ctx context.Context, key K, value V) error {
 	return c.store.Store(ctx, key, e)
 }
 
+// Delete deletes key.
 func (c codec[K, V, E]) Delete(ctx context.Context, key K) error { return c.store.Delete(ctx, key) }
 
+// encode encodes key's value, naming the key in an error.
 func (c codec[K, V, E]) encode(key K, value V) (E, error) {
 	e, err := c.enc(value)
 	if err != nil {
@@ -79,6 +83,8 @@ type codecBulk[K comparable, V, E any] struct {
 	bulk BulkStore[K, E]
 }
 
+// StoreMany encodes every value, then stores them in one call (none if
+// one fails to encode).
 func (c codecBulk[K, V, E]) StoreMany(ctx context.Context, entries []Entry[K, V]) error {
 	encoded := make([]Entry[K, E], len(entries))
 	for i, en := range entries {
@@ -91,6 +97,7 @@ func (c codecBulk[K, V, E]) StoreMany(ctx context.Context, entries []Entry[K, V]
 	return c.bulk.StoreMany(ctx, encoded)
 }
 
+// DeleteMany deletes keys in one call.
 func (c codecBulk[K, V, E]) DeleteMany(ctx context.Context, keys []K) error {
 	return c.bulk.DeleteMany(ctx, keys)
 }
@@ -101,6 +108,7 @@ type codecTx[K comparable, V, E any] struct {
 	tx TxStore[K, E]
 }
 
+// InTx runs fn in a transaction of the inner store, on a codec over it.
 func (c codecTx[K, V, E]) InTx(ctx context.Context, fn func(tx KV[K, V]) error) error {
 	return c.inTx(ctx, c.tx, fn)
 }
@@ -111,6 +119,7 @@ type codecBulkTx[K comparable, V, E any] struct {
 	tx TxStore[K, E]
 }
 
+// InTx runs fn in a transaction of the inner store, on a codec over it.
 func (c codecBulkTx[K, V, E]) InTx(ctx context.Context, fn func(tx KV[K, V]) error) error {
 	return c.inTx(ctx, c.tx, fn)
 }

@@ -21,7 +21,7 @@ type item[K comparable, V any] struct {
 // keys per store call, and records what failed. The caller holds sem, so
 // no other flush runs: the entries it takes stay pending (and in the list)
 // until it removes them.
-func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
+func (b *Buffer[K, V]) flush(ctx context.Context) {
 	b.mu.Lock()
 	items := make([]item[K, V], 0, len(b.pending))
 	for e := b.head; e != nil; e = e.next {
@@ -34,12 +34,12 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 
 	var failed []K
 	var first error
-	stored, succeeded := 0, false
+	succeeded, callFailed := false, false
 	for len(items) > 0 {
 		batch := items[:min(len(items), b.opts.MaxBatch)]
 		items = items[len(batch):]
-		errs, ok := b.writeBatch(ctx, batch)
-		succeeded = succeeded || ok
+		errs, ok, bad := b.writeBatch(ctx, batch)
+		succeeded, callFailed = succeeded || ok, callFailed || bad
 		b.mu.Lock()
 		removed := false
 		for i, it := range batch {
@@ -50,7 +50,6 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 			if errs[i] == nil {
 				b.remove(e)
 				removed = true
-				stored++
 				continue
 			}
 			e.failed = true
@@ -64,18 +63,21 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 		}
 		b.mu.Unlock()
 	}
-	if stored > 0 {
+	if succeeded {
 		b.stats.flushes.Add(1)
 	}
 
+	// The backoff follows the store calls, also those whose writes were
+	// superseded meanwhile (their failure is not reported: the newer
+	// write is pending).
 	b.mu.Lock()
+	if first != nil && b.err == nil {
+		b.err = first
+	}
 	switch {
-	case first == nil:
+	case !callFailed:
 		b.fails, b.hold = 0, 0
 	default:
-		if b.err == nil {
-			b.err = first
-		}
 		if succeeded {
 			b.fails = 0
 		} else {
@@ -96,25 +98,22 @@ func (b *Buffer[K, V]) flush(ctx context.Context, background bool) {
 // MaxRetryDelay); after a flush in which some call succeeded, d =
 // RetryDelay. Caller holds mu.
 func (b *Buffer[K, V]) retryDelay() int64 {
-	d := int64(b.opts.RetryDelay)
-	for i := 1; i < b.fails && d < int64(b.opts.MaxRetryDelay); i++ {
-		d *= 2
+	d, ceiling := int64(b.opts.RetryDelay), int64(b.opts.MaxRetryDelay)
+	for i := 1; i < b.fails && d < ceiling; i++ {
+		d = min(d, ceiling/2) * 2 // no overflow: d ≤ ceiling after this
 	}
-	d = min(d, int64(b.opts.MaxRetryDelay))
+	d = min(d, ceiling)
 	return d - rand.Int64N(d/2+1)
 }
 
 // writeBatch stores one batch of distinct keys and returns each one's
-// error, and whether some store call succeeded: through BulkStore if the
-// store has it, else in one TxStore transaction, else one call per key.
-// Every call is retried once.
-func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) ([]error, bool) {
-	errs := make([]error, len(batch))
-	ok := false
+// error, and whether some store call succeeded and some failed: through
+// BulkStore if the store has it, else in one TxStore transaction, else one
+// call per key. Every call is retried once.
+func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) (errs []error, ok, failed bool) {
+	errs = make([]error, len(batch))
 	setAll := func(err error, del bool) {
-		if err == nil {
-			ok = true
-		}
+		ok, failed = ok || err == nil, failed || err != nil
 		for i := range batch {
 			if batch[i].del == del {
 				errs[i] = err
@@ -161,10 +160,10 @@ func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) ([]er
 	default:
 		for i, it := range batch {
 			errs[i] = b.retry(ctx, 1, it.failed, func() error { return apply(ctx, b.store, it) })
-			ok = ok || errs[i] == nil
+			ok, failed = ok || errs[i] == nil, failed || errs[i] != nil
 		}
 	}
-	return errs, ok
+	return errs, ok, failed
 }
 
 // apply performs one pending write on s.

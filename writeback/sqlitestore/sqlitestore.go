@@ -147,12 +147,23 @@ func (s *Store) InTx(ctx context.Context, fn func(tx writeback.Store[string, []b
 	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(txStore{tx}) })
 }
 
+// inTx runs fn in a transaction, committed if fn returns nil and rolled
+// back if it returns an error or panics (the panic then goes on: a
+// transaction left open would hold SQLite's write lock for ever).
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlitestore: begin: %w", err)
 	}
-	if err := fn(tx); err != nil {
+	done := false
+	defer func() {
+		if !done {
+			_ = tx.Rollback()
+		}
+	}()
+	err = fn(tx)
+	done = true
+	if err != nil {
 		_ = tx.Rollback()
 		return err
 	}

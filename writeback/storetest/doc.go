@@ -7,7 +7,8 @@
 // "single" (both hidden), then checks that all of them leave the same rows.
 // The cases: flush by size and by time (on a *clock.Manual), coalescing,
 // read-your-writes, drain on Close, 10,000 operations against a store that
-// fails one write call in three (zero silently lost writes), and many
+// fails one write call in three and panics in one in fifty (zero silently
+// lost writes; a transaction whose body panics must roll back), many
 // concurrent writers (run it with -race), and a read-through
 // [writeback.Cache] over the buffer that must never serve a stale value.
 package storetest

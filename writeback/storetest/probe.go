@@ -14,10 +14,11 @@ import (
 var errInjected = errors.New("storetest: injected fault")
 
 // probe wraps the store under test: it counts the rows written and, when
-// faults are on, fails one write call in three. A failing call fails either
-// before reaching the store (nothing written) or after (written, error
-// returned anyway: the ambiguous timeout case). A bulk call or a
-// transaction fails whole.
+// faults are on, fails one write call in three and panics in one in fifty.
+// A failing call fails either before reaching the store (nothing written)
+// or after (written, error returned anyway: the ambiguous timeout case); a
+// panicking one likewise. A bulk call or a transaction fails whole; a
+// transaction whose body panics must be rolled back by the store.
 type probe struct {
 	raw  Store
 	rows atomic.Int64 // rows passed to write calls, retries included
@@ -46,23 +47,37 @@ func (p *probe) injected() int {
 // do runs one write call of rows rows, injecting a fault if one is drawn.
 func (p *probe) do(rows int, call func() error) error {
 	p.mu.Lock()
-	fault := 0 // 0: none, 1: before the call, 2: after it
-	if p.rng != nil && p.rng.IntN(3) == 0 {
-		fault = 1 + p.rng.IntN(2)
-		p.faults++
+	fault, panics := 0, false // fault 0: none, 1: before the call, 2: after it
+	if p.rng != nil {
+		switch r := p.rng.IntN(150); {
+		case r < 50:
+			fault = 1 + p.rng.IntN(2)
+			p.faults++
+		case r < 53:
+			fault, panics = 1+p.rng.IntN(2), true
+			p.faults++
+		}
 	}
 	p.mu.Unlock()
 	if fault == 1 {
-		return errInjected
+		return inject(panics)
 	}
 	p.rows.Add(int64(rows))
 	if err := call(); err != nil {
 		return err
 	}
 	if fault == 2 {
-		return errInjected
+		return inject(panics)
 	}
 	return nil
+}
+
+// inject returns errInjected, or panics with it.
+func inject(panics bool) error {
+	if panics {
+		panic(errInjected)
+	}
+	return errInjected
 }
 
 func (p *probe) Load(ctx context.Context, key string) ([]byte, error) { return p.raw.Load(ctx, key) }

@@ -213,7 +213,8 @@ func testDrainOnClose(t *testing.T, e env) {
 }
 
 // testFaults runs 10,000 writes and deletes over 500 keys against a store
-// failing one write call in three, with size, time and explicit flushes.
+// failing one write call in three and panicking in one in fifty, with
+// size, time and explicit flushes.
 // Whenever Flush or Close returns, every key must hold its last written
 // value or be named by the returned error: nothing is lost silently. Then,
 // with faults off, one more Flush must store everything: failed writes
