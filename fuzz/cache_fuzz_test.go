@@ -26,7 +26,8 @@ func FuzzCache(f *testing.F) {
 		}
 		cfg := conformance.Config{Policy: evict.Policy(data[0] & 1), Admission: data[0]&4 != 0}
 		constant := data[0]&2 != 0
-		hash := shard.HashString
+		seed := shard.MakeSeed()
+		hash := func(k string) uint64 { return shard.HashString(seed, k) }
 		if constant {
 			hash = func(string) uint64 { return 1 }
 		}
@@ -40,9 +41,9 @@ func FuzzCache(f *testing.F) {
 				}
 				return c, nil
 			},
-			Key:  func(i int) string { return "k" + strconv.Itoa(i) },
-			Val:  func(i int) int { return i },
-			Hash: hash,
+			Key:    func(i int) string { return "k" + strconv.Itoa(i) },
+			Val:    func(i int) int { return i },
+			HashOf: func(conformance.Cache[string, int]) func(string) uint64 { return hash },
 		}
 		conformance.Replay(t, s, cfg, func() (byte, bool) {
 			if len(data) == 0 {

@@ -9,6 +9,7 @@ import (
 	"go/types"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Config is what cachegen's flags say: which cache to generate.
@@ -35,6 +36,9 @@ func (c Config) Validate() error {
 	}
 	if !token.IsIdentifier(c.Name) || c.Name == "_" {
 		return errorf("-name=%s is not a valid Go identifier", c.Name)
+	}
+	if msg := nameProblem(c.Name); msg != "" {
+		return errorf("-name=%s %s", c.Name, msg)
 	}
 	if types.Universe.Lookup(c.Name) != nil {
 		return errorf("-name=%s would shadow the predeclared identifier %s", c.Name, c.Name)
@@ -97,7 +101,24 @@ func (c Config) Constructor() string {
 	if token.IsExported(c.Name) {
 		return "New" + c.Name
 	}
-	return "new" + strings.ToUpper(c.Name[:1]) + c.Name[1:]
+	r, n := utf8.DecodeRuneInString(c.Name)
+	return "new" + string(unicode.ToUpper(r)) + c.Name[n:]
+}
+
+// nameProblem explains why the identifier name cannot name a generated
+// cache, or returns "". An unexported name must start with an ASCII letter
+// or _: one that starts with another letter (éclairCache, 缓存) has no
+// ASCII upper-case form for its constructor and file name to follow, and is
+// refused rather than turned into a surprising name.
+func nameProblem(name string) string {
+	r, _ := utf8.DecodeRuneInString(name)
+	if r < utf8.RuneSelf || token.IsExported(name) {
+		return ""
+	}
+	if unicode.IsLower(r) {
+		return fmt.Sprintf("starts with the non-ASCII lower-case letter %c: an unexported name must start with an ASCII letter or _", r)
+	}
+	return fmt.Sprintf("starts with %c, neither upper-case nor ASCII: the name must start with an ASCII letter, _, or an upper-case letter", r)
 }
 
 // DefaultOutput returns the file name cachegen writes when -output is not

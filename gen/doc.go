@@ -4,8 +4,10 @@
 //
 // The generated code is thin glue over [shard.Engine], which holds the
 // index, eviction, expiry and statistics: each method hashes the key with
-// code written for its type and calls the engine. Strings and byte arrays
-// hash with xxhash ([shard.HashString], [shard.HashBytes]), integers of every
+// code written for its type, under the random seed the engine drew for this
+// cache ([shard.Seed], kept in the cache next to the engine pointer), and
+// calls the engine. Strings and byte arrays hash with hash/maphash
+// ([shard.HashString], [shard.HashBytes]), integers of every
 // width with a mixer ([shard.HashUint64]), bools and floats with
 // [shard.HashBool] and [shard.HashFloat64], and structs and arrays part by
 // part, folded with [shard.Combine]; pointers, channels, interfaces, and
@@ -17,7 +19,7 @@
 // that is the command's job (gen/cmd/cachegen). Errors start with
 // "cachegen: ", the command's name, since they are its messages.
 //
-// Every generated file refers to [shard.GeneratedCodeVersion1], so that a
+// Every generated file refers to [shard.GeneratedCodeVersion2], so that a
 // file generated for a runtime it no longer matches fails to build with that
 // name in the error.
 package gen

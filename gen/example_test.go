@@ -34,10 +34,10 @@ func ExampleRender() {
 	hash, _, _ = strings.Cut(hash, "\n}\n")
 	fmt.Printf("func (*PermCache) hash%s\n}\n", hash)
 	// Output:
-	// func (*PermCache) hash(k PermKey) uint64 {
-	// 	h := shard.HashUint64(k.User)
-	// 	h = shard.Combine(h, shard.HashUint64(k.Registry))
-	// 	h = shard.Combine(h, shard.HashString(k.Perm))
+	// func (*PermCache) hash(seed shard.Seed, k PermKey) uint64 {
+	// 	h := shard.HashUint64(seed, k.User)
+	// 	h = shard.Combine(h, shard.HashUint64(seed, k.Registry))
+	// 	h = shard.Combine(h, shard.HashString(seed, k.Perm))
 	// 	return h
 	// }
 }

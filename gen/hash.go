@@ -8,8 +8,9 @@ import (
 )
 
 // hasher builds the body of a key type's hash: the hash of each leaf of the
-// key (a string, a number, a byte array...) folded into h with
-// shard.Combine, struct fields in order, array elements by a loop.
+// key (a string, a number, a byte array...) under the cache's seed, folded
+// into h with shard.Combine, struct fields in order, array elements by a
+// loop.
 type hasher struct {
 	here     *types.Package
 	body     []jen.Code
@@ -17,18 +18,19 @@ type hasher struct {
 	first    jen.Code // the first leaf, if it declared h
 }
 
-// hashBody returns the statements of `func (k K) uint64` for key type t.
+// hashBody returns the statements of `func (seed shard.Seed, k K) uint64`
+// for key type t.
 //
-//	return shard.HashString(k)                      // a single leaf
+//	return shard.HashString(seed, k)                      // a single leaf
 //
-//	h := shard.HashUint64(k.User)                   // a struct
-//	h = shard.Combine(h, shard.HashString(k.Perm))
+//	h := shard.HashUint64(seed, k.User)                   // a struct
+//	h = shard.Combine(h, shard.HashString(seed, k.Perm))
 //	for i0 := range k.Parts {
-//		h = shard.Combine(h, shard.HashUint64(uint64(k.Parts[i0])))
+//		h = shard.Combine(h, shard.HashUint64(seed, uint64(k.Parts[i0])))
 //	}
 //	return h
 func hashBody(t types.Type, here *types.Package) []jen.Code {
-	if e := leaf(key, t, here); e != nil {
+	if e := leaf(seedParam, key, t, here); e != nil {
 		return []jen.Code{jen.Return(e)}
 	}
 	hs := &hasher{here: here}
@@ -42,13 +44,14 @@ func hashBody(t types.Type, here *types.Package) []jen.Code {
 	return append(hs.body, jen.Return(jen.Id("h")))
 }
 
-// key is the hash function's parameter.
-func key() *jen.Statement { return jen.Id("k") }
+// key and seedParam are the hash function's parameters.
+func key() *jen.Statement       { return jen.Id("k") }
+func seedParam() *jen.Statement { return jen.Id("seed") }
 
 // walk appends to out the statements folding x (of type t) into h; depth
 // numbers the loop variables.
 func (hs *hasher) walk(out *[]jen.Code, x func() *jen.Statement, t types.Type, depth int) {
-	if e := leaf(x, t, hs.here); e != nil {
+	if e := leaf(seedParam, x, t, hs.here); e != nil {
 		if !hs.declared {
 			*out = append(*out, jen.Id("h").Op(":=").Add(e))
 			hs.declared, hs.first = true, e
@@ -83,22 +86,23 @@ func (hs *hasher) walk(out *[]jen.Code, x func() *jen.Statement, t types.Type, d
 	}
 }
 
-// leaf returns the expression hashing x of type t when t hashes as a whole,
-// or nil for a struct or array to hash part by part.
-func leaf(x func() *jen.Statement, t types.Type, here *types.Package) jen.Code {
+// leaf returns the expression hashing x of type t under the seed that seed
+// names when t hashes as a whole, or nil for a struct or array to hash part
+// by part.
+func leaf(seed, x func() *jen.Statement, t types.Type, here *types.Package) jen.Code {
 	hash := func(fn string, basic types.BasicKind) jen.Code {
 		arg := x()
 		if !types.Identical(t, types.Typ[basic]) {
 			arg = jen.Id(types.Typ[basic].Name()).Call(arg)
 		}
-		return jen.Qual(shardPath, fn).Call(arg)
+		return jen.Qual(shardPath, fn).Call(seed(), arg)
 	}
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
 		info := u.Info()
 		switch {
 		case u.Kind() == types.UnsafePointer:
-			return jen.Qual(shardPath, "HashComparable").Call(x())
+			return jen.Qual(shardPath, "HashComparable").Call(seed(), x())
 		case info&types.IsBoolean != 0:
 			return hash("HashBool", types.Bool)
 		case info&types.IsString != 0:
@@ -113,24 +117,24 @@ func leaf(x func() *jen.Statement, t types.Type, here *types.Package) jen.Code {
 				if u.Kind() != types.Complex128 {
 					p = jen.Float64().Call(p)
 				}
-				return jen.Qual(shardPath, "HashFloat64").Call(p)
+				return jen.Qual(shardPath, "HashFloat64").Call(seed(), p)
 			}
 			return jen.Qual(shardPath, "Combine").Call(part("real"), part("imag"))
 		}
 	case *types.Array:
 		if types.Identical(u.Elem(), types.Typ[types.Uint8]) {
-			return jen.Qual(shardPath, "HashBytes").Call(x().Index(jen.Op(":")))
+			return jen.Qual(shardPath, "HashBytes").Call(seed(), x().Index(jen.Op(":")))
 		}
 		return nil
 	case *types.Struct:
 		for i := range u.NumFields() {
 			if f := u.Field(i); f.Name() != "_" && !f.Exported() && f.Pkg().Path() != here.Path() {
 				// Fields the generated code cannot name: hash the whole.
-				return jen.Qual(shardPath, "HashComparable").Call(x())
+				return jen.Qual(shardPath, "HashComparable").Call(seed(), x())
 			}
 		}
 		return nil
 	}
 	// Pointers, channels, interfaces.
-	return jen.Qual(shardPath, "HashComparable").Call(x())
+	return jen.Qual(shardPath, "HashComparable").Call(seed(), x())
 }

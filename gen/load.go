@@ -76,6 +76,9 @@ func Load(dir string, tags ...string) (*Package, error) {
 	return p, nil
 }
 
+// headerSuffix ends the first line of every file cachegen writes.
+const headerSuffix = `"; DO NOT EDIT.`
+
 // isPreviousOutput reports whether file's header says cachegen generated it
 // for the cache name: its declarations are the ones being regenerated.
 func isPreviousOutput(file, name string) bool {
@@ -86,7 +89,27 @@ func isPreviousOutput(file, name string) bool {
 	defer f.Close()
 	s := bufio.NewScanner(f)
 	s.Scan()
-	return strings.HasPrefix(s.Text(), headerPrefix) && strings.Contains(s.Text(), " -name="+name+" ")
+	prev, ok := GeneratedFor(s.Bytes())
+	return ok && prev == name
+}
+
+// GeneratedFor reads the first line of src, a file's contents, and reports
+// whether it is the header that cachegen writes and, if so, the -name that
+// the file was generated for. cachegen replaces a file only if it is its own
+// output for the same -name.
+func GeneratedFor(src []byte) (name string, ok bool) {
+	line, _, _ := strings.Cut(string(src), "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if !strings.HasPrefix(line, headerPrefix) || !strings.HasSuffix(line, headerSuffix) {
+		return "", false
+	}
+	cmd := strings.TrimSuffix(strings.TrimPrefix(line, headerPrefix), headerSuffix)
+	for _, f := range strings.Fields(cmd) {
+		if v, found := strings.CutPrefix(f, "-name="); found {
+			return strings.Trim(v, "'"), true
+		}
+	}
+	return "", true
 }
 
 // File is one generated file.

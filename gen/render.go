@@ -43,7 +43,16 @@ func Render(s Spec) ([]byte, error) {
 	if !token.IsIdentifier(s.Name) || s.Name == "_" || localNames[s.Name] {
 		return nil, errorf("%q cannot name the generated type", s.Name)
 	}
+	if msg := nameProblem(s.Name); msg != "" {
+		return nil, errorf("%q cannot name the generated type: it %s", s.Name, msg)
+	}
 	q := qualifier(s.Pkg)
+	for i, t := range []types.Type{s.Key, s.Value} {
+		if isConstraint(t) {
+			return nil, errorf("%s type %s is a constraint, not a type: it can only constrain a type parameter",
+				[]string{"key", "value"}[i], types.TypeString(t, q))
+		}
+	}
 	if why := notComparable(s.Key, q); why != "" {
 		return nil, errorf("key type %s is not comparable: %s", types.TypeString(s.Key, q), why)
 	}
@@ -107,18 +116,19 @@ func (r *renderer) nameImports(f *jen.File) {
 
 // emitGuard emits the version guard:
 //
-//	const _ = shard.GeneratedCodeVersion1
+//	const _ = shard.GeneratedCodeVersion2
 func (r *renderer) emitGuard(f *jen.File) {
-	f.Comment("This file needs a runtime that supports version 1 of cachegen's output.")
+	f.Comment("This file needs a runtime that supports version 2 of cachegen's output.")
 	f.Comment("If the next line fails to build, regenerate the file with the cachegen")
 	f.Comment("of the hotcache version in go.mod (go generate).")
-	f.Const().Id("_").Op("=").Qual(shardPath, "GeneratedCodeVersion1")
+	f.Const().Id("_").Op("=").Qual(shardPath, "GeneratedCodeVersion2")
 }
 
 // emitType emits the cache type:
 //
 //	type TokenCache struct {
-//		e *shard.Engine[string, *Token]
+//		e    *shard.Engine[string, *Token]
+//		seed shard.Seed
 //	}
 func (r *renderer) emitType(f *jen.File) {
 	f.Commentf("%s is a shard.Cache[%s, %s] whose key hash is", r.Name, r.typeString(r.Key), r.typeString(r.Value))
@@ -127,6 +137,7 @@ func (r *renderer) emitType(f *jen.File) {
 	f.Commentf("Build one with %s; the zero value is not usable.", r.ctor)
 	f.Type().Id(r.Name).Struct(
 		jen.Id("e").Op("*").Qual(shardPath, "Engine").Types(r.k, r.v),
+		jen.Id("seed").Qual(shardPath, "Seed").Comment("e.Seed(): the key hash's seed, drawn at random per cache"),
 	)
 }
 
@@ -135,6 +146,7 @@ func (r *renderer) emitType(f *jen.File) {
 //	func NewTokenCache(opts shard.Options[string, *Token]) (*TokenCache, error) {
 //		e, err := shard.NewEngine(opts, (*TokenCache)(nil).hash)
 //		...
+//		c := &TokenCache{e: e, seed: e.Seed()}
 //		shard.CloseWhenUnreachable(c, e)
 //		return c, nil
 //	}
@@ -149,7 +161,8 @@ func (r *renderer) emitConstructor(f *jen.File) {
 			jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(shardPath, "NewEngine").Call(
 				jen.Id("opts"), jen.Parens(jen.Op("*").Id(r.Name)).Call(jen.Nil()).Dot("hash")),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
-			jen.Id("c").Op(":=").Op("&").Id(r.Name).Values(jen.Dict{jen.Id("e"): jen.Id("e")}),
+			jen.Id("c").Op(":=").Op("&").Id(r.Name).Values(
+				jen.Id("e").Op(":").Id("e"), jen.Id("seed").Op(":").Id("e").Dot("Seed").Call()),
 			jen.Qual(shardPath, "CloseWhenUnreachable").Call(jen.Id("c"), jen.Id("e")),
 			jen.Return(jen.Id("c"), jen.Nil()),
 		)
@@ -158,30 +171,31 @@ func (r *renderer) emitConstructor(f *jen.File) {
 // emitHash emits the key's hash, a method so that it needs no package-level
 // name (see hashBody for its body):
 //
-//	func (*TokenCache) hash(k string) uint64 {
-//		return shard.HashString(k)
+//	func (*TokenCache) hash(seed shard.Seed, k string) uint64 {
+//		return shard.HashString(seed, k)
 //	}
 func (r *renderer) emitHash(f *jen.File) {
-	f.Comment("hash is the key's hash, specialized to its type.")
+	f.Comment("hash is the key's hash under the cache's seed, specialized to its type.")
 	f.Func().Params(jen.Op("*").Id(r.Name)).Id("hash").
-		Params(jen.Id("k").Add(r.k)).Uint64().
+		Params(jen.Id("seed").Qual(shardPath, "Seed"), jen.Id("k").Add(r.k)).Uint64().
 		Block(hashBody(r.Key, r.Pkg)...)
 }
 
-// emitMethods emits the methods of shard.Cache, each hashing the key and
-// calling the engine:
+// emitMethods emits the methods of shard.Cache, each hashing the key under
+// the cache's seed and calling the engine:
 //
-//	func (c *TokenCache) Get(key string) (*Token, bool) { return c.e.Get(shard.HashString(key), key) }
-//	func (c *PermCache) Get(key PermKey) (bool, bool) { return c.e.Get(c.hash(key), key) }
+//	func (c *TokenCache) Get(key string) (*Token, bool) { return c.e.Get(shard.HashString(c.seed, key), key) }
+//	func (c *PermCache) Get(key PermKey) (bool, bool) { return c.e.Get(c.hash(c.seed, key), key) }
 func (r *renderer) emitMethods(f *jen.File) {
 	k, v := r.k, r.v
 	key := jen.Id("key").Add(k)
 	value := jen.Id("value").Add(v)
 	// A key that hashes as a whole is hashed inline (the compiler would
 	// not always inline c.hash); a struct or array key calls c.hash.
-	hash := leaf(func() *jen.Statement { return jen.Id("key") }, r.Key, r.Pkg)
+	seed := func() *jen.Statement { return jen.Id("c").Dot("seed") }
+	hash := leaf(seed, func() *jen.Statement { return jen.Id("key") }, r.Key, r.Pkg)
 	if hash == nil {
-		hash = jen.Id("c").Dot("hash").Call(jen.Id("key"))
+		hash = jen.Id("c").Dot("hash").Call(seed(), jen.Id("key"))
 	}
 	hashed := func(method string, args ...jen.Code) *jen.Statement {
 		return jen.Id("c").Dot("e").Dot(method).Call(append([]jen.Code{hash, jen.Id("key")}, args...)...)
@@ -219,6 +233,10 @@ func (r *renderer) emitMethods(f *jen.File) {
 	method("GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].",
 		"GetOrLoad", []jen.Code{jen.Id("ctx").Qual("context", "Context"), key, jen.Id("load").Add(loader)}, []jen.Code{v, jen.Error()},
 		jen.Return(jen.Id("c").Dot("e").Dot("GetOrLoad").Call(jen.Id("ctx"), hash, jen.Id("key"), jen.Id("load"))))
+	method("GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].",
+		"GetOrLoadCached", []jen.Code{jen.Id("ctx").Qual("context", "Context"), key, jen.Id("load").Add(loader)},
+		[]jen.Code{jen.Id("value").Add(v), jen.Id("cached").Bool(), jen.Id("err").Error()},
+		jen.Return(jen.Id("c").Dot("e").Dot("GetOrLoadCached").Call(jen.Id("ctx"), hash, jen.Id("key"), jen.Id("load"))))
 	method("Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].",
 		"Delete", []jen.Code{key}, []jen.Code{jen.Bool()},
 		jen.Return(hashed("Delete")))

@@ -206,3 +206,12 @@ func kindName(t types.Type) string {
 	}
 	return "not comparable"
 }
+
+// isConstraint reports whether t is a constraint interface: comparable, or
+// an interface with type terms such as ~int | ~string, which Go allows only
+// as a type parameter's constraint. (go/types refuses one inside a type
+// expression, []comparable, but not a whole expression that names one.)
+func isConstraint(t types.Type) bool {
+	i, ok := t.Underlying().(*types.Interface)
+	return ok && !i.IsMethodSet()
+}

@@ -9,17 +9,18 @@ import (
 	"time"
 )
 
-// This file needs a runtime that supports version 1 of cachegen's output.
+// This file needs a runtime that supports version 2 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shard.GeneratedCodeVersion1
+const _ = shard.GeneratedCodeVersion2
 
 // AnyCache is a shard.Cache[string, any] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
 // shard.Cache methods of the same name; it is safe for concurrent use.
 // Build one with NewAnyCache; the zero value is not usable.
 type AnyCache struct {
-	e *shard.Engine[string, any]
+	e    *shard.Engine[string, any]
+	seed shard.Seed // e.Seed(): the key hash's seed, drawn at random per cache
 }
 
 // NewAnyCache returns a cache configured by opts, or an error naming the first
@@ -30,29 +31,29 @@ func NewAnyCache(opts shard.Options[string, any]) (*AnyCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &AnyCache{e: e}
+	c := &AnyCache{e: e, seed: e.Seed()}
 	shard.CloseWhenUnreachable(c, e)
 	return c, nil
 }
 
-// hash is the key's hash, specialized to its type.
-func (*AnyCache) hash(k string) uint64 {
-	return shard.HashString(k)
+// hash is the key's hash under the cache's seed, specialized to its type.
+func (*AnyCache) hash(seed shard.Seed, k string) uint64 {
+	return shard.HashString(seed, k)
 }
 
 // Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].
 func (c *AnyCache) Get(key string) (any, bool) {
-	return c.e.Get(shard.HashString(key), key)
+	return c.e.Get(shard.HashString(c.seed, key), key)
 }
 
 // Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].
 func (c *AnyCache) Peek(key string) (any, bool) {
-	return c.e.Peek(shard.HashString(key), key)
+	return c.e.Peek(shard.HashString(c.seed, key), key)
 }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero time if never); see [shard.Cache.GetWithExpiry].
 func (c *AnyCache) GetWithExpiry(key string) (any, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(shard.HashString(key), key)
+	v, d, ok := c.e.GetWithDeadline(shard.HashString(c.seed, key), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -61,27 +62,32 @@ func (c *AnyCache) GetWithExpiry(key string) (any, time.Time, bool) {
 
 // Set stores value under key with Options.TTL; see [shard.Cache.Set].
 func (c *AnyCache) Set(key string, value any) {
-	c.e.Set(shard.HashString(key), key, value)
+	c.e.Set(shard.HashString(c.seed, key), key, value)
 }
 
 // SetTTL stores value under key for ttl (0: no expiry; negative: removes key); see [shard.Cache.SetTTL].
 func (c *AnyCache) SetTTL(key string, value any, ttl time.Duration) {
-	c.e.SetTTL(shard.HashString(key), key, value, ttl)
+	c.e.SetTTL(shard.HashString(c.seed, key), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *AnyCache) SetIfAbsent(key string, value any) (actual any, stored bool) {
-	return c.e.SetIfAbsent(shard.HashString(key), key, value)
+	return c.e.SetIfAbsent(shard.HashString(c.seed, key), key, value)
 }
 
 // GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
 func (c *AnyCache) GetOrLoad(ctx context.Context, key string, load func(context.Context, string) (any, error)) (any, error) {
-	return c.e.GetOrLoad(ctx, shard.HashString(key), key, load)
+	return c.e.GetOrLoad(ctx, shard.HashString(c.seed, key), key, load)
+}
+
+// GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
+func (c *AnyCache) GetOrLoadCached(ctx context.Context, key string, load func(context.Context, string) (any, error)) (value any, cached bool, err error) {
+	return c.e.GetOrLoadCached(ctx, shard.HashString(c.seed, key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *AnyCache) Delete(key string) bool {
-	return c.e.Delete(shard.HashString(key), key)
+	return c.e.Delete(shard.HashString(c.seed, key), key)
 }
 
 // DeleteFunc removes every live entry for which f returns true; see [shard.Cache.DeleteFunc].

@@ -9,17 +9,18 @@ import (
 	"time"
 )
 
-// This file needs a runtime that supports version 1 of cachegen's output.
+// This file needs a runtime that supports version 2 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shard.GeneratedCodeVersion1
+const _ = shard.GeneratedCodeVersion2
 
 // DigestCache is a shard.Cache[[32]byte, []byte] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
 // shard.Cache methods of the same name; it is safe for concurrent use.
 // Build one with NewDigestCache; the zero value is not usable.
 type DigestCache struct {
-	e *shard.Engine[[32]byte, []byte]
+	e    *shard.Engine[[32]byte, []byte]
+	seed shard.Seed // e.Seed(): the key hash's seed, drawn at random per cache
 }
 
 // NewDigestCache returns a cache configured by opts, or an error naming the first
@@ -30,29 +31,29 @@ func NewDigestCache(opts shard.Options[[32]byte, []byte]) (*DigestCache, error) 
 	if err != nil {
 		return nil, err
 	}
-	c := &DigestCache{e: e}
+	c := &DigestCache{e: e, seed: e.Seed()}
 	shard.CloseWhenUnreachable(c, e)
 	return c, nil
 }
 
-// hash is the key's hash, specialized to its type.
-func (*DigestCache) hash(k [32]byte) uint64 {
-	return shard.HashBytes(k[:])
+// hash is the key's hash under the cache's seed, specialized to its type.
+func (*DigestCache) hash(seed shard.Seed, k [32]byte) uint64 {
+	return shard.HashBytes(seed, k[:])
 }
 
 // Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].
 func (c *DigestCache) Get(key [32]byte) ([]byte, bool) {
-	return c.e.Get(shard.HashBytes(key[:]), key)
+	return c.e.Get(shard.HashBytes(c.seed, key[:]), key)
 }
 
 // Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].
 func (c *DigestCache) Peek(key [32]byte) ([]byte, bool) {
-	return c.e.Peek(shard.HashBytes(key[:]), key)
+	return c.e.Peek(shard.HashBytes(c.seed, key[:]), key)
 }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero time if never); see [shard.Cache.GetWithExpiry].
 func (c *DigestCache) GetWithExpiry(key [32]byte) ([]byte, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(shard.HashBytes(key[:]), key)
+	v, d, ok := c.e.GetWithDeadline(shard.HashBytes(c.seed, key[:]), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -61,27 +62,32 @@ func (c *DigestCache) GetWithExpiry(key [32]byte) ([]byte, time.Time, bool) {
 
 // Set stores value under key with Options.TTL; see [shard.Cache.Set].
 func (c *DigestCache) Set(key [32]byte, value []byte) {
-	c.e.Set(shard.HashBytes(key[:]), key, value)
+	c.e.Set(shard.HashBytes(c.seed, key[:]), key, value)
 }
 
 // SetTTL stores value under key for ttl (0: no expiry; negative: removes key); see [shard.Cache.SetTTL].
 func (c *DigestCache) SetTTL(key [32]byte, value []byte, ttl time.Duration) {
-	c.e.SetTTL(shard.HashBytes(key[:]), key, value, ttl)
+	c.e.SetTTL(shard.HashBytes(c.seed, key[:]), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *DigestCache) SetIfAbsent(key [32]byte, value []byte) (actual []byte, stored bool) {
-	return c.e.SetIfAbsent(shard.HashBytes(key[:]), key, value)
+	return c.e.SetIfAbsent(shard.HashBytes(c.seed, key[:]), key, value)
 }
 
 // GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
 func (c *DigestCache) GetOrLoad(ctx context.Context, key [32]byte, load func(context.Context, [32]byte) ([]byte, error)) ([]byte, error) {
-	return c.e.GetOrLoad(ctx, shard.HashBytes(key[:]), key, load)
+	return c.e.GetOrLoad(ctx, shard.HashBytes(c.seed, key[:]), key, load)
+}
+
+// GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
+func (c *DigestCache) GetOrLoadCached(ctx context.Context, key [32]byte, load func(context.Context, [32]byte) ([]byte, error)) (value []byte, cached bool, err error) {
+	return c.e.GetOrLoadCached(ctx, shard.HashBytes(c.seed, key[:]), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *DigestCache) Delete(key [32]byte) bool {
-	return c.e.Delete(shard.HashBytes(key[:]), key)
+	return c.e.Delete(shard.HashBytes(c.seed, key[:]), key)
 }
 
 // DeleteFunc removes every live entry for which f returns true; see [shard.Cache.DeleteFunc].

@@ -53,7 +53,10 @@ func TestBytesCacheConformance(t *testing.T) {
 
 func TestUint64CacheConformance(t *testing.T) {
 	s := suite(NewUint64Cache, func(i int) uint64 { return uint64(i) }, func(i int) uint64 { return uint64(i) * 3 })
-	s.Hash = shard.HashUint64
+	s.HashOf = func(c conformance.Cache[uint64, uint64]) func(uint64) uint64 {
+		g := c.(*Uint64Cache)
+		return func(k uint64) uint64 { return g.hash(g.seed, k) }
+	}
 	conformance.Run(t, s)
 }
 
@@ -71,7 +74,10 @@ func TestPermCacheConformance(t *testing.T) {
 
 func TestCounterCacheConformance(t *testing.T) {
 	s := suite(NewCounterCache, strKey, func(i int) uint64 { return uint64(i) })
-	s.Hash = shard.HashString // the generated hash: the admission differential runs too
+	s.HashOf = func(c conformance.Cache[string, uint64]) func(string) uint64 { // the admission differential runs too
+		g := c.(*CounterCache)
+		return func(k string) uint64 { return g.hash(g.seed, k) }
+	}
 	conformance.Run(t, s)
 }
 

@@ -9,17 +9,18 @@ import (
 	"time"
 )
 
-// This file needs a runtime that supports version 1 of cachegen's output.
+// This file needs a runtime that supports version 2 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shard.GeneratedCodeVersion1
+const _ = shard.GeneratedCodeVersion2
 
 // PermCache is a shard.Cache[PermKey, bool] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
 // shard.Cache methods of the same name; it is safe for concurrent use.
 // Build one with NewPermCache; the zero value is not usable.
 type PermCache struct {
-	e *shard.Engine[PermKey, bool]
+	e    *shard.Engine[PermKey, bool]
+	seed shard.Seed // e.Seed(): the key hash's seed, drawn at random per cache
 }
 
 // NewPermCache returns a cache configured by opts, or an error naming the first
@@ -30,32 +31,32 @@ func NewPermCache(opts shard.Options[PermKey, bool]) (*PermCache, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &PermCache{e: e}
+	c := &PermCache{e: e, seed: e.Seed()}
 	shard.CloseWhenUnreachable(c, e)
 	return c, nil
 }
 
-// hash is the key's hash, specialized to its type.
-func (*PermCache) hash(k PermKey) uint64 {
-	h := shard.HashUint64(k.User)
-	h = shard.Combine(h, shard.HashUint64(k.Registry))
-	h = shard.Combine(h, shard.HashString(k.Perm))
+// hash is the key's hash under the cache's seed, specialized to its type.
+func (*PermCache) hash(seed shard.Seed, k PermKey) uint64 {
+	h := shard.HashUint64(seed, k.User)
+	h = shard.Combine(h, shard.HashUint64(seed, k.Registry))
+	h = shard.Combine(h, shard.HashString(seed, k.Perm))
 	return h
 }
 
 // Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].
 func (c *PermCache) Get(key PermKey) (bool, bool) {
-	return c.e.Get(c.hash(key), key)
+	return c.e.Get(c.hash(c.seed, key), key)
 }
 
 // Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].
 func (c *PermCache) Peek(key PermKey) (bool, bool) {
-	return c.e.Peek(c.hash(key), key)
+	return c.e.Peek(c.hash(c.seed, key), key)
 }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero time if never); see [shard.Cache.GetWithExpiry].
 func (c *PermCache) GetWithExpiry(key PermKey) (bool, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(c.hash(key), key)
+	v, d, ok := c.e.GetWithDeadline(c.hash(c.seed, key), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -64,27 +65,32 @@ func (c *PermCache) GetWithExpiry(key PermKey) (bool, time.Time, bool) {
 
 // Set stores value under key with Options.TTL; see [shard.Cache.Set].
 func (c *PermCache) Set(key PermKey, value bool) {
-	c.e.Set(c.hash(key), key, value)
+	c.e.Set(c.hash(c.seed, key), key, value)
 }
 
 // SetTTL stores value under key for ttl (0: no expiry; negative: removes key); see [shard.Cache.SetTTL].
 func (c *PermCache) SetTTL(key PermKey, value bool, ttl time.Duration) {
-	c.e.SetTTL(c.hash(key), key, value, ttl)
+	c.e.SetTTL(c.hash(c.seed, key), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *PermCache) SetIfAbsent(key PermKey, value bool) (actual bool, stored bool) {
-	return c.e.SetIfAbsent(c.hash(key), key, value)
+	return c.e.SetIfAbsent(c.hash(c.seed, key), key, value)
 }
 
 // GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
 func (c *PermCache) GetOrLoad(ctx context.Context, key PermKey, load func(context.Context, PermKey) (bool, error)) (bool, error) {
-	return c.e.GetOrLoad(ctx, c.hash(key), key, load)
+	return c.e.GetOrLoad(ctx, c.hash(c.seed, key), key, load)
+}
+
+// GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
+func (c *PermCache) GetOrLoadCached(ctx context.Context, key PermKey, load func(context.Context, PermKey) (bool, error)) (value bool, cached bool, err error) {
+	return c.e.GetOrLoadCached(ctx, c.hash(c.seed, key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *PermCache) Delete(key PermKey) bool {
-	return c.e.Delete(c.hash(key), key)
+	return c.e.Delete(c.hash(c.seed, key), key)
 }
 
 // DeleteFunc removes every live entry for which f returns true; see [shard.Cache.DeleteFunc].

@@ -9,17 +9,18 @@ import (
 	"time"
 )
 
-// This file needs a runtime that supports version 1 of cachegen's output.
+// This file needs a runtime that supports version 2 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shard.GeneratedCodeVersion1
+const _ = shard.GeneratedCodeVersion2
 
 // Uint64Cache is a shard.Cache[uint64, uint64] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
 // shard.Cache methods of the same name; it is safe for concurrent use.
 // Build one with NewUint64Cache; the zero value is not usable.
 type Uint64Cache struct {
-	e *shard.Engine[uint64, uint64]
+	e    *shard.Engine[uint64, uint64]
+	seed shard.Seed // e.Seed(): the key hash's seed, drawn at random per cache
 }
 
 // NewUint64Cache returns a cache configured by opts, or an error naming the first
@@ -30,29 +31,29 @@ func NewUint64Cache(opts shard.Options[uint64, uint64]) (*Uint64Cache, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Uint64Cache{e: e}
+	c := &Uint64Cache{e: e, seed: e.Seed()}
 	shard.CloseWhenUnreachable(c, e)
 	return c, nil
 }
 
-// hash is the key's hash, specialized to its type.
-func (*Uint64Cache) hash(k uint64) uint64 {
-	return shard.HashUint64(k)
+// hash is the key's hash under the cache's seed, specialized to its type.
+func (*Uint64Cache) hash(seed shard.Seed, k uint64) uint64 {
+	return shard.HashUint64(seed, k)
 }
 
 // Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].
 func (c *Uint64Cache) Get(key uint64) (uint64, bool) {
-	return c.e.Get(shard.HashUint64(key), key)
+	return c.e.Get(shard.HashUint64(c.seed, key), key)
 }
 
 // Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].
 func (c *Uint64Cache) Peek(key uint64) (uint64, bool) {
-	return c.e.Peek(shard.HashUint64(key), key)
+	return c.e.Peek(shard.HashUint64(c.seed, key), key)
 }
 
 // GetWithExpiry is Peek that also returns when the entry expires (the zero time if never); see [shard.Cache.GetWithExpiry].
 func (c *Uint64Cache) GetWithExpiry(key uint64) (uint64, time.Time, bool) {
-	v, d, ok := c.e.GetWithDeadline(shard.HashUint64(key), key)
+	v, d, ok := c.e.GetWithDeadline(shard.HashUint64(c.seed, key), key)
 	if !ok || d == 0 {
 		return v, time.Time{}, ok
 	}
@@ -61,27 +62,32 @@ func (c *Uint64Cache) GetWithExpiry(key uint64) (uint64, time.Time, bool) {
 
 // Set stores value under key with Options.TTL; see [shard.Cache.Set].
 func (c *Uint64Cache) Set(key uint64, value uint64) {
-	c.e.Set(shard.HashUint64(key), key, value)
+	c.e.Set(shard.HashUint64(c.seed, key), key, value)
 }
 
 // SetTTL stores value under key for ttl (0: no expiry; negative: removes key); see [shard.Cache.SetTTL].
 func (c *Uint64Cache) SetTTL(key uint64, value uint64, ttl time.Duration) {
-	c.e.SetTTL(shard.HashUint64(key), key, value, ttl)
+	c.e.SetTTL(shard.HashUint64(c.seed, key), key, value, ttl)
 }
 
 // SetIfAbsent stores value under key unless a live entry holds key; see [shard.Cache.SetIfAbsent].
 func (c *Uint64Cache) SetIfAbsent(key uint64, value uint64) (actual uint64, stored bool) {
-	return c.e.SetIfAbsent(shard.HashUint64(key), key, value)
+	return c.e.SetIfAbsent(shard.HashUint64(c.seed, key), key, value)
 }
 
 // GetOrLoad returns the value stored under key, or loads, stores and returns it, one load per key at a time; see [shard.Cache.GetOrLoad].
 func (c *Uint64Cache) GetOrLoad(ctx context.Context, key uint64, load func(context.Context, uint64) (uint64, error)) (uint64, error) {
-	return c.e.GetOrLoad(ctx, shard.HashUint64(key), key, load)
+	return c.e.GetOrLoad(ctx, shard.HashUint64(c.seed, key), key, load)
+}
+
+// GetOrLoadCached is GetOrLoad that also reports whether the answer came from the cache; see [shard.Cache.GetOrLoadCached].
+func (c *Uint64Cache) GetOrLoadCached(ctx context.Context, key uint64, load func(context.Context, uint64) (uint64, error)) (value uint64, cached bool, err error) {
+	return c.e.GetOrLoadCached(ctx, shard.HashUint64(c.seed, key), key, load)
 }
 
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *Uint64Cache) Delete(key uint64) bool {
-	return c.e.Delete(shard.HashUint64(key), key)
+	return c.e.Delete(shard.HashUint64(c.seed, key), key)
 }
 
 // DeleteFunc removes every live entry for which f returns true; see [shard.Cache.DeleteFunc].

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/hotcache/hotcache/internal/flood"
 )
 
 // benchCap is the capacity of every benchmarked cache; keys are drawn from a
@@ -209,5 +211,33 @@ func BenchmarkCacheSet(b *testing.B) {
 			}
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+	})
+}
+
+// BenchmarkCacheFlood is Get hit and Set existing over the 10,000 keys built
+// to collide under the unseeded integer hash (internal/flood): with a seeded
+// hash they cost what any keys cost.
+func BenchmarkCacheFlood(b *testing.B) {
+	keys := flood.Uint64Keys(10_000)
+	c := Must(Options[uint64, uint64]{Capacity: 4 * len(keys)})
+	defer c.Close()
+	for _, k := range keys {
+		c.Set(k, k)
+	}
+	b.Run("get", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c.Get(keys[i%len(keys)])
+			i++
+		}
+	})
+	b.Run("set-existing", func(b *testing.B) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c.Set(keys[i%len(keys)], uint64(i))
+			i++
+		}
 	})
 }

@@ -31,8 +31,10 @@ import (
 // [Must]; the zero value is not usable.
 type Cache[K comparable, V any] struct {
 	e    *Engine[K, V]
-	hash func(K) uint64
-	kind keyKind // for the default hash of the commonest key types: no indirect call
+	seed Seed // e's seed, here so that hashing a key needs no load through e
+	kind keyKind
+	hash func(Seed, K) uint64 // the default hash (kindOther); the commonest key types' are called directly
+	user func(K) uint64       // Options.Hash (kindUser)
 }
 
 // New returns a cache configured by opts, or an error naming the first
@@ -44,18 +46,15 @@ type Cache[K comparable, V any] struct {
 // it (nothing global holds a cache, so this holds even when its callbacks
 // refer to the cache).
 func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
-	h := opts.Hash
-	if h == nil {
-		h = defaultHash[K]()
+	c := &Cache[K, V]{hash: defaultHash[K](), kind: kindOf[K]()}
+	if user := opts.Hash; user != nil {
+		c.hash, c.kind, c.user = func(_ Seed, k K) uint64 { return user(k) }, kindUser, user
 	}
-	e, err := NewEngine(opts, h)
+	e, err := NewEngine(opts, c.hash)
 	if err != nil {
 		return nil, err
 	}
-	c := &Cache[K, V]{e: e, hash: h}
-	if opts.Hash == nil {
-		c.kind = kindOf[K]()
-	}
+	c.e, c.seed = e, e.Seed()
 	CloseWhenUnreachable(c, e)
 	return c, nil
 }
@@ -71,17 +70,19 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 
 // hashOf returns the hash of key: the default hashes of 8-byte integer and
 // string keys are called directly (and the integer mixer inlined), others
-// through c.hash.
+// through c.hash or c.user.
 func (c *Cache[K, V]) hashOf(key K) uint64 {
 	switch c.kind {
 	case kindWord:
 		// Safety: kindWord means K's underlying type is an 8-byte integer.
-		return HashUint64(*(*uint64)(unsafe.Pointer(&key)))
+		return HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key)))
 	case kindString:
 		// Safety: kindString means K's underlying type is string.
-		return HashString(*(*string)(unsafe.Pointer(&key)))
+		return HashString(c.seed, *(*string)(unsafe.Pointer(&key)))
+	case kindUser:
+		return c.user(key)
 	}
-	return c.hash(key)
+	return c.hash(c.seed, key)
 }
 
 // Get returns the value stored under key and true, or the zero value and
@@ -92,7 +93,7 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 		// hashOf's integer case, written out: hashOf is too big to inline,
 		// and the call cost ~10% of a Get hit of a uint64 key.
 		// Safety: kindWord means K's underlying type is an 8-byte integer.
-		return c.e.Get(HashUint64(*(*uint64)(unsafe.Pointer(&key))), key)
+		return c.e.Get(HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key))), key)
 	}
 	return c.e.Get(c.hashOf(key), key)
 }
@@ -117,8 +118,11 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 // one shard.
 func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hashOf(key), key, value) }
 
-// SetTTL is Set with a per-call TTL: 0 means no expiry, and a negative ttl
-// stores nothing but removes key (the value would be expired already).
+// SetTTL is Set with a per-call TTL: 0 means no expiry. A negative ttl
+// deletes key: it stores nothing and removes the key's present value, if
+// any, as an overwrite by a value already expired would (OnEvict and
+// Stats.Evictions see evict.Replaced, or evict.Expired if the old value had
+// expired), and supersedes a load of the key in flight.
 func (c *Cache[K, V]) SetTTL(key K, value V, ttl time.Duration) {
 	c.e.SetTTL(c.hashOf(key), key, value, ttl)
 }
@@ -139,8 +143,12 @@ func (c *Cache[K, V]) Delete(key K) bool { return c.e.Delete(c.hashOf(key), key)
 func (c *Cache[K, V]) DeleteFunc(f func(key K, value V) bool) int { return c.e.DeleteFunc(f) }
 
 // Len returns the number of entries stored, including expired entries that
-// have not been reclaimed yet. Len() <= Options.Capacity whenever no write
-// is in flight.
+// have not been reclaimed yet: an entry past its deadline is a miss for
+// every read at once, but it counts in Len (and holds its memory) until the
+// eviction hand, a write of its key or the background sweep removes it.
+// Len is therefore not the number of entries All would yield. Remembered
+// not-founds (Options.NegativeTTL) are not entries and do not count.
+// Len() <= Options.Capacity whenever no write is in flight.
 func (c *Cache[K, V]) Len() int { return c.e.Len() }
 
 // All returns an iterator over the live entries, in no particular order. It
@@ -156,7 +164,10 @@ func (c *Cache[K, V]) Clear() { c.e.Clear() }
 func (c *Cache[K, V]) Stats() Stats { return c.e.Stats() }
 
 // Close stops the cache's background work and releases its clock. It is
-// idempotent and returns nil. A closed cache keeps working — every method
+// idempotent and returns nil. It also cancels the context of every load in
+// flight (GetOrLoad's and refreshes): when Close returns, their contexts
+// are done, and their waiters get whatever the loads then return; loads
+// started after Close run with contexts of their own as usual. A closed cache keeps working — every method
 // stays safe and correct, reads still never return expired entries — but
 // expired entries are then reclaimed only by writes and evictions.
 func (c *Cache[K, V]) Close() error { return c.e.Close() }

@@ -44,7 +44,7 @@ func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
 					}
 					continue
 				}
-				h := e.hash(n.Item.key)
+				h := e.hash(e.seed, n.Item.key)
 				switch {
 				case n.Hash() != h&evict.HashMask:
 					return fmt.Errorf("key %v: node keeps hash %#x, want %#x", n.Item.key, n.Hash(), h&evict.HashMask)

@@ -16,12 +16,18 @@ func newCache[K comparable, V any](o shard.Options[K, V]) (conformance.Cache[K, 
 	return c, nil
 }
 
+// hashOf is Suite.HashOf for shard.Cache: the hash of the cache under test,
+// seeded per cache.
+func hashOf[K comparable, V any](c conformance.Cache[K, V]) func(K) uint64 {
+	return shard.CacheHash(c.(*shard.Cache[K, V]))
+}
+
 func stringSuite() conformance.Suite[string, string] {
 	return conformance.Suite[string, string]{
-		New:  newCache[string, string],
-		Key:  func(i int) string { return "key-" + strconv.Itoa(i) },
-		Val:  func(i int) string { return "val-" + strconv.Itoa(i) },
-		Hash: shard.HashString,
+		New:    newCache[string, string],
+		Key:    func(i int) string { return "key-" + strconv.Itoa(i) },
+		Val:    func(i int) string { return "val-" + strconv.Itoa(i) },
+		HashOf: hashOf[string, string],
 	}
 }
 
@@ -29,10 +35,10 @@ func TestCacheConformance_String(t *testing.T) { conformance.Run(t, stringSuite(
 
 func TestCacheConformance_Uint64(t *testing.T) {
 	conformance.Run(t, conformance.Suite[uint64, uint64]{
-		New:  newCache[uint64, uint64],
-		Key:  func(i int) uint64 { return uint64(i) },
-		Val:  func(i int) uint64 { return uint64(i) * 3 },
-		Hash: shard.HashUint64,
+		New:    newCache[uint64, uint64],
+		Key:    func(i int) uint64 { return uint64(i) },
+		Val:    func(i int) uint64 { return uint64(i) * 3 },
+		HashOf: hashOf[uint64, uint64],
 	})
 }
 
@@ -44,7 +50,9 @@ func TestCacheConformance_ConstantHash(t *testing.T) {
 		o.Hash = func(string) uint64 { return 42 }
 		return newCache(o)
 	}
-	s.Hash = func(string) uint64 { return 42 }
+	s.HashOf = func(conformance.Cache[string, string]) func(string) uint64 {
+		return func(string) uint64 { return 42 }
+	}
 	conformance.Run(t, s)
 }
 
@@ -64,10 +72,10 @@ func TestCacheConformance_StructKeyBytesValue(t *testing.T) {
 // Pointer values are updated in place (atomic pointer stores).
 func TestCacheConformance_PointerValue(t *testing.T) {
 	conformance.Run(t, conformance.Suite[string, *int]{
-		New:  newCache[string, *int],
-		Key:  func(i int) string { return strconv.Itoa(i) },
-		Val:  func(i int) *int { return &i },
-		Hash: shard.HashString,
+		New:    newCache[string, *int],
+		Key:    func(i int) string { return strconv.Itoa(i) },
+		Val:    func(i int) *int { return &i },
+		HashOf: hashOf[string, *int],
 	})
 }
 

@@ -4,7 +4,9 @@
 // coarse clock.
 //
 // A [Cache] splits its capacity exactly among a power-of-two number of
-// shards. The high bits of a key's hash pick the shard; each shard has a
+// shards. Keys hash under a random seed of the cache's own ([Seed]), so no
+// key set can be computed in advance to collide. The high bits of a key's
+// hash pick the shard; each shard has a
 // mutex for writers, an eviction queue (package evict), and an index that
 // readers walk with atomic loads only: buckets of six slots with a metadata
 // word of seven-bit hash tags, so a lookup touches the nodes whose tag
@@ -21,5 +23,6 @@
 // coarse: one atomic load per read.
 //
 // [Engine] is the same machinery with the hash passed in, for the caches that
-// cachegen generates.
+// cachegen generates; they hash with the helpers [HashString], [HashUint64]
+// and the like, under the engine's seed.
 package shard

@@ -30,7 +30,8 @@ type Engine[K comparable, V any] struct {
 	shards  []shard[K, V]
 	tables  [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
 	shift   uint                                   // h >> shift selects the shard (64 when there is one)
-	hash    func(K) uint64
+	seed    Seed                                   // mixed into every key's hash (see Seed)
+	hash    func(Seed, K) uint64
 	clk     clock.Clock
 	coarse  *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
 	ttl     time.Duration
@@ -38,6 +39,8 @@ type Engine[K comparable, V any] struct {
 	reads   readCounters      // hits and misses; no stripes unless Options.CountHits
 	lo      loadOptions[K, V] // expiry from values, loading (load.go)
 	vmode   valueMode
+
+	snapshots sync.Pool // *[]*node[K, V]: All's per-shard copies
 
 	closeOnce sync.Once
 	closed    atomic.Bool
@@ -72,11 +75,13 @@ type noCopy struct{}
 func (*noCopy) Lock()   {}
 func (*noCopy) Unlock() {}
 
-// NewEngine validates opts and returns an engine that hashes keys with hash
-// (opts.Hash is ignored). It acquires the clock and starts the background
-// sweep of expired entries; call Close, or arrange for it with
-// [CloseWhenUnreachable], to stop them.
-func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*Engine[K, V], error) {
+// NewEngine validates opts and returns an engine whose keys hash as
+// hash(e.Seed(), k), with a seed drawn at random for this engine (opts.Hash
+// is ignored; a nil hash is the default hash of K). The caller computes the
+// hashes it passes to the engine's methods, with [Engine.Seed]. NewEngine
+// acquires the clock and starts the background sweep of expired entries;
+// call Close, or arrange for it with [CloseWhenUnreachable], to stop them.
+func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint64) (*Engine[K, V], error) {
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
@@ -90,6 +95,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(K) uint64) (*E
 	e := &Engine[K, V]{
 		shards:  make([]shard[K, V], n),
 		shift:   uint(64 - log2(n)),
+		seed:    MakeSeed(),
 		hash:    hash,
 		clk:     opts.Clock,
 		ttl:     opts.TTL,
@@ -211,6 +217,11 @@ func log2(n int) int {
 
 func (e *Engine[K, V]) shard(h uint64) *shard[K, V] { return &e.shards[h>>e.shift] }
 
+// Seed returns the engine's hash seed, drawn at random by NewEngine: the h
+// passed to every method must be the engine's hash of the key under it.
+// Generated caches keep a copy next to the engine pointer.
+func (e *Engine[K, V]) Seed() Seed { return e.seed }
+
 // now reads the engine's clock.
 func (e *Engine[K, V]) now() int64 {
 	if e.coarse != nil {
@@ -322,7 +333,7 @@ func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
-	if e.lo.expiry != nil {
+	if e.lo.perValue {
 		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
 		return
 	}
@@ -359,7 +370,7 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 			return e.value(n), false
 		}
 	}
-	if e.lo.expiry != nil {
+	if e.lo.perValue {
 		return e.setIfAbsentExpiry(h, k, v)
 	}
 	return e.store(h, k, v, e.deadline(e.ttl), true, nil)
@@ -382,7 +393,7 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 	}
 	now := e.now()
 	s.mu.Lock()
-	if !e.claim(s, k, c) {
+	if !e.claim(s, h, k, c) {
 		s.mu.Unlock()
 		return v, false
 	}
@@ -468,7 +479,7 @@ func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V])
 	s := e.shard(h)
 	now := e.now()
 	s.mu.Lock()
-	if !e.claim(s, k, c) {
+	if !e.claim(s, h, k, c) {
 		s.mu.Unlock()
 		return false
 	}
@@ -512,9 +523,10 @@ func (s *shard[K, V]) rebuild(nbuckets int) {
 
 // DeleteFunc removes every live entry for which f returns true and returns
 // how many it removed. f runs with no lock held and may call the engine; an
-// entry written while DeleteFunc runs may or may not be seen. Loads in
-// flight when DeleteFunc reaches their shard do not store their results
-// (f cannot judge a value that does not exist yet).
+// entry written while DeleteFunc runs may or may not be seen. A load in
+// flight when DeleteFunc reaches its shard does not store its result if f
+// reports true for its key and the loaded value: the loading goroutine
+// applies f once the value exists.
 func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	type seen struct {
 		n *node[K, V]
@@ -524,7 +536,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	var doomed []seen
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.supersedeLoads()
+		s.filterLoads(f)
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {
@@ -580,29 +592,72 @@ func (e *Engine[K, V]) Len() int {
 	return int(n)
 }
 
-// All returns an iterator over the live entries. It takes no lock: each
-// shard is walked from a snapshot of its index, so an entry written during
-// the iteration may or may not be seen, and none is seen twice. The loop body
-// may call the engine.
+// All returns an iterator over the live entries. It takes no lock; an
+// entry written during the iteration may or may not be seen, and none is
+// seen twice. The loop body may call the engine.
+//
+// Each shard is first copied — the node pointers of its index, lock-free —
+// into a buffer, and then yielded from the copy. Walking the live index
+// instead could yield a key twice: a body that deletes a key and inserts
+// others can move an already-yielded key to a slot ahead of the walk (a
+// freed slot behind it is refilled first). A node is in the index at most
+// once, and a key has at most one node in it at a time, so yielding each
+// copied node at most once, and only while it is still indexed, yields
+// each key at most once. That check is a lookup (hashing the key again: a
+// node's kept hash bits share a word with queue state that writers
+// change), made only once the shard has been written since the copy. The buffer (8 bytes per entry of
+// the largest shard) is pooled, so an iteration allocates nothing in the
+// steady state.
 func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
+		bp, _ := e.snapshots.Get().(*[]*node[K, V])
+		if bp == nil {
+			bp = new([]*node[K, V])
+		}
+		defer func() {
+			clear(*bp) // do not keep nodes alive from the pool
+			*bp = (*bp)[:0]
+			e.snapshots.Put(bp)
+		}()
 		for i := range e.shards {
-			t := e.shards[i].table.Load()
+			s := &e.shards[i]
+			w := s.writes()
+			t := s.table.Load()
+			buf := (*bp)[:0]
 			for bi := range t.buckets {
 				for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
 					for j := range b.slots {
-						n := b.slots[j].Load()
-						if n == nil || n.Expired(e.now()) {
-							continue
-						}
-						if !yield(n.Item.key, e.value(n)) {
-							return
+						if n := b.slots[j].Load(); n != nil {
+							buf = append(buf, n)
 						}
 					}
 				}
 			}
+			*bp = buf
+			for _, n := range buf {
+				if n.Expired(e.now()) {
+					continue
+				}
+				if (s.writes() != w || s.table.Load() != t) && s.table.Load().find(e.hash(e.seed, n.Item.key), n.Item.key) != n {
+					continue // removed since the copy
+				}
+				if !yield(n.Item.key, e.value(n)) {
+					return
+				}
+			}
 		}
 	}
+}
+
+// writes returns a number that grows with every write to the shard's
+// index: an insert counts a Set, a removal an eviction. (Clear also
+// replaces the table.)
+func (s *shard[K, V]) writes() uint64 {
+	w := s.sets.Load()
+	for r := range s.evictions {
+		w += s.evictions[r].Load()
+	}
+	return w
 }
 
 // Clear removes every entry, as deleted.
@@ -633,6 +688,7 @@ func (e *Engine[K, V]) Stats() Stats {
 	var st Stats
 	st.Hits, st.Misses = e.reads.sum()
 	st.HitsCounted = e.reads.stripes != nil
+	st.NegativeHits, _ = e.lo.negHits.sum()
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()
@@ -651,6 +707,7 @@ func (e *Engine[K, V]) Stats() Stats {
 func (e *Engine[K, V]) Close() error {
 	e.closeOnce.Do(func() {
 		e.closed.Store(true)
+		e.cancelLoads()
 		e.life.close()
 	})
 	return nil

@@ -275,14 +275,15 @@ func TestCacheOptions_DefaultShards(t *testing.T) {
 func TestDefaultHash_Kinds(t *testing.T) {
 	type myString string
 	type myInt16 int16
-	assert.Equal(t, HashString("abc"), defaultHash[myString]()("abc"))
-	assert.Equal(t, HashUint64(uint64(uint16(7))), defaultHash[myInt16]()(7))
-	assert.Equal(t, HashBytes([]byte{1, 2, 3}), defaultHash[[3]byte]()([3]byte{1, 2, 3}))
+	s := MakeSeed()
+	assert.Equal(t, HashString(s, "abc"), defaultHash[myString]()(s, "abc"))
+	assert.Equal(t, HashUint64(s, uint64(uint16(7))), defaultHash[myInt16]()(s, 7))
+	assert.Equal(t, HashBytes(s, []byte{1, 2, 3}), defaultHash[[3]byte]()(s, [3]byte{1, 2, 3}))
 	seen := map[uint64]bool{}
 	h := defaultHash[struct{ A, B int }]()
 	for i := range 1000 {
-		seen[h(struct{ A, B int }{i, -i})>>56] = true
-		require.Equal(t, h(struct{ A, B int }{i, -i}), h(struct{ A, B int }{i, -i}))
+		seen[h(s, struct{ A, B int }{i, -i})>>56] = true
+		require.Equal(t, h(s, struct{ A, B int }{i, -i}), h(s, struct{ A, B int }{i, -i}))
 	}
 	assert.Greater(t, len(seen), 200, "top byte spread")
 	_ = strconv.Itoa

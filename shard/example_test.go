@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,9 +15,10 @@ import (
 )
 
 // A registry token carries its own expiry. The cache keeps each token for
-// 80% of its lifetime, so that no caller gets one about to expire, and for
-// at most an hour; however many reconciles need a registry's token at once,
-// it is fetched once.
+// 80% of its lifetime (the kubelet's and Flux's rule: ExpiryFraction), so
+// that no caller gets one about to expire, and for at most an hour
+// (MaxTTL); however many reconciles need a registry's token at once, it is
+// fetched once.
 func ExampleCache_GetOrLoad_registryToken() {
 	type Token struct {
 		Value               string
@@ -24,12 +26,11 @@ func ExampleCache_GetOrLoad_registryToken() {
 	}
 	clk := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) // for a deterministic example
 	tokens := shard.Must(shard.Options[string, Token]{
-		Capacity: 1000,
-		Clock:    clk,
-		Expiry: func(_ string, t Token) time.Time {
-			return t.IssuedAt.Add(t.ExpiresAt.Sub(t.IssuedAt) * 8 / 10)
-		},
-		MaxTTL: time.Hour,
+		Capacity:       1000,
+		Clock:          clk,
+		Expiry:         func(_ string, t Token) time.Time { return t.ExpiresAt },
+		ExpiryFraction: 0.8,
+		MaxTTL:         time.Hour,
 	})
 	defer tokens.Close()
 
@@ -211,4 +212,37 @@ func ExampleCache_DeleteFunc_verificationResults() {
 	// ghcr.io/acme/payments verified=true for 1m0s
 	// quay.io/acme/db verified=true for 1h0m0s
 	// invalidated: 2 left: 1
+}
+
+// Ratify caches signature-verification results with TTL levels: a default
+// for every registry, and overrides for some. ExpireAfter gives each result
+// its lifetime from the write, by key; 0 falls back to Options.TTL.
+func ExampleOptions_ratifyTTLLevels() {
+	type Report struct{ Verified bool }
+	perRegistry := map[string]time.Duration{
+		"registry.internal": 24 * time.Hour, // trusted, rarely re-verified
+		"docker.io":         time.Minute,    // re-verify often
+	}
+	clk := clock.NewManual(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) // for a deterministic example
+	results := shard.Must(shard.Options[string, Report]{
+		Capacity: 10_000,
+		Clock:    clk,
+		TTL:      10 * time.Minute, // the default level
+		ExpireAfter: func(ref string, _ Report) time.Duration {
+			registry, _, _ := strings.Cut(ref, "/")
+			return perRegistry[registry] // 0 if not listed: TTL
+		},
+		MaxTTL: 12 * time.Hour, // no level may exceed this
+	})
+	defer results.Close()
+
+	for _, ref := range []string{"registry.internal/app@sha256:aa", "docker.io/library/nginx@sha256:bb", "ghcr.io/org/tool@sha256:cc"} {
+		results.Set(ref, Report{Verified: true})
+		_, exp, _ := results.GetWithExpiry(ref)
+		fmt.Printf("%s: %v\n", ref, exp.Sub(clk.Time()))
+	}
+	// Output:
+	// registry.internal/app@sha256:aa: 12h0m0s
+	// docker.io/library/nginx@sha256:bb: 1m0s
+	// ghcr.io/org/tool@sha256:cc: 10m0s
 }

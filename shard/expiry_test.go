@@ -155,6 +155,7 @@ func TestCacheGetOrLoadExpiry_LoadedValues(t *testing.T) {
 
 func TestCacheOptions_LoadAndExpiryErrors(t *testing.T) {
 	exp := func(string, string) time.Time { return time.Time{} }
+	after := func(string, string) time.Duration { return 0 }
 	for _, tc := range []struct {
 		opts shard.Options[string, string]
 		want string
@@ -162,12 +163,19 @@ func TestCacheOptions_LoadAndExpiryErrors(t *testing.T) {
 		{shard.Options[string, string]{MaxTTL: -1, Expiry: exp}, "shard: MaxTTL must be >= 0, got -1ns"},
 		{shard.Options[string, string]{Skew: -1, Expiry: exp}, "shard: Skew must be >= 0, got -1ns"},
 		{shard.Options[string, string]{NegativeTTL: -time.Second}, "shard: NegativeTTL must be >= 0, got -1s"},
-		{shard.Options[string, string]{MaxTTL: time.Hour}, "shard: MaxTTL (1h0m0s) needs Expiry; without it, set TTL"},
+		{shard.Options[string, string]{MaxTTL: time.Hour}, "shard: MaxTTL (1h0m0s) needs Expiry or ExpireAfter; without them, set TTL"},
 		{shard.Options[string, string]{Skew: time.Minute}, "shard: Skew (1m0s) needs Expiry"},
 		{shard.Options[string, string]{RefreshAhead: 1, TTL: time.Hour}, "shard: RefreshAhead must be 0 or in (0, 1), got 1"},
 		{shard.Options[string, string]{RefreshAhead: -0.5, TTL: time.Hour}, "shard: RefreshAhead must be 0 or in (0, 1), got -0.5"},
 		{shard.Options[string, string]{RefreshAhead: math.NaN(), TTL: time.Hour}, "shard: RefreshAhead must be 0 or in (0, 1), got NaN"},
-		{shard.Options[string, string]{RefreshAhead: 0.8}, "shard: RefreshAhead needs TTL or Expiry: entries that never expire are never refreshed"},
+		{shard.Options[string, string]{RefreshAhead: 0.8}, "shard: RefreshAhead needs TTL, Expiry or ExpireAfter: entries that never expire are never refreshed"},
+		{shard.Options[string, string]{Expiry: exp, ExpireAfter: after}, "shard: Expiry and ExpireAfter exclude each other: use Expiry for values that carry an absolute expiry, ExpireAfter for a lifetime from the write"},
+		{shard.Options[string, string]{ExpireAfter: after, Skew: time.Second}, "shard: Skew (1s) needs Expiry"},
+		{shard.Options[string, string]{ExpiryFraction: 0.8}, "shard: ExpiryFraction (0.8) needs Expiry: it is a fraction of the lifetime Expiry gives"},
+		{shard.Options[string, string]{ExpireAfter: after, ExpiryFraction: 0.8}, "shard: ExpiryFraction (0.8) needs Expiry: it is a fraction of the lifetime Expiry gives"},
+		{shard.Options[string, string]{Expiry: exp, ExpiryFraction: 1.5}, "shard: ExpiryFraction must be in (0, 1] (or 0 for 1), got 1.5"},
+		{shard.Options[string, string]{Expiry: exp, ExpiryFraction: -0.1}, "shard: ExpiryFraction must be in (0, 1] (or 0 for 1), got -0.1"},
+		{shard.Options[string, string]{Expiry: exp, ExpiryFraction: math.NaN()}, "shard: ExpiryFraction must be in (0, 1] (or 0 for 1), got NaN"},
 	} {
 		tc.opts.Capacity = 10
 		_, err := shard.New(tc.opts)
@@ -176,6 +184,8 @@ func TestCacheOptions_LoadAndExpiryErrors(t *testing.T) {
 	for _, ok := range []shard.Options[string, string]{
 		{Capacity: 10, Expiry: exp, MaxTTL: time.Hour, Skew: time.Minute, RefreshAhead: 0.8, NegativeTTL: time.Second},
 		{Capacity: 10, TTL: time.Minute, RefreshAhead: 0.5},
+		{Capacity: 10, ExpireAfter: after, MaxTTL: time.Hour, RefreshAhead: 0.5},
+		{Capacity: 10, Expiry: exp, ExpiryFraction: 1},
 	} {
 		c, err := shard.New(ok)
 		require.NoError(t, err)

@@ -3,23 +3,63 @@ package shard
 import (
 	"hash/maphash"
 	"math"
+	"math/rand/v2"
 	"reflect"
 	"unsafe"
-
-	"github.com/cespare/xxhash/v2"
 )
 
-// HashString hashes s with xxhash. It is the default hash of string keys and
-// the one generated caches call.
-func HashString(s string) uint64 { return xxhash.Sum64String(s) }
+// Seed is the secret that a cache mixes into the hash of every key. Every
+// cache draws its own at random when it is built (see [Engine.Seed]), so
+// that where a key lands — its shard, its bucket, its tag — differs from
+// cache to cache and from run to run, and no set of keys can be computed in
+// advance to pile up in one bucket chain (hash flooding: keys chosen by a
+// client, all in one chain, make every Get and Set walk it).
+//
+// The hash helpers below take the cache's Seed; generated caches call them
+// with it. Build a Seed with [MakeSeed]; the zero Seed is not usable: the helpers for strings, byte arrays
+// and other comparable types panic on it, as hash/maphash does.
+type Seed struct {
+	word uint64       // XORed into integer keys before the mixer
+	rt   maphash.Seed // seeds hash/maphash for everything else
+}
 
-// HashBytes hashes b with xxhash, as for [HashString]; byte-array keys use it.
-func HashBytes(b []byte) uint64 { return xxhash.Sum64(b) }
+// MakeSeed returns a new random seed. Caches make their own; a custom
+// Options.Hash built from the helpers below can use one too.
+//
+// The integer part comes from math/rand/v2's global generator (ChaCha8,
+// seeded by the runtime from the operating system), so it cannot be
+// predicted from other random values the process reveals.
+func MakeSeed() Seed { return Seed{word: rand.Uint64(), rt: maphash.MakeSeed()} }
 
-// HashUint64 mixes x into a well-spread 64-bit hash (the finalizer of
-// SplitMix64 / Stafford's variant 13). Integer keys of every width use it,
-// converted to uint64.
-func HashUint64(x uint64) uint64 {
+// HashString hashes s with hash/maphash under seed. It is the default hash
+// of string keys and the one generated caches call.
+func HashString(seed Seed, s string) uint64 { return maphash.String(seed.rt, s) }
+
+// HashBytes hashes b as [HashString] would hash string(b); byte-array keys
+// use it.
+func HashBytes(seed Seed, b []byte) uint64 { return maphash.Bytes(seed.rt, b) }
+
+// HashUint64 hashes x under seed: x XOR the seed's secret word, mixed by the
+// finalizer of SplitMix64 (Stafford's variant 13), a bijection in which every
+// input bit affects every output bit. Integer keys of every width use it,
+// converted to uint64. It is small enough to be inlined.
+//
+// The mixer is public and invertible, but its input is not known to anyone
+// who does not know the seed: the keys that collide under one cache's seed
+// are unrelated to those that collide under another's.
+func HashUint64(seed Seed, x uint64) uint64 {
+	x ^= seed.word
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
+
+// mix is HashUint64's mixer without a seed, for folding hashes that are
+// seeded already.
+func mix(x uint64) uint64 {
 	x ^= x >> 30
 	x *= 0xbf58476d1ce4e5b9
 	x ^= x >> 27
@@ -29,45 +69,45 @@ func HashUint64(x uint64) uint64 {
 }
 
 // Combine folds the hash of one more field into h, for struct keys:
-// Combine(Combine(seed, h1), h2) differs from Combine(Combine(seed, h2), h1).
+// Combine(Combine(h0, h1), h2) differs from Combine(Combine(h0, h2), h1).
+// It needs no seed: the hashes it folds were seeded (h starts as the hash of
+// the first field).
 func Combine(h, field uint64) uint64 {
-	return HashUint64(h ^ (field + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)))
+	return mix(h ^ (field + 0x9e3779b97f4a7c15 + (h << 6) + (h >> 2)))
 }
 
-// HashBool hashes b; struct keys with bool fields use it.
-func HashBool(b bool) uint64 {
+// HashBool hashes b under seed; struct keys with bool fields use it.
+func HashBool(seed Seed, b bool) uint64 {
 	if b {
-		return HashUint64(1)
+		return HashUint64(seed, 1)
 	}
-	return HashUint64(0)
+	return HashUint64(seed, 0)
 }
 
-// HashFloat64 hashes f so that keys that compare equal hash equal: +0 and
-// -0 hash alike. (NaN never equals itself, so its hash does not matter.)
-// Float keys of both widths use it, and complex keys for each part.
-func HashFloat64(f float64) uint64 {
+// HashFloat64 hashes f under seed so that keys that compare equal hash
+// equal: +0 and -0 hash alike. (NaN never equals itself, so its hash does not
+// matter.) Float keys of both widths use it, and complex keys for each part.
+func HashFloat64(seed Seed, f float64) uint64 {
 	if f == 0 {
 		f = 0 // -0 == 0: one bit pattern for both
 	}
-	return HashUint64(math.Float64bits(f))
+	return HashUint64(seed, math.Float64bits(f))
 }
 
-// comparableSeed seeds [HashComparable] for the life of the process.
-var comparableSeed = maphash.MakeSeed()
+// HashComparable hashes v with hash/maphash under seed. Generated caches use
+// it for key parts they have no specialized hash for: pointers, channels,
+// interfaces, and structs of another package with unexported fields. Like
+// ==, it panics on an interface holding a non-comparable dynamic value.
+func HashComparable[T comparable](seed Seed, v T) uint64 { return maphash.Comparable(seed.rt, v) }
 
-// HashComparable hashes v with hash/maphash. Generated caches use it for key
-// parts they have no specialized hash for: pointers, channels, interfaces,
-// and structs of another package with unexported fields. Like ==, it panics
-// on an interface holding a non-comparable dynamic value.
-func HashComparable[T comparable](v T) uint64 { return maphash.Comparable(comparableSeed, v) }
-
-// keyKind classifies key types whose default hash Cache calls directly.
+// keyKind classifies key types whose hash Cache calls directly.
 type keyKind uint8
 
 const (
-	kindOther  keyKind = iota
-	kindWord           // underlying type is a 64-bit integer
-	kindString         // underlying type is string
+	kindOther  keyKind = iota // the default hash, through Cache.hash
+	kindWord                  // underlying type is a 64-bit integer: HashUint64, inlined
+	kindString                // underlying type is string: HashString
+	kindUser                  // Options.Hash, through Cache.user
 )
 
 func kindOf[K comparable]() keyKind {
@@ -86,49 +126,51 @@ func kindOf[K comparable]() keyKind {
 }
 
 // defaultHash returns the hash used when Options.Hash is nil.
-func defaultHash[K comparable]() func(K) uint64 {
+func defaultHash[K comparable]() func(Seed, K) uint64 {
 	var zero K
+	// Safety (every unsafe.Pointer conversion below): the case, or the
+	// reflect.Kind and size checked before it, guarantees that K's
+	// underlying type is the type k is read as.
 	switch any(zero).(type) {
 	case string:
-		return func(k K) uint64 { return HashString(*(*string)(unsafe.Pointer(&k))) }
+		return func(s Seed, k K) uint64 { return HashString(s, *(*string)(unsafe.Pointer(&k))) }
 	case int:
-		return func(k K) uint64 { return HashUint64(uint64(*(*int)(unsafe.Pointer(&k)))) }
+		return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*int)(unsafe.Pointer(&k)))) }
 	case int64:
-		return func(k K) uint64 { return HashUint64(uint64(*(*int64)(unsafe.Pointer(&k)))) }
+		return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*int64)(unsafe.Pointer(&k)))) }
 	case int32:
-		return func(k K) uint64 { return HashUint64(uint64(*(*int32)(unsafe.Pointer(&k)))) }
+		return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*int32)(unsafe.Pointer(&k)))) }
 	case uint:
-		return func(k K) uint64 { return HashUint64(uint64(*(*uint)(unsafe.Pointer(&k)))) }
+		return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*uint)(unsafe.Pointer(&k)))) }
 	case uint64:
-		return func(k K) uint64 { return HashUint64(*(*uint64)(unsafe.Pointer(&k))) }
+		return func(s Seed, k K) uint64 { return HashUint64(s, *(*uint64)(unsafe.Pointer(&k))) }
 	case uint32:
-		return func(k K) uint64 { return HashUint64(uint64(*(*uint32)(unsafe.Pointer(&k)))) }
+		return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*uint32)(unsafe.Pointer(&k)))) }
 	case uintptr:
-		return func(k K) uint64 { return HashUint64(uint64(*(*uintptr)(unsafe.Pointer(&k)))) }
+		return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*uintptr)(unsafe.Pointer(&k)))) }
 	}
 	// Named types and byte arrays: look at the underlying kind.
 	t := reflect.TypeFor[K]()
 	switch t.Kind() {
 	case reflect.String:
-		return func(k K) uint64 { return HashString(*(*string)(unsafe.Pointer(&k))) }
+		return func(s Seed, k K) uint64 { return HashString(s, *(*string)(unsafe.Pointer(&k))) }
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		switch t.Size() {
 		case 8:
-			return func(k K) uint64 { return HashUint64(*(*uint64)(unsafe.Pointer(&k))) }
+			return func(s Seed, k K) uint64 { return HashUint64(s, *(*uint64)(unsafe.Pointer(&k))) }
 		case 4:
-			return func(k K) uint64 { return HashUint64(uint64(*(*uint32)(unsafe.Pointer(&k)))) }
+			return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*uint32)(unsafe.Pointer(&k)))) }
 		case 2:
-			return func(k K) uint64 { return HashUint64(uint64(*(*uint16)(unsafe.Pointer(&k)))) }
+			return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*uint16)(unsafe.Pointer(&k)))) }
 		case 1:
-			return func(k K) uint64 { return HashUint64(uint64(*(*uint8)(unsafe.Pointer(&k)))) }
+			return func(s Seed, k K) uint64 { return HashUint64(s, uint64(*(*uint8)(unsafe.Pointer(&k)))) }
 		}
 	case reflect.Array:
 		if t.Elem().Kind() == reflect.Uint8 {
 			n := t.Len()
-			return func(k K) uint64 { return HashBytes(unsafe.Slice((*byte)(unsafe.Pointer(&k)), n)) }
+			return func(s Seed, k K) uint64 { return HashBytes(s, unsafe.Slice((*byte)(unsafe.Pointer(&k)), n)) }
 		}
 	}
-	seed := maphash.MakeSeed()
-	return func(k K) uint64 { return maphash.Comparable(seed, k) }
+	return func(s Seed, k K) uint64 { return maphash.Comparable(s.rt, k) }
 }

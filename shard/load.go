@@ -16,17 +16,21 @@ import (
 // GetOrLoad returns the value stored under key. On a miss it calls
 // load(ctx, key), stores the value it returns (with the deadline TTL or
 // Expiry gives it) and returns it. A hit is Get: lock-free and
-// allocation-free, whatever ctx is.
+// allocation-free, whatever ctx is; so is a hit on a remembered not-found
+// (see Options.NegativeTTL).
 //
 // However many goroutines ask for one key, one load of it runs at a time;
 // the others wait for its result. Loads of different keys run in
-// parallel, and no lock is held while load runs. load runs on a goroutine
-// of its own, with a context that carries the values of ctx (of the call
-// that started it) but not its cancellation or deadline: a load should
-// bound its own time. A caller whose ctx ends while it waits returns
-// ctx.Err() at once; the load goes on for the others, and its value is
-// still stored. load must not call GetOrLoad for its own key: it would wait
-// for itself.
+// parallel, and no lock is held while load runs. Callers that share a load
+// share its result, and the load runs on a goroutine of its own with a
+// context that carries the values of the first caller's ctx (the one that
+// started it), never its deadline. That context is cancelled when every
+// caller waiting for the load has left (each one's ctx ended), and when
+// Close is called. A caller whose ctx ends while it waits returns ctx.Err()
+// at once; the load goes on for the others. When the last one leaves, the
+// load is abandoned: its context is cancelled, whatever it returns is not
+// stored, and the next GetOrLoad of the key starts a new load. load must
+// not call GetOrLoad for its own key: it would wait for itself.
 //
 // A load that returns an error gives it to every caller waiting for it and
 // stores nothing. An error wrapping [ErrNotFound] is remembered for
@@ -34,17 +38,29 @@ import (
 // load that panics gives every waiting caller a [*PanicError]; one that
 // calls runtime.Goexit, an error saying so. Neither is remembered.
 //
-// A Set, Delete, Clear or DeleteFunc of the key while its load is in
-// flight wins: the load's result still goes to the callers that waited for
-// it, but it is not stored, and GetOrLoad calls that come after the write
-// start a new load. A value whose deadline has already passed is returned
-// to its callers but not stored.
+// A Set, Delete or Clear of the key while its load is in flight wins: the
+// load's result still goes to the callers that waited for it, but it is not
+// stored, and GetOrLoad calls that come after the write start a new load.
+// So does a DeleteFunc whose function reports true for the key and the
+// loaded value. A value whose deadline has already passed is returned to
+// its callers but not stored.
 //
 // With Options.RefreshAhead, a hit on an entry that has lived that fraction
 // of its lifetime also starts one background load of the key (see
-// [Options]).
+// [Options]). A refresh has no caller waiting for it: its context carries
+// the values of the ctx of the GetOrLoad that started it and is cancelled
+// only by Close, so a refresh must bound its own time.
 func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error) {
 	return c.e.GetOrLoad(ctx, c.hashOf(key), key, load)
+}
+
+// GetOrLoadCached is GetOrLoad that also reports where the answer came
+// from: cached is true when it came from the cache (a live value, or a
+// remembered not-found), false when this call started a load or waited for
+// one (also when its ctx ended while waiting). A hit costs what a GetOrLoad
+// hit costs.
+func (c *Cache[K, V]) GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (value V, cached bool, err error) {
+	return c.e.GetOrLoadCached(ctx, c.hashOf(key), key, load)
 }
 
 // GetOrLoad is [Cache.GetOrLoad] with the key's hash h.
@@ -57,6 +73,22 @@ func (e *Engine[K, V]) GetOrLoad(ctx context.Context, h uint64, k K, load func(c
 			n.Visit()
 			e.hit()
 			return e.value(n), nil
+		}
+	}
+	v, _, err := e.getOrLoad(ctx, h, k, load)
+	return v, err
+}
+
+// GetOrLoadCached is [Cache.GetOrLoadCached] with the key's hash h.
+func (e *Engine[K, V]) GetOrLoadCached(ctx context.Context, h uint64, k K, load func(context.Context, K) (V, error)) (V, bool, error) {
+	if n := e.shard(h).table.Load().find(h, k); n != nil {
+		if d := n.Deadline(); d == 0 || e.now() < d {
+			if e.lo.refresh != 0 {
+				e.refreshAhead(ctx, h, k, n, load)
+			}
+			n.Visit()
+			e.hit()
+			return e.value(n), true, nil
 		}
 	}
 	return e.getOrLoad(ctx, h, k, load)
@@ -86,21 +118,37 @@ var errGoexit = errors.New(errPrefix + "loader called runtime.Goexit")
 
 // loadOptions are the Options of expiry from values and loading.
 type loadOptions[K comparable, V any] struct {
-	expiry  func(K, V) time.Time
-	maxTTL  time.Duration
-	skew    int64
-	negTTL  time.Duration
-	refresh float64 // Options.RefreshAhead; 0 = no refresh-ahead
+	expiry      func(K, V) time.Time
+	fraction    float64 // Options.ExpiryFraction; 0 = the whole lifetime
+	expireAfter func(K, V) time.Duration
+	perValue    bool // expiry or expireAfter: a value's deadline depends on it
+	maxTTL      time.Duration
+	skew        int64
+	negTTL      time.Duration
+	refresh     float64 // Options.RefreshAhead; 0 = no refresh-ahead
+
+	// negHits counts GetOrLoad calls answered by a remembered not-found
+	// (Stats.NegativeHits), striped like the read counters because those
+	// answers are lock-free reads too: a hot unknown key must not make its
+	// readers share one counter's cache line. Only with NegativeTTL.
+	negHits readCounters
 }
 
 func newLoadOptions[K comparable, V any](o Options[K, V]) loadOptions[K, V] {
-	return loadOptions[K, V]{
-		expiry:  o.Expiry,
-		maxTTL:  o.MaxTTL,
-		skew:    int64(o.Skew),
-		negTTL:  o.NegativeTTL,
-		refresh: o.RefreshAhead,
+	lo := loadOptions[K, V]{
+		expiry:      o.Expiry,
+		fraction:    o.ExpiryFraction,
+		expireAfter: o.ExpireAfter,
+		perValue:    o.Expiry != nil || o.ExpireAfter != nil,
+		maxTTL:      o.MaxTTL,
+		skew:        int64(o.Skew),
+		negTTL:      o.NegativeTTL,
+		refresh:     o.RefreshAhead,
 	}
+	if o.NegativeTTL > 0 {
+		lo.negHits = newReadCounters()
+	}
+	return lo
 }
 
 // call is one load in flight. The goroutine running it sets val, err and
@@ -112,40 +160,54 @@ type call[K comparable, V any] struct {
 	notFound bool // err wraps ErrNotFound (and load did not panic)
 	refresh  bool // started by RefreshAhead, not by a miss
 
-	// superseded is set, under the shard lock, by a write of the key while
-	// the load runs: the result then goes to the waiters only.
+	ctx    context.Context // the load's: the first caller's values, cancelled by cancel
+	cancel context.CancelFunc
+
+	// The fields below are guarded by the shard lock.
+
+	// superseded is set by a write of the key while the load runs, by a
+	// matching DeleteFunc, and when the last waiter leaves: the result
+	// then goes to the waiters only, if any.
 	superseded bool
+	// waiters counts the callers waiting for the result; a refresh counts
+	// itself as one that never leaves.
+	waiters int
+	// filters are the functions of the DeleteFunc calls that reached the
+	// shard while the load was in flight; the loading goroutine has
+	// applied the first checked of them to the loaded value.
+	filters []func(K, V) bool
+	checked int
+	again   bool // claim found filters not yet applied: apply them and retry
 }
 
 // loadState is a shard's loading state: the loads in flight and the keys
-// remembered as not found, by key. Both maps are guarded by the shard's mu
-// and are nil when empty. pending mirrors their total size so that
-// lock-free fast paths (Delete of an absent key) can tell there is nothing
-// to do.
+// remembered as not found. Everything but neg's readers is guarded by the
+// shard's mu. pending is the number of registered loads plus remembered
+// keys, so that lock-free fast paths (Delete of an absent key) can tell
+// there is nothing to do.
 //
-// Remembered not-founds live here rather than in the table, as a flag on
-// the node, so that nothing on the read path needs to know about them: Get,
-// Peek, Len, All, OnEvict and the eviction queue see only values, and
-// caches that never load pay nothing. Only GetOrLoad's slow path, which
-// takes the shard lock anyway, looks them up.
+// Remembered not-founds live in a table of their own, neg, of the same
+// lock-free kind as the shard's index but holding errors, rather than in
+// the index as flagged nodes, so that nothing on the read path needs to
+// know about them: Get, Peek, Len, All, OnEvict and the eviction queue see
+// only values, and Get's code does not change. GetOrLoad looks neg up,
+// lock-free, after a miss. neg is nil while nothing is remembered, so
+// caches that never load pay a nil check on GetOrLoad's miss path only.
 type loadState[K comparable, V any] struct {
-	calls    map[K]*call[K, V]
-	negative map[K]absence
+	calls    map[K]*call[K, V]        // registered loads: a miss of the key joins them
+	running  map[*call[K, V]]struct{} // every load running, registered or not (for Close)
+	neg      atomic.Pointer[table[K, error]]
+	negCount int
+	negPos   uint64 // where the next sweep or forced forgetting starts
 	pending  atomic.Int64
 	counts   [numLoadCounts]atomic.Uint64
-}
-
-// absence is a remembered not-found: the loader's error, until deadline.
-type absence struct {
-	deadline int64
-	err      error
 }
 
 // Indexes of loadState.counts.
 const (
 	countLoads = iota
 	countLoadErrors
-	countNegativeHits
+	countNotFound
 	countRefreshes
 	countRefreshErrors
 	numLoadCounts
@@ -154,7 +216,7 @@ const (
 func (l *loadState[K, V]) addStats(st *Stats) {
 	st.Loads += l.counts[countLoads].Load()
 	st.LoadErrors += l.counts[countLoadErrors].Load()
-	st.NegativeHits += l.counts[countNegativeHits].Load()
+	st.NotFound += l.counts[countNotFound].Load()
 	st.Refreshes += l.counts[countRefreshes].Load()
 	st.RefreshErrors += l.counts[countRefreshErrors].Load()
 }
@@ -164,45 +226,64 @@ func (l *loadState[K, V]) sync() {
 	if len(l.calls) == 0 {
 		l.calls = nil
 	}
-	if len(l.negative) == 0 {
-		l.negative = nil
+	if len(l.running) == 0 {
+		l.running = nil
 	}
-	l.pending.Store(int64(len(l.calls) + len(l.negative)))
+	if l.negCount == 0 && l.neg.Load() != nil {
+		l.neg.Store(nil)
+	}
+	l.pending.Store(int64(len(l.calls) + l.negCount))
 }
 
 // reset supersedes every load in flight and forgets every not-found (for
-// Clear). Caller holds the shard lock.
+// Clear). Loads keep running (Close can still cancel them). Caller holds
+// the shard lock.
 func (l *loadState[K, V]) reset() {
 	for _, c := range l.calls {
 		c.superseded = true
 	}
-	l.calls, l.negative = nil, nil
-	l.pending.Store(0)
+	l.calls = nil
+	l.neg.Store(nil)
+	l.negCount = 0
+	l.sync()
 }
 
-// supersedeLoads supersedes every load in flight in s (for DeleteFunc).
-func (s *shard[K, V]) supersedeLoads() {
+// filterLoads records f, the function of a DeleteFunc, with every load in
+// flight in s: a load whose value f matches is not stored (see complete).
+func (s *shard[K, V]) filterLoads(f func(K, V) bool) {
 	if s.ld.pending.Load() == 0 {
 		return
 	}
 	s.mu.Lock()
 	for _, c := range s.ld.calls {
-		c.superseded = true
+		c.filters = append(c.filters, f)
 	}
-	s.ld.calls = nil
-	s.ld.sync()
 	s.mu.Unlock()
 }
 
-// claim is called under s.mu by every write of k, before it changes the
-// shard. A write by the user (c == nil) supersedes the load of k in
-// flight, if any, and forgets a remembered not-found of k (SetIfAbsent
-// too, even when it then finds a live entry and writes nothing: at worst a
-// refresh's result is dropped). For the result
-// of load c, claim ends c's registration and reports whether the result
-// may be written: not if a write superseded c. It remembers a not-found
-// result for NegativeTTL.
-func (e *Engine[K, V]) claim(s *shard[K, V], k K, c *call[K, V]) bool {
+// cancelLoads cancels the context of every load running (for Close).
+func (e *Engine[K, V]) cancelLoads() {
+	for i := range e.shards {
+		s := &e.shards[i]
+		s.mu.Lock()
+		for c := range s.ld.running {
+			c.cancel()
+		}
+		s.mu.Unlock()
+	}
+}
+
+// claim is called under s.mu by every write of k (hash h), before it
+// changes the shard. A write by the user (c == nil) supersedes the load of
+// k in flight, if any, and forgets a remembered not-found of k
+// (SetIfAbsent too, even when it then finds a live entry and writes
+// nothing: at worst a refresh's result is dropped). For the result of load
+// c, claim reports whether the result may be written: not if c was
+// superseded, and not yet if a DeleteFunc reached c since it last applied
+// the filters (c.again: the caller applies them and claims again).
+// Otherwise it ends c's registration and remembers a not-found result for
+// NegativeTTL.
+func (e *Engine[K, V]) claim(s *shard[K, V], h uint64, k K, c *call[K, V]) bool {
 	l := &s.ld
 	if c == nil {
 		if l.pending.Load() != 0 {
@@ -210,89 +291,207 @@ func (e *Engine[K, V]) claim(s *shard[K, V], k K, c *call[K, V]) bool {
 				old.superseded = true
 				delete(l.calls, k)
 			}
-			delete(l.negative, k)
+			e.forget(s, h, k)
 			l.sync()
 		}
 		return true
 	}
-	if c.superseded {
+	if !c.superseded && c.err == nil && len(c.filters) > c.checked {
+		c.again = true
 		return false
 	}
-	delete(l.calls, k)
+	delete(l.running, c)
+	if l.calls[k] == c {
+		delete(l.calls, k)
+	}
+	if c.superseded {
+		l.sync()
+		return false
+	}
 	if c.notFound && e.lo.negTTL > 0 {
-		if l.negative == nil {
-			l.negative = make(map[K]absence)
-		}
-		if _, ok := l.negative[k]; !ok && len(l.negative) >= max(s.capacity, 1) {
-			// Full: forget an arbitrary key (map iteration starts at a
-			// random place), so remembered keys never outnumber the
-			// shard's capacity.
-			for old := range l.negative {
-				delete(l.negative, old)
-				break
-			}
-		}
-		l.negative[k] = absence{deadline: e.deadline(e.lo.negTTL), err: c.err}
+		e.remember(s, h, k, c.err)
 	}
 	l.sync()
 	return true
 }
 
-// getOrLoad is GetOrLoad after a lock-free miss.
-func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(context.Context, K) (V, error)) (V, error) {
-	var zero V
+// negative returns the error remembered for k (hash h) in s, if it is live.
+// Lock-free.
+func (e *Engine[K, V]) negative(s *shard[K, V], h uint64, k K) (error, bool) {
+	if t := s.ld.neg.Load(); t != nil {
+		if n := t.find(h, k); n != nil && !n.Expired(e.now()) {
+			return n.Item.val, true
+		}
+	}
+	return nil, false
+}
+
+// remember records k (hash h) as not found with err for NegativeTTL.
+// Caller holds s.mu and calls l.sync afterwards.
+func (e *Engine[K, V]) remember(s *shard[K, V], h uint64, k K, err error) {
+	l := &s.ld
+	n := evict.NewNode(entry[K, error]{key: k, val: err}, e.deadline(e.lo.negTTL), h)
+	t := l.neg.Load()
+	if t == nil {
+		t = newTable[K, error](1)
+		l.neg.Store(t)
+	}
+	if slot := t.slot(h, k); slot != nil {
+		slot.Store(n) // a new node: readers of the old one see a consistent one
+		return
+	}
+	if l.negCount >= max(s.capacity, 1) {
+		// Full: forget the next remembered key from the sweep position,
+		// so remembered keys never outnumber the shard's capacity.
+		if old := nextNode(t, &l.negPos); old != nil {
+			t.remove(old.Hash(), old)
+			l.negCount--
+		}
+	}
+	t.insert(h, n)
+	if l.negCount++; l.negCount*maxLoadDen > len(t.buckets)*maxLoadNum {
+		l.neg.Store(reindex(t, 2*len(t.buckets)))
+	}
+}
+
+// forget drops the remembered not-found of k (hash h), if any. Caller
+// holds s.mu and calls l.sync afterwards.
+func (e *Engine[K, V]) forget(s *shard[K, V], h uint64, k K) {
+	l := &s.ld
+	t := l.neg.Load()
+	if t == nil {
+		return
+	}
+	if _, n := t.lookup(h, k); n != nil {
+		l.forgetNode(t, n)
+	}
+}
+
+// forgetNode removes n from t, the neg table, shrinking it when it is
+// mostly empty. Caller holds the shard lock and calls sync afterwards.
+func (l *loadState[K, V]) forgetNode(t *table[K, error], n *node[K, error]) {
+	t.remove(n.Hash(), n)
+	l.negCount--
+	if len(t.buckets) > 1 && l.negCount*maxLoadDen*8 < len(t.buckets)*maxLoadNum {
+		l.neg.Store(reindex(t, bucketsFor(l.negCount)))
+	}
+}
+
+// nextNode returns the first node at or after bucket *pos of t (wrapping
+// around), advancing *pos past its bucket, or nil if t is empty.
+func nextNode[K comparable, V any](t *table[K, V], pos *uint64) *node[K, V] {
+	for range t.buckets {
+		bi := *pos & t.mask
+		*pos++
+		for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
+			for j := range b.slots {
+				if n := b.slots[j].Load(); n != nil {
+					return n
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// reindex returns a table of nbuckets buckets holding t's nodes.
+func reindex[K comparable, V any](t *table[K, V], nbuckets int) *table[K, V] {
+	nt := newTable[K, V](nbuckets)
+	forEach(t, func(n *node[K, V]) { nt.insert(n.Hash(), n) })
+	return nt
+}
+
+// getOrLoad is GetOrLoad after a lock-free miss. cached reports an answer
+// from the cache: a live entry or a remembered not-found.
+func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(context.Context, K) (V, error)) (v V, cached bool, err error) {
+	s := e.shard(h)
+	if err, ok := e.negative(s, h, k); ok {
+		e.miss()
+		e.lo.negHits.hit()
+		return v, true, err
+	}
 	if load == nil {
 		panic(errPrefix + "GetOrLoad called with a nil load function")
 	}
 	if err := ctx.Err(); err != nil {
 		e.miss()
-		return zero, err
+		return v, false, err
 	}
-	s := e.shard(h)
 	s.mu.Lock()
 	now := e.now()
-	// Look again under the lock: a load may have stored k since.
+	// Look again under the lock: a load may have stored k, or remembered
+	// it as not found, since.
 	if n := s.table.Load().find(h, k); n != nil && !n.Expired(now) {
 		s.mu.Unlock()
 		n.Visit()
 		e.hit()
-		return e.value(n), nil
+		return e.value(n), true, nil
 	}
-	if a, ok := s.ld.negative[k]; ok {
-		if now < a.deadline {
-			s.mu.Unlock()
-			e.miss()
-			s.ld.counts[countNegativeHits].Add(1)
-			return zero, a.err
+	if t := s.ld.neg.Load(); t != nil {
+		if _, n := t.lookup(h, k); n != nil {
+			if !n.Expired(now) {
+				s.mu.Unlock()
+				e.miss()
+				e.lo.negHits.hit()
+				return v, true, n.Item.val
+			}
+			s.ld.forgetNode(t, n)
+			s.ld.sync()
 		}
-		delete(s.ld.negative, k)
-		s.ld.sync()
 	}
 	c := s.ld.calls[k]
 	start := c == nil
 	if start {
-		c = e.register(s, k, false)
+		c = e.register(ctx, s, k, false)
 	}
+	c.waiters++
 	s.mu.Unlock()
 	e.miss()
 	if start {
-		go e.run(context.WithoutCancel(ctx), h, k, c, load)
+		go e.run(h, k, c, load)
 	}
 	select {
 	case <-c.done:
-		return c.val, c.err
+		return c.val, false, c.err
 	case <-ctx.Done():
-		return zero, ctx.Err()
+		e.leave(s, k, c)
+		return v, false, ctx.Err()
 	}
 }
 
-// register records a new load of k in flight. Caller holds s.mu.
-func (e *Engine[K, V]) register(s *shard[K, V], k K, refresh bool) *call[K, V] {
+// leave is called by a waiter of c whose ctx ended. The last one to leave
+// abandons the load: it is unregistered (a later GetOrLoad of k starts a
+// new one), its result will not be stored, and its context is cancelled.
+func (e *Engine[K, V]) leave(s *shard[K, V], k K, c *call[K, V]) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.waiters--; c.waiters > 0 {
+		return
+	}
+	c.superseded = true
+	if s.ld.calls[k] == c {
+		delete(s.ld.calls, k)
+		s.ld.sync()
+	}
+	c.cancel() // cheap and calls no user code: safe under the lock
+}
+
+// register records a new load of k in flight, started by a caller with
+// ctx. Caller holds s.mu.
+func (e *Engine[K, V]) register(ctx context.Context, s *shard[K, V], k K, refresh bool) *call[K, V] {
 	c := &call[K, V]{done: make(chan struct{}), refresh: refresh}
+	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	if refresh {
+		c.waiters = 1 // nobody waits for a refresh: only Close cancels it
+	}
 	if s.ld.calls == nil {
 		s.ld.calls = make(map[K]*call[K, V])
 	}
 	s.ld.calls[k] = c
+	if s.ld.running == nil {
+		s.ld.running = make(map[*call[K, V]]struct{})
+	}
+	s.ld.running[c] = struct{}{}
 	s.ld.sync()
 	if refresh {
 		s.ld.counts[countRefreshes].Add(1)
@@ -304,7 +503,7 @@ func (e *Engine[K, V]) register(s *shard[K, V], k K, refresh bool) *call[K, V] {
 
 // run calls load for c and completes c however load ends: by returning, by
 // panicking or by runtime.Goexit.
-func (e *Engine[K, V]) run(ctx context.Context, h uint64, k K, c *call[K, V], load func(context.Context, K) (V, error)) {
+func (e *Engine[K, V]) run(h uint64, k K, c *call[K, V], load func(context.Context, K) (V, error)) {
 	var d int64
 	returned := false
 	defer func() {
@@ -319,7 +518,7 @@ func (e *Engine[K, V]) run(ctx context.Context, h uint64, k K, c *call[K, V], lo
 		}
 		e.complete(h, k, c, d)
 	}()
-	c.val, c.err = load(ctx, k)
+	c.val, c.err = load(c.ctx, k)
 	if c.err == nil {
 		d = e.valueDeadline(k, c.val) // Expiry panicking counts as load panicking
 	} else {
@@ -329,29 +528,79 @@ func (e *Engine[K, V]) run(ctx context.Context, h uint64, k K, c *call[K, V], lo
 }
 
 // complete writes the result of load c (with deadline d if it is a value),
-// unless a write of k superseded c, and then releases c's waiters. A failed
-// load writes nothing, so a failed refresh keeps the current value.
+// unless c was superseded or a DeleteFunc that reached c matches it, and
+// then releases c's waiters. A failed load writes nothing, so a failed
+// refresh keeps the current value; a not-found removes it.
 func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64) {
 	defer close(c.done) // even if OnEvict panics
-	if c.err != nil {
-		if c.refresh {
-			e.shard(h).ld.counts[countRefreshErrors].Add(1)
-		} else {
-			e.shard(h).ld.counts[countLoadErrors].Add(1)
+	s := e.shard(h)
+	switch {
+	case c.err == nil:
+	case c.notFound:
+		s.ld.counts[countNotFound].Add(1)
+	case c.refresh:
+		s.ld.counts[countRefreshErrors].Add(1)
+	default:
+		s.ld.counts[countLoadErrors].Add(1)
+	}
+	for {
+		if c.err == nil {
+			e.applyFilters(s, k, c)
+		}
+		c.again = false // only this goroutine writes it once registered
+		switch {
+		case c.err == nil && (d == 0 || d > e.now()):
+			e.store(h, k, c.val, d, false, c)
+		case c.err == nil || c.notFound:
+			// Expired already, or gone: remove what k held before.
+			e.remove(h, k, evict.Replaced, c)
+		default:
+			s.mu.Lock()
+			e.claim(s, h, k, c)
+			s.mu.Unlock()
+		}
+		if !c.again {
+			return
 		}
 	}
-	switch {
-	case c.err == nil && (d == 0 || d > e.now()):
-		e.store(h, k, c.val, d, false, c)
-	case c.err == nil || c.notFound:
-		// Expired already, or gone: remove what k held before.
-		e.remove(h, k, evict.Replaced, c)
-	default:
-		s := e.shard(h)
+}
+
+// applyFilters applies to c's value the DeleteFunc functions that reached
+// c since it last looked, with no lock held, and supersedes c if one of
+// them matches. A function that panics counts as matching.
+func (e *Engine[K, V]) applyFilters(s *shard[K, V], k K, c *call[K, V]) {
+	for {
 		s.mu.Lock()
-		e.claim(s, k, c)
+		fs := c.filters[c.checked:]
 		s.mu.Unlock()
+		if len(fs) == 0 {
+			return
+		}
+		match := false
+		for _, f := range fs {
+			if match = matchSafely(f, k, c.val); match {
+				break
+			}
+		}
+		s.mu.Lock()
+		c.checked += len(fs)
+		c.superseded = c.superseded || match
+		s.mu.Unlock()
+		if match {
+			return
+		}
 	}
+}
+
+// matchSafely returns f(k, v), or true if f panics (the panic belongs to
+// the DeleteFunc call, which has its own chance to raise it).
+func matchSafely[K comparable, V any](f func(K, V) bool, k K, v V) (match bool) {
+	defer func() {
+		if recover() != nil {
+			match = true
+		}
+	}()
+	return f(k, v)
 }
 
 // refreshNode is how an engine with RefreshAhead allocates its nodes: the
@@ -396,27 +645,49 @@ func (e *Engine[K, V]) refreshAhead(ctx context.Context, h uint64, k K, n *node[
 		s.mu.Unlock()
 		return
 	}
-	c := e.register(s, k, true)
+	c := e.register(ctx, s, k, true)
 	s.mu.Unlock()
-	go e.run(context.WithoutCancel(ctx), h, k, c, load)
+	go e.run(h, k, c, load)
 }
 
-// valueDeadline returns the deadline of v written under k now: TTL, or
-// with Options.Expiry, Expiry(k, v) - Skew (TTL for a zero time) capped at
-// MaxTTL from now. A deadline in the past is returned as a negative number
-// if it would otherwise read as 0 (never).
+// valueDeadline returns the deadline of v written under k now: TTL; or
+// with Options.ExpireAfter, now + ExpireAfter(k, v) (TTL for 0); or with
+// Options.Expiry, Expiry(k, v) (TTL for a zero time) shortened to
+// ExpiryFraction of the time left, minus Skew; either capped at MaxTTL
+// from now. A deadline in the past (or a negative ExpireAfter) is returned
+// as a negative number if it would otherwise read as 0 (never).
 func (e *Engine[K, V]) valueDeadline(k K, v V) int64 {
+	if f := e.lo.expireAfter; f != nil {
+		ttl := f(k, v)
+		switch {
+		case ttl < 0:
+			return -1
+		case ttl == 0:
+			ttl = e.ttl
+		}
+		return e.capped(e.deadline(ttl))
+	}
 	d := e.deadline(e.ttl)
 	if e.lo.expiry == nil {
 		return d
 	}
 	if t := e.lo.expiry(k, v); !t.IsZero() {
 		d = unixNano(t)
+		if f := e.lo.fraction; f != 0 && f != 1 {
+			if now := e.now(); d > now {
+				d = now + int64(f*float64(d-now))
+			}
+		}
 		if d <= e.lo.skew {
 			return -1
 		}
 		d -= e.lo.skew
 	}
+	return e.capped(d)
+}
+
+// capped returns deadline d capped at MaxTTL from now, if MaxTTL is set.
+func (e *Engine[K, V]) capped(d int64) int64 {
 	if e.lo.maxTTL > 0 {
 		if c := e.deadline(e.lo.maxTTL); d == 0 || d > c {
 			d = c
@@ -437,8 +708,8 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// setIfAbsentExpiry is SetIfAbsent under Options.Expiry, once no live entry
-// was found: a value already expired is not stored.
+// setIfAbsentExpiry is SetIfAbsent under Options.Expiry or ExpireAfter,
+// once no live entry was found: a value already expired is not stored.
 func (e *Engine[K, V]) setIfAbsentExpiry(h uint64, k K, v V) (V, bool) {
 	d := e.valueDeadline(k, v)
 	if d != 0 && d <= e.now() {
@@ -449,25 +720,38 @@ func (e *Engine[K, V]) setIfAbsentExpiry(h uint64, k K, v V) (V, bool) {
 }
 
 // sweepNegative forgets expired not-founds of s, examining at most
-// negativeSweep of them (from a random place) so the lock is held briefly.
+// negativeSweep buckets of them (from where the last sweep stopped) so the
+// lock is held briefly.
 func (e *Engine[K, V]) sweepNegative(s *shard[K, V]) {
-	if s.ld.pending.Load() == 0 {
+	if s.ld.neg.Load() == nil {
 		return
 	}
 	s.mu.Lock()
-	now, seen := e.now(), 0
-	for k, a := range s.ld.negative {
-		if now >= a.deadline {
-			delete(s.ld.negative, k)
-		}
-		if seen++; seen == negativeSweep {
-			break
+	defer s.mu.Unlock()
+	t := s.ld.neg.Load()
+	if t == nil {
+		return
+	}
+	now := e.now()
+	var gone []*node[K, error]
+	for steps := 0; steps < len(t.buckets) && steps < negativeSweep; steps++ {
+		bi := s.ld.negPos & t.mask
+		s.ld.negPos++
+		for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
+			for j := range b.slots {
+				if n := b.slots[j].Load(); n != nil && n.Expired(now) {
+					gone = append(gone, n)
+				}
+			}
 		}
 	}
+	for _, n := range gone {
+		s.ld.forgetNode(s.ld.neg.Load(), n) // forgetNode may have reindexed
+	}
 	s.ld.sync()
-	s.mu.Unlock()
 }
 
-// negativeSweep bounds one sweep of remembered not-founds per shard: about
-// as long under the lock as sixteen batches of the entry sweep.
-const negativeSweep = 16 * sweepBatch
+// negativeSweep bounds one sweep of remembered not-founds per shard, in
+// buckets (of up to six keys each, plus overflow): about as long under the
+// lock as sixteen batches of the entry sweep.
+const negativeSweep = 16 * sweepBatch / slotsPerBucket

@@ -123,8 +123,14 @@ func stressGetOrLoad(t *testing.T, refresh float64) {
 			s := &c.e.shards[i]
 			s.mu.Lock()
 			assert.Nil(t, s.ld.calls, "shard %d: loads left in flight", i)
-			assert.LessOrEqual(t, len(s.ld.negative), s.capacity)
-			assert.Equal(t, int64(len(s.ld.negative)), s.ld.pending.Load())
+			assert.Nil(t, s.ld.running, "shard %d: loads left running", i)
+			assert.LessOrEqual(t, s.ld.negCount, s.capacity)
+			assert.Equal(t, int64(s.ld.negCount), s.ld.pending.Load())
+			remembered := 0
+			if nt := s.ld.neg.Load(); nt != nil {
+				forEach(nt, func(*node[int, error]) { remembered++ })
+			}
+			assert.Equal(t, s.ld.negCount, remembered, "shard %d: negCount", i)
 			s.mu.Unlock()
 		}
 	})
@@ -150,7 +156,7 @@ func TestEngineSweep_ForgetsExpiredNotFounds(t *testing.T) {
 	clk.Advance(1)
 	assert.Equal(t, int64(0), pending(), "the sweep forgets expired not-founds")
 	for i := range c.e.shards {
-		assert.Nil(t, c.e.shards[i].ld.negative, "and drops the empty map")
+		assert.Nil(t, c.e.shards[i].ld.neg.Load(), "and drops the empty table")
 	}
 }
 
@@ -164,4 +170,80 @@ func TestRefreshNode_Size(t *testing.T) {
 		assert.Equal(t, uintptr(48), plain)
 		assert.Equal(t, uintptr(64), refresh)
 	}
+}
+
+// TestEngineGetOrLoad_NegativeHitTakesNoLock (issue 11, item 4): a
+// remembered not-found is answered while its shard's lock is held by
+// someone else, so the answer takes no lock.
+func TestEngineGetOrLoad_NegativeHitTakesNoLock(t *testing.T) {
+	c := Must(Options[string, int]{Capacity: 16, Shards: 1, NegativeTTL: time.Hour})
+	defer c.Close()
+	load := func(context.Context, string) (int, error) { return 0, ErrNotFound }
+	_, err := c.GetOrLoad(context.Background(), "absent", load)
+	require.ErrorIs(t, err, ErrNotFound)
+	s := &c.e.shards[0]
+	s.mu.Lock()
+	done := make(chan error)
+	go func() {
+		_, err := c.GetOrLoad(context.Background(), "absent", load)
+		done <- err
+	}()
+	err = <-done // deadlocks (and the test times out) if the hit locks
+	s.mu.Unlock()
+	assert.ErrorIs(t, err, ErrNotFound)
+	assert.Equal(t, uint64(1), c.Stats().NegativeHits)
+}
+
+// TestEngine_RememberedNotFoundsTable exercises the table of remembered
+// not-founds through growth, forced forgetting at capacity, and shrinking:
+// every remembered key is answered, none beyond capacity, and the count
+// matches the table.
+func TestEngine_RememberedNotFoundsTable(t *testing.T) {
+	clk := clock.NewManual(loadTestEpoch)
+	const capacity = 300
+	c := Must(Options[int, int]{Capacity: capacity, Shards: 1, Clock: clk, NegativeTTL: time.Minute})
+	defer c.Close()
+	var loads int
+	load := func(context.Context, int) (int, error) { loads++; return 0, ErrNotFound }
+	ctx := context.Background()
+	s := &c.e.shards[0]
+	count := func() (n int) {
+		if nt := s.ld.neg.Load(); nt != nil {
+			forEach(nt, func(*node[int, error]) { n++ })
+		}
+		return n
+	}
+	for i := range 1000 {
+		c.GetOrLoad(ctx, i, load)
+		require.Equal(t, min(i+1, capacity), s.ld.negCount)
+	}
+	require.Equal(t, capacity, count())
+	var remembered []int
+	forEach(s.ld.neg.Load(), func(n *node[int, error]) { remembered = append(remembered, n.Item.key) })
+	loads = 0
+	for _, k := range remembered {
+		_, cached, err := c.GetOrLoadCached(ctx, k, load)
+		require.True(t, cached)
+		require.ErrorIs(t, err, ErrNotFound)
+	}
+	assert.Zero(t, loads, "every remembered key is answered from memory")
+	for i := range 1000 {
+		c.Delete(i)
+	}
+	assert.Zero(t, s.ld.negCount)
+	assert.Nil(t, s.ld.neg.Load())
+	for i := range 100 {
+		c.GetOrLoad(ctx, i, load)
+	}
+	for i := range 90 {
+		c.Set(i, i) // forgets; the table shrinks as it empties
+	}
+	assert.Equal(t, 10, s.ld.negCount)
+	assert.Equal(t, 10, count())
+	assert.Equal(t, bucketsFor(10), len(s.ld.neg.Load().buckets))
+	loads = 0
+	for i := 90; i < 100; i++ {
+		c.GetOrLoad(ctx, i, load)
+	}
+	assert.Zero(t, loads)
 }

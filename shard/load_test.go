@@ -346,7 +346,9 @@ func TestCacheGetOrLoad_NotFoundWithoutNegativeTTLIsNotRemembered(t *testing.T) 
 		assert.ErrorIs(t, err, shard.ErrNotFound)
 	}
 	assert.Equal(t, int32(3), calls.Load())
-	assert.Equal(t, uint64(3), c.Stats().LoadErrors)
+	st := c.Stats()
+	assert.Equal(t, uint64(0), st.LoadErrors, "a not-found is not a failure")
+	assert.Equal(t, uint64(3), st.NotFound)
 }
 
 func TestCacheGetOrLoad_RememberedNotFoundsBoundedByCapacity(t *testing.T) {
@@ -433,9 +435,12 @@ func TestCacheGetOrLoad_WriteDuringLoadWins(t *testing.T) {
 		{"Delete", func(c *shard.Cache[string, string]) { assert.False(t, c.Delete("k")) }, ""},
 		{"SetTTL/negative", func(c *shard.Cache[string, string]) { c.SetTTL("k", "x", -1) }, ""},
 		{"Clear", func(c *shard.Cache[string, string]) { c.Clear() }, ""},
-		{"DeleteFunc", func(c *shard.Cache[string, string]) {
-			c.DeleteFunc(func(string, string) bool { return false })
+		{"DeleteFunc/matching", func(c *shard.Cache[string, string]) {
+			c.DeleteFunc(func(k, v string) bool { return k == "k" && v == "loaded1" })
 		}, ""},
+		{"DeleteFunc/other", func(c *shard.Cache[string, string]) {
+			c.DeleteFunc(func(k, _ string) bool { return k != "k" })
+		}, "loaded1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -668,6 +673,10 @@ func TestCacheGetOrLoad_RefreshAheadNotFoundRemovesValue(t *testing.T) {
 		_, err = c.GetOrLoad(t.Context(), "k", load)
 		assert.ErrorIs(t, err, shard.ErrNotFound)
 		assert.Equal(t, int32(1), calls.Load(), "and the absence is remembered")
+		st := c.Stats()
+		assert.Equal(t, uint64(1), st.NotFound, "counted as not-found")
+		assert.Equal(t, uint64(0), st.RefreshErrors, "not as a failed refresh (whose value is kept)")
+		assert.Equal(t, uint64(1), st.Evictions[evict.Replaced])
 	})
 }
 

@@ -67,12 +67,18 @@ type Options[K comparable, V any] struct {
 	// (as in otter). The write-side counters of Stats are always kept.
 	CountHits bool
 
-	// Hash hashes keys. nil chooses a default by key type: xxhash for
-	// strings and byte arrays, a multiply-shift mixer for integers and
-	// pointers, hash/maphash for other comparable types. Keys are always
-	// compared in full, so a poor Hash costs speed, never correctness. Hash
-	// must be deterministic for the life of the cache and safe for
-	// concurrent use.
+	// Hash hashes keys. nil chooses a default by key type, seeded at
+	// random for each cache (see Seed): a mixer of the key XOR the seed for
+	// integers, hash/maphash for strings, byte arrays and other comparable
+	// types. Keys are always compared in full, so a poor Hash costs speed,
+	// never correctness. Hash must be deterministic for the life of the
+	// cache and safe for concurrent use.
+	//
+	// A custom Hash is called as it is, not seeded: if clients choose the
+	// keys, protecting the cache from hash flooding (keys computed to
+	// collide, making every operation walk one long chain) is its job. Build
+	// it from the seeded helpers (HashString, HashUint64, Combine, ...) with
+	// a seed from MakeSeed, or leave Hash nil.
 	Hash func(K) uint64
 
 	// OnEvict, if set, is called for every entry that leaves the cache,
@@ -89,16 +95,37 @@ type Options[K comparable, V any] struct {
 
 	// Expiry, if set, gives each value its own deadline, e.g. the expiry of
 	// the token it holds: a value written by Set, SetIfAbsent or a load
-	// lives until Expiry(key, value) - Skew, and at most MaxTTL (if set)
-	// after the write. A zero time means "use TTL" (still capped by MaxTTL).
-	// A value whose deadline has already passed is not stored, and its
-	// write removes the key's older value all the same. SetTTL and the
-	// engine's SetDeadline ignore Expiry. Expiry runs on the writing
-	// goroutine with no lock held; it must be safe for concurrent use.
+	// lives until Expiry(key, value) - Skew (see ExpiryFraction), and at
+	// most MaxTTL (if set) after the write. A zero time means "use TTL"
+	// (still capped by MaxTTL). A value whose deadline has already passed
+	// is not stored, and its write removes the key's older value all the
+	// same. SetTTL and the engine's SetDeadline ignore Expiry. Expiry runs
+	// on the writing goroutine with no lock held; it must be safe for
+	// concurrent use. Expiry and ExpireAfter exclude each other.
 	Expiry func(key K, value V) time.Time
 
-	// MaxTTL caps the lifetime of values written under Expiry: 0 means no
-	// cap. Requires Expiry (without it, TTL alone is the lifetime).
+	// ExpiryFraction, if in (0, 1), keeps a value written under Expiry for
+	// only that fraction of the lifetime it has left: its deadline is
+	// now + ExpiryFraction × (Expiry(key, value) − now), then Skew is taken
+	// off and MaxTTL caps it as usual. Flux and the kubelet keep a
+	// registry token for 80% of its lifetime: 0.8. 0 and 1 mean the whole
+	// lifetime. Requires Expiry.
+	ExpiryFraction float64
+
+	// ExpireAfter, if set, gives each value written by Set, SetIfAbsent or
+	// a load its own lifetime, counted from the write (otter's
+	// expire-after-create): the value lives ExpireAfter(key, value), e.g. a
+	// per-registry TTL. 0 means "use TTL"; a negative duration means "do
+	// not store", and the write removes the key's older value all the
+	// same. MaxTTL, if set, caps it. SetTTL and the engine's SetDeadline
+	// ignore it. It runs on the writing goroutine with no lock held and
+	// must be safe for concurrent use. ExpireAfter and Expiry exclude each
+	// other: Expiry is for values that carry an absolute expiry.
+	ExpireAfter func(key K, value V) time.Duration
+
+	// MaxTTL caps the lifetime of values written under Expiry or
+	// ExpireAfter: 0 means no cap. Requires one of them (without them, TTL
+	// alone is the lifetime).
 	MaxTTL time.Duration
 
 	// Skew is taken off every non-zero time Expiry returns, so that a
@@ -120,7 +147,12 @@ type Options[K comparable, V any] struct {
 	// and one reload of the key starts (joined by any GetOrLoad of the key
 	// that misses meanwhile). A failed reload keeps the current value until
 	// its deadline and is counted in Stats.RefreshErrors; it is tried once
-	// per stored value. 0 means no refresh. Requires TTL or Expiry. Each
+	// per stored value. A reload that reports the key not found (an error
+	// wrapping ErrNotFound) is not a failure: the source says the key is
+	// gone, so the current value is removed (OnEvict sees evict.Replaced),
+	// the absence is remembered for NegativeTTL, and it is counted in
+	// Stats.NotFound. A refresh's context is cancelled only by Close (no
+	// caller waits for it). 0 means no refresh. Requires TTL or Expiry. Each
 	// entry then carries 16 more bytes (when to refresh, and a flag), and
 	// a write to a present key allocates a new entry rather than update
 	// the value in place.
@@ -160,21 +192,27 @@ func (o *Options[K, V]) validate() error {
 
 // validateLoad checks the options of expiry from values and loading.
 func (o *Options[K, V]) validateLoad() error {
-	switch r := o.RefreshAhead; {
+	switch r, f := o.RefreshAhead, o.ExpiryFraction; {
 	case o.MaxTTL < 0:
 		return fmt.Errorf("%sMaxTTL must be >= 0, got %v", errPrefix, o.MaxTTL)
 	case o.Skew < 0:
 		return fmt.Errorf("%sSkew must be >= 0, got %v", errPrefix, o.Skew)
 	case o.NegativeTTL < 0:
 		return fmt.Errorf("%sNegativeTTL must be >= 0, got %v", errPrefix, o.NegativeTTL)
-	case o.Expiry == nil && o.MaxTTL != 0:
-		return fmt.Errorf("%sMaxTTL (%v) needs Expiry; without it, set TTL", errPrefix, o.MaxTTL)
+	case o.Expiry != nil && o.ExpireAfter != nil:
+		return fmt.Errorf("%sExpiry and ExpireAfter exclude each other: use Expiry for values that carry an absolute expiry, ExpireAfter for a lifetime from the write", errPrefix)
+	case o.Expiry == nil && o.ExpireAfter == nil && o.MaxTTL != 0:
+		return fmt.Errorf("%sMaxTTL (%v) needs Expiry or ExpireAfter; without them, set TTL", errPrefix, o.MaxTTL)
 	case o.Expiry == nil && o.Skew != 0:
 		return fmt.Errorf("%sSkew (%v) needs Expiry", errPrefix, o.Skew)
+	case !(f >= 0 && f <= 1): // NaN too
+		return fmt.Errorf("%sExpiryFraction must be in (0, 1] (or 0 for 1), got %v", errPrefix, f)
+	case o.Expiry == nil && f != 0:
+		return fmt.Errorf("%sExpiryFraction (%v) needs Expiry: it is a fraction of the lifetime Expiry gives", errPrefix, f)
 	case !(r == 0 || r > 0 && r < 1):
 		return fmt.Errorf("%sRefreshAhead must be 0 or in (0, 1), got %v", errPrefix, r)
-	case r != 0 && o.TTL == 0 && o.Expiry == nil:
-		return fmt.Errorf("%sRefreshAhead needs TTL or Expiry: entries that never expire are never refreshed", errPrefix)
+	case r != 0 && o.TTL == 0 && o.Expiry == nil && o.ExpireAfter == nil:
+		return fmt.Errorf("%sRefreshAhead needs TTL, Expiry or ExpireAfter: entries that never expire are never refreshed", errPrefix)
 	}
 	return nil
 }

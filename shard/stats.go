@@ -19,13 +19,17 @@ type Stats struct {
 	// Loading (GetOrLoad). Hits and Misses count GetOrLoad calls too: a
 	// miss is a call that found no live entry.
 	Loads         uint64 // loads started for missing keys
-	LoadErrors    uint64 // loads that returned an error (not-found included) or panicked
+	LoadErrors    uint64 // loads (not refreshes) that failed: an error other than not-found, or a panic
+	NotFound      uint64 // loads and refreshes that returned an error wrapping ErrNotFound
 	NegativeHits  uint64 // GetOrLoad calls answered by a remembered not-found
 	Refreshes     uint64 // background reloads started by RefreshAhead
-	RefreshErrors uint64 // reloads that failed; the old value was kept
+	RefreshErrors uint64 // reloads that failed (not-found aside); the old value was kept
 
-	// Evictions counts entries that left the cache, indexed by reason:
-	// Evictions[evict.Capacity], Evictions[evict.Expired], and so on.
+	// Evictions counts entries that left the cache, indexed by
+	// evict.Reason: Evictions[evict.Capacity], Evictions[evict.Expired],
+	// and so on. Reasons start at 1, so Evictions[0] is unused and always
+	// 0. An overwrite of a present key counts as evict.Replaced (the old
+	// value left), and so does a reload that found the key gone.
 	Evictions [evict.NumReasons]uint64
 
 	// HitsCounted reports whether the cache counts Hits and Misses

@@ -28,7 +28,11 @@ type stripe struct {
 	gen atomic.Uint64
 }
 
-func stripeOf(key string) uint32 { return uint32(shard.HashString(key) % numStripes) }
+// stripeSeed seeds stripeOf for the life of the process: stripes are local
+// to a process, and a random seed keeps a chosen key set from piling onto one.
+var stripeSeed = shard.MakeSeed()
+
+func stripeOf(key string) uint32 { return uint32(shard.HashString(stripeSeed, key) % numStripes) }
 
 // snapshot returns the coherence state for key; take it before the read.
 func (c *Cache[V]) snapshot(key string) snap {

@@ -35,6 +35,7 @@ type Cache[K comparable, V any] interface {
 	Stats() shard.Stats
 	Close() error
 	GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error)
+	GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, bool, error)
 }
 
 // Suite describes the implementation under test.
@@ -45,11 +46,12 @@ type Suite[K comparable, V any] struct {
 	// Key and Val return distinct keys and values for distinct i >= 0.
 	Key func(i int) K
 	Val func(i int) V
-	// Hash, if set, is the hash the implementation uses (with Options.Hash
-	// nil). The differential tests of the admission filter need it, since
-	// its frequency sketch is indexed by the hash; without it they are
-	// skipped.
-	Hash func(K) uint64
+	// HashOf, if set, returns the hash that the cache c (built by New)
+	// uses: default hashes are seeded per cache, so only the cache knows
+	// its own. The differential tests of the admission filter need it,
+	// since its frequency sketch is indexed by the hash; without it they
+	// are skipped.
+	HashOf func(c Cache[K, V]) func(K) uint64
 }
 
 var epoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -68,6 +70,7 @@ func Run[K comparable, V any](t *testing.T, s Suite[K, V]) {
 	t.Run("Differential", s.differential)
 	t.Run("Concurrent", s.concurrent)
 	t.Run("GetOrLoad", s.getOrLoad)
+	t.Run("GetOrLoadCached", s.getOrLoadCached)
 }
 
 func (s Suite[K, V]) build(t *testing.T, o shard.Options[K, V]) Cache[K, V] {
@@ -309,7 +312,7 @@ func (s Suite[K, V]) close(t *testing.T) {
 func (s Suite[K, V]) differential(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
 		for _, admission := range []bool{false, true} {
-			if admission && s.Hash == nil {
+			if admission && s.HashOf == nil {
 				continue
 			}
 			for seed := range uint64(4) {
@@ -325,7 +328,7 @@ func (s Suite[K, V]) differential(t *testing.T) {
 // Config selects the policy of a differential run.
 type Config struct {
 	Policy    evict.Policy
-	Admission bool // requires Suite.Hash
+	Admission bool // requires Suite.HashOf
 }
 
 // RunOps runs n random operations drawn from r against a one-shard cache
@@ -355,7 +358,11 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
 	require.NoError(t, err)
 	defer c.Close()
-	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Hash: s.Hash, Clock: clk,
+	var hash func(K) uint64
+	if s.HashOf != nil {
+		hash = s.HashOf(c)
+	}
+	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Hash: hash, Clock: clk,
 		OnEvict: func(k K, _ V, r evict.Reason) { want = append(want, evRec[K]{k, r}) }})
 	for step := 0; ; step++ {
 		op, ok := next()
@@ -527,4 +534,35 @@ func (s Suite[K, V]) getOrLoad(t *testing.T) {
 	v, err = c.GetOrLoad(ctx, s.Key(4), missing)
 	assert.NoError(t, err)
 	assert.Equal(t, s.Val(4), v, "a Set replaces a remembered absence at once")
+}
+
+// getOrLoadCached checks the cached-or-loaded signal through the
+// implementation's own hash: a load is not cached, a stored value and a
+// remembered not-found are.
+func (s Suite[K, V]) getOrLoadCached(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 100, Clock: clock.NewManual(epoch), NegativeTTL: time.Minute})
+	ctx := context.Background()
+	calls := 0
+	load := func(_ context.Context, k K) (V, error) {
+		calls++
+		if k == s.Key(2) {
+			return s.Val(0), shard.ErrNotFound
+		}
+		return s.Val(1), nil
+	}
+	for i, wantCached := range []bool{false, true} {
+		v, cached, err := c.GetOrLoadCached(ctx, s.Key(1), load)
+		require.NoError(t, err)
+		assert.Equal(t, s.Val(1), v)
+		assert.Equal(t, wantCached, cached, "value, call %d", i)
+		_, cached, err = c.GetOrLoadCached(ctx, s.Key(2), load)
+		assert.ErrorIs(t, err, shard.ErrNotFound)
+		assert.Equal(t, wantCached, cached, "not-found, call %d", i)
+	}
+	assert.Equal(t, 2, calls)
+	c.Set(s.Key(3), s.Val(3))
+	v, cached, err := c.GetOrLoadCached(ctx, s.Key(3), load)
+	require.NoError(t, err)
+	assert.True(t, cached, "a Set value is cached")
+	assert.Equal(t, s.Val(3), v)
 }
