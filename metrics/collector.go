@@ -119,8 +119,11 @@ func newCacheDescs(name string) *cacheDescs {
 		"Loads started by GetOrLoad for missing keys.",
 		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Loads) })
 	add("hotcache_load_errors_total",
-		"Loads that returned an error (not-found included) or panicked.",
+		"Loads that failed: an error other than not-found, or a panic.",
 		counter, func(st *shard.Stats, _ int) float64 { return float64(st.LoadErrors) })
+	add("hotcache_not_found_total",
+		"Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).",
+		counter, func(st *shard.Stats, _ int) float64 { return float64(st.NotFound) })
 	add("hotcache_negative_hits_total",
 		"GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).",
 		counter, func(st *shard.Stats, _ int) float64 { return float64(st.NegativeHits) })
@@ -128,7 +131,7 @@ func newCacheDescs(name string) *cacheDescs {
 		"Background reloads started by refresh-ahead (shard.Options.RefreshAhead).",
 		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Refreshes) })
 	add("hotcache_refresh_errors_total",
-		"Background reloads that failed.",
+		"Background reloads that failed (not-found aside); the old value was kept.",
 		counter, func(st *shard.Stats, _ int) float64 { return float64(st.RefreshErrors) })
 	add("hotcache_entries",
 		"Entries in the cache, expired ones not yet reclaimed included.",

@@ -96,7 +96,7 @@ hotcache_hits_counted{cache="NAME"} 1
 # HELP hotcache_hits_total Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).
 # TYPE hotcache_hits_total counter
 hotcache_hits_total{cache="NAME"} 2
-# HELP hotcache_load_errors_total Loads that returned an error (not-found included) or panicked.
+# HELP hotcache_load_errors_total Loads that failed: an error other than not-found, or a panic.
 # TYPE hotcache_load_errors_total counter
 hotcache_load_errors_total{cache="NAME"} 1
 # HELP hotcache_loads_total Loads started by GetOrLoad for missing keys.
@@ -108,7 +108,10 @@ hotcache_misses_total{cache="NAME"} 4
 # HELP hotcache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
 # TYPE hotcache_negative_hits_total counter
 hotcache_negative_hits_total{cache="NAME"} 0
-# HELP hotcache_refresh_errors_total Background reloads that failed.
+# HELP hotcache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
+# TYPE hotcache_not_found_total counter
+hotcache_not_found_total{cache="NAME"} 0
+# HELP hotcache_refresh_errors_total Background reloads that failed (not-found aside); the old value was kept.
 # TYPE hotcache_refresh_errors_total counter
 hotcache_refresh_errors_total{cache="NAME"} 0
 # HELP hotcache_refreshes_total Background reloads started by refresh-ahead (shard.Options.RefreshAhead).
@@ -185,7 +188,7 @@ func TestCollector_ExpiryAndNegativeHits(t *testing.T) {
 	ctx := context.Background()
 	c.Set("a", "1")
 	notFound := func(context.Context, string) (string, error) { return "", shard.ErrNotFound }
-	for range 3 { // one load, then two negative hits
+	for range 3 { // one load that finds nothing (not a load error), then two negative hits
 		if _, err := c.GetOrLoad(ctx, "gone", notFound); !errors.Is(err, shard.ErrNotFound) {
 			t.Fatalf("GetOrLoad(gone) error = %v", err)
 		}
@@ -197,12 +200,15 @@ func TestCollector_ExpiryAndNegativeHits(t *testing.T) {
 # HELP hotcache_loads_total Loads started by GetOrLoad for missing keys.
 # TYPE hotcache_loads_total counter
 hotcache_loads_total{cache="ttl"} 1
-# HELP hotcache_load_errors_total Loads that returned an error (not-found included) or panicked.
+# HELP hotcache_load_errors_total Loads that failed: an error other than not-found, or a panic.
 # TYPE hotcache_load_errors_total counter
-hotcache_load_errors_total{cache="ttl"} 1
+hotcache_load_errors_total{cache="ttl"} 0
 # HELP hotcache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
 # TYPE hotcache_negative_hits_total counter
 hotcache_negative_hits_total{cache="ttl"} 2
+# HELP hotcache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
+# TYPE hotcache_not_found_total counter
+hotcache_not_found_total{cache="ttl"} 1
 # HELP hotcache_evictions_total Entries that left the cache, by reason: capacity, expired, deleted, replaced.
 # TYPE hotcache_evictions_total counter
 hotcache_evictions_total{cache="ttl",reason="capacity"} 0
@@ -211,7 +217,7 @@ hotcache_evictions_total{cache="ttl",reason="expired"} 1
 hotcache_evictions_total{cache="ttl",reason="replaced"} 0
 `
 	err := testutil.CollectAndCompare(col, strings.NewReader(want),
-		"hotcache_loads_total", "hotcache_load_errors_total", "hotcache_negative_hits_total", "hotcache_evictions_total")
+		"hotcache_loads_total", "hotcache_load_errors_total", "hotcache_negative_hits_total", "hotcache_not_found_total", "hotcache_evictions_total")
 	if err != nil {
 		t.Error(err)
 	}
@@ -238,8 +244,8 @@ hotcache_entries{cache="b"} 0
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hotcache_entries"); err != nil {
 		t.Error(err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 2*14 {
-		t.Errorf("GatherAndCount = %d, %v; want 28 series (14 per cache)", n, err)
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 2*15 {
+		t.Errorf("GatherAndCount = %d, %v; want 30 series (15 per cache)", n, err)
 	}
 }
 

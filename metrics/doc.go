@@ -14,10 +14,11 @@
 //	hotcache_hits_counted            gauge    1 with shard.Options.CountHits, else 0
 //	hotcache_sets_total              counter  entries stored
 //	hotcache_loads_total             counter  GetOrLoad loads started
-//	hotcache_load_errors_total       counter  loads that failed (not-found included)
+//	hotcache_load_errors_total       counter  loads that failed (an error other than not-found, or a panic)
+//	hotcache_not_found_total         counter  loads and refreshes that found nothing (shard.ErrNotFound)
 //	hotcache_negative_hits_total     counter  GetOrLoad calls answered by a remembered not-found
 //	hotcache_refreshes_total         counter  refresh-ahead reloads started
-//	hotcache_refresh_errors_total    counter  refresh-ahead reloads that failed
+//	hotcache_refresh_errors_total    counter  refresh-ahead reloads that failed (not-found aside)
 //	hotcache_evictions_total{reason} counter  entries that left: capacity, expired, deleted, replaced
 //	hotcache_entries                 gauge    entries held (expired ones not yet reclaimed included)
 //

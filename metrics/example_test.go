@@ -64,6 +64,7 @@ func Example() {
 	// hotcache_loads_total{cache="tokens"} 0
 	// hotcache_misses_total{cache="tokens"} 1
 	// hotcache_negative_hits_total{cache="tokens"} 0
+	// hotcache_not_found_total{cache="tokens"} 0
 	// hotcache_refresh_errors_total{cache="tokens"} 0
 	// hotcache_refreshes_total{cache="tokens"} 0
 	// hotcache_sets_total{cache="tokens"} 1

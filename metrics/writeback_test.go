@@ -168,10 +168,10 @@ func TestWritebackCacheCollector(t *testing.T) {
 	load("b", nil) // miss, load 2
 	load("c", nil) // miss, load 3: the cache holds 2, one goes (capacity 1)
 	entries(2)
-	load("x", shard.ErrNotFound) // miss, load 4, load error 1 (not-found), remembered
+	load("x", shard.ErrNotFound) // miss, load 4, not found 1 (not a load error), remembered
 	load("x", shard.ErrNotFound) // negative hit 1, and a miss: no live entry
 	store.down.Store(true)
-	load("y", errBackend) // miss, load 5, load error 2
+	load("y", errBackend) // miss, load 5, load error 1
 	// Store call 1, error 1: the store may or may not hold the new value,
 	// so c's cached copy goes all the same (deleted 1).
 	if err := c.Store(ctx, "c", "new"); !errors.Is(err, errBackend) {
@@ -204,9 +204,9 @@ hotcache_hits_counted{cache="tokens"} 1
 # HELP hotcache_hits_total Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).
 # TYPE hotcache_hits_total counter
 hotcache_hits_total{cache="tokens"} 1
-# HELP hotcache_load_errors_total Loads that returned an error (not-found included) or panicked.
+# HELP hotcache_load_errors_total Loads that failed: an error other than not-found, or a panic.
 # TYPE hotcache_load_errors_total counter
-hotcache_load_errors_total{cache="tokens"} 2
+hotcache_load_errors_total{cache="tokens"} 1
 # HELP hotcache_loads_total Loads started by GetOrLoad for missing keys.
 # TYPE hotcache_loads_total counter
 hotcache_loads_total{cache="tokens"} 5
@@ -216,7 +216,10 @@ hotcache_misses_total{cache="tokens"} 6
 # HELP hotcache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
 # TYPE hotcache_negative_hits_total counter
 hotcache_negative_hits_total{cache="tokens"} 1
-# HELP hotcache_refresh_errors_total Background reloads that failed.
+# HELP hotcache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
+# TYPE hotcache_not_found_total counter
+hotcache_not_found_total{cache="tokens"} 1
+# HELP hotcache_refresh_errors_total Background reloads that failed (not-found aside); the old value was kept.
 # TYPE hotcache_refresh_errors_total counter
 hotcache_refresh_errors_total{cache="tokens"} 0
 # HELP hotcache_refreshes_total Background reloads started by refresh-ahead (shard.Options.RefreshAhead).
