@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"log"
 	"strings"
@@ -70,29 +71,25 @@ func Example() {
 	// hotcache_sets_total{cache="tokens"} 1
 }
 
-// A Flux controller records a hit or a miss per reconciled object, as
-// with Flux's own cache, and drops the object's series when the object is
-// deleted.
-func ExampleFluxRecorder() {
+// A Flux controller asks the cache on behalf of the object it reconciles,
+// recording a hit or a miss for that object as with Flux's own cache, and
+// drops the object's series when the object is deleted.
+func ExampleGetOrLoadFor() {
 	tokens := shard.Must(shard.Options[string, string]{Capacity: 1000})
 	defer tokens.Close()
 
 	rec := metrics.NewFluxRecorder(tokens)
-	reg := prometheus.NewRegistry()
+	reg := prometheus.NewRegistry() // in a controller: controller-runtime's metrics.Registry
 	if err := rec.Register(reg); err != nil {
 		log.Fatal(err)
 	}
 
+	fetch := func(_ context.Context, registry string) (string, error) { return "token-for-" + registry, nil }
 	repo := metrics.InvolvedObject{Kind: "OCIRepository", Name: "podinfo", Namespace: "flux-system"}
-	for range 3 {
-		_, ok := tokens.Get("ghcr.io")
-		if ok {
-			rec.RecordCacheEvent(metrics.CacheEventTypeHit, repo.Kind, repo.Name, repo.Namespace)
-		} else {
-			rec.RecordCacheEvent(metrics.CacheEventTypeMiss, repo.Kind, repo.Name, repo.Namespace)
-			tokens.Set("ghcr.io", "token")
+	for range 3 { // three reconciles: the first loads, the others hit
+		if _, err := metrics.GetOrLoadFor(context.Background(), rec, repo, tokens, "ghcr.io", fetch); err != nil {
+			log.Fatal(err)
 		}
-		rec.RecordRequest(nil)
 	}
 	printSeries(reg, "gotk_")
 

@@ -149,8 +149,8 @@ func (r *FluxRecorder) RecordRequest(err error) {
 }
 
 // CachedLoader is a cache whose read-through load reports whether its
-// answer came from the cache (cached) or from a load: shard.Cache's
-// GetOrLoadCached.
+// answer came from the cache (cached) or from a load: *shard.Cache and
+// every generated cache, through their GetOrLoadCached.
 type CachedLoader[K comparable, V any] interface {
 	GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (value V, cached bool, err error)
 }
@@ -159,7 +159,9 @@ type CachedLoader[K comparable, V any] interface {
 // r: a cache_hit event for obj if the answer came from the cache (a
 // remembered not-found included), a cache_miss event if it was loaded
 // (successfully or not), and the request's status (see
-// [FluxRecorder.RecordRequest]). It returns what c returned.
+// [FluxRecorder.RecordRequest]). It returns what c returned. Recording
+// costs a lookup of obj's series (a hash of its labels and a read lock),
+// on top of c's GetOrLoadCached.
 func GetOrLoadFor[K comparable, V any](ctx context.Context, r *FluxRecorder, obj InvolvedObject, c CachedLoader[K, V], key K, load func(context.Context, K) (V, error)) (V, error) {
 	v, cached, err := c.GetOrLoadCached(ctx, key, load)
 	event := CacheEventTypeMiss

@@ -7,27 +7,15 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/hotcache/hotcache/generated"
 	"github.com/hotcache/hotcache/metrics"
 	"github.com/hotcache/hotcache/shard"
 )
-
-// cachedLoader gives a shard.Cache the GetOrLoadCached method that
-// metrics.GetOrLoadFor wants, from Get and GetOrLoad: a stand-in for the
-// method shard.Cache is getting, exact as long as nothing else writes the
-// key between the two calls.
-type cachedLoader[K comparable, V any] struct{ c *shard.Cache[K, V] }
-
-func (f cachedLoader[K, V]) GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, bool, error) {
-	if v, ok := f.c.Get(key); ok {
-		return v, true, nil
-	}
-	v, err := f.c.GetOrLoad(ctx, key, load)
-	return v, false, err
-}
 
 const fluxHeaders = `
 # HELP gotk_cache_events_total Total number of cache retrieval events for a Gitops Toolkit resource reconciliation.
@@ -57,7 +45,6 @@ gotk_cached_items 0
 	}
 
 	ctx := context.Background()
-	loader := cachedLoader[string, string]{c}
 	repo := metrics.InvolvedObject{Kind: "OCIRepository", Name: "podinfo", Namespace: "flux-system"}
 	chart := metrics.InvolvedObject{Kind: "HelmChart", Name: "redis", Namespace: "apps"}
 	load := func(_ context.Context, k string) (string, error) { return "token-for-" + k, nil }
@@ -65,7 +52,7 @@ gotk_cached_items 0
 	absent := func(context.Context, string) (string, error) { return "", shard.ErrNotFound }
 
 	get := func(obj metrics.InvolvedObject, key string, load func(context.Context, string) (string, error)) error {
-		_, err := metrics.GetOrLoadFor(ctx, rec, obj, loader, key, load)
+		_, err := metrics.GetOrLoadFor(ctx, rec, obj, c, key, load)
 		return err
 	}
 	for _, step := range []struct {
@@ -182,7 +169,6 @@ func TestFluxRecorder_Concurrent(t *testing.T) {
 	c := shard.Must(shard.Options[string, string]{Capacity: 64})
 	defer c.Close()
 	rec := metrics.NewFluxRecorder(c)
-	loader := cachedLoader[string, string]{c}
 	load := func(_ context.Context, k string) (string, error) { return k, nil }
 	const goroutines, calls = 4, 200
 	var wg sync.WaitGroup
@@ -190,7 +176,7 @@ func TestFluxRecorder_Concurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range calls {
 				obj := metrics.InvolvedObject{Kind: "OCIRepository", Name: strconv.Itoa(i % 10), Namespace: strconv.Itoa(g)}
-				if _, err := metrics.GetOrLoadFor(context.Background(), rec, obj, loader, strconv.Itoa(i%20), load); err != nil {
+				if _, err := metrics.GetOrLoadFor(context.Background(), rec, obj, c, strconv.Itoa(i%20), load); err != nil {
 					t.Error(err)
 				}
 				if i%50 == 0 {
@@ -238,4 +224,34 @@ func eventCount(t *testing.T, rec *metrics.FluxRecorder, event, name, namespace 
 		}
 	}
 	return 0
+}
+
+// A remembered not-found is answered from the cache: a cache_hit, and a
+// successful request. Generated caches have GetOrLoadCached too.
+func TestGetOrLoadFor_NegativeHitOnGeneratedCache(t *testing.T) {
+	opts := options()
+	opts.NegativeTTL = time.Minute
+	c, err := generated.NewStringCache(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	rec := metrics.NewFluxRecorder(c)
+	obj := metrics.InvolvedObject{Kind: "HelmRepository", Name: "bitnami", Namespace: "flux-system"}
+	absent := func(context.Context, string) (string, error) { return "", shard.ErrNotFound }
+	for range 2 {
+		if _, err := metrics.GetOrLoadFor(context.Background(), rec, obj, c, "index", absent); !errors.Is(err, shard.ErrNotFound) {
+			t.Fatalf("error %v, want ErrNotFound", err)
+		}
+	}
+	want := fluxHeaders + `
+gotk_cache_events_total{event_type="cache_hit",kind="HelmRepository",name="bitnami",namespace="flux-system"} 1
+gotk_cache_events_total{event_type="cache_miss",kind="HelmRepository",name="bitnami",namespace="flux-system"} 1
+# HELP gotk_cache_requests_total Total number of cache requests partioned by success or failure.
+# TYPE gotk_cache_requests_total counter
+gotk_cache_requests_total{status="success"} 2
+`
+	if err := testutil.CollectAndCompare(rec, strings.NewReader(want), "gotk_cache_events_total", "gotk_cache_requests_total"); err != nil {
+		t.Error(err)
+	}
 }

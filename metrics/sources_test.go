@@ -21,6 +21,17 @@ var (
 	_ metrics.Source = (*generated.Uint64Cache)(nil)
 	_ metrics.Source = (*objects.Store[string])(nil)
 
+	// GetOrLoadFor takes shard.Cache and every generated cache.
+	_ metrics.CachedLoader[string, int]              = (*shard.Cache[string, int])(nil)
+	_ metrics.CachedLoader[string, any]              = (*generated.AnyCache)(nil)
+	_ metrics.CachedLoader[string, []byte]           = (*generated.BytesCache)(nil)
+	_ metrics.CachedLoader[string, uint64]           = (*generated.CounterCache)(nil)
+	_ metrics.CachedLoader[[32]byte, []byte]         = (*generated.DigestCache)(nil)
+	_ metrics.CachedLoader[generated.PermKey, bool]  = (*generated.PermCache)(nil)
+	_ metrics.CachedLoader[string, string]           = (*generated.StringCache)(nil)
+	_ metrics.CachedLoader[string, *generated.Token] = (*generated.TokenCache)(nil)
+	_ metrics.CachedLoader[uint64, uint64]           = (*generated.Uint64Cache)(nil)
+
 	_ metrics.BufferSource         = (*writeback.Buffer[string, int])(nil)
 	_ metrics.WritebackCacheSource = (*writeback.Cache[string, int])(nil)
 )
