@@ -46,7 +46,15 @@
 // over entries, so a cache of a million entries costs what an empty one
 // does), and sends them as constant metrics. Nothing is added to the read
 // path, and a scrape takes no lock that a Get takes. (A buffer's Stats
-// holds the buffer's lock as briefly as a Store does.)
+// holds the buffer's lock as briefly as a Store does.) Measured on a
+// 2-core VM (go test -run '^$' -bench Scrape; medians of 5, GOGC=off): a
+// scrape of a cache of 1M entries, 48 µs, is its Stats and Len (0.2 µs),
+// the exposition of the same 15 series without the cache (42.5 µs), and
+// 5.7 µs of collecting; with 0 entries, 48 µs too. With garbage
+// collection on, the 40 KB that any such scrape allocates (in the registry
+// and the encoder) costs more in a process whose heap holds a million
+// entries, as any allocation there does. A Get hit costs the same while
+// the collector is scraped in a loop (BenchmarkGetHit, GetHitInterleaved).
 //
 // # Registration
 //
