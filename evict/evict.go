@@ -88,9 +88,17 @@ type Node[T any] struct {
 // load).
 type meta struct {
 	deadline atomic.Int64 // nanoseconds; 0 = never expires
-	visited  atomic.Uint32
-	hash     uint32 // the caller's hash bits (HashMask) and windowBit; fills padding, so free
+	// visited is the visited bit (bit 0) and the node's weight (bits 1 to
+	// 31). The weight is set before the node is published and never
+	// changes after, so a reader's Store of the word it loaded with the bit
+	// set writes back the same weight: the weight costs no space and the
+	// read path no extra atomic.
+	visited atomic.Uint32
+	hash    uint32 // the caller's hash bits (HashMask) and windowBit; fills padding, so free
 }
+
+// MaxWeight is the largest weight a node can carry (see [Node.SetWeight]).
+const MaxWeight = 1<<31 - 1
 
 // HashMask selects the bits of a caller's hash that a node keeps (see
 // [Node.Hash]).
@@ -119,8 +127,18 @@ func (n *Node[T]) Init(item T, deadline int64, hash uint64) {
 // concurrently with readers; the caller serializes writers.
 func (m *meta) SetDeadline(d int64) { m.deadline.Store(d) }
 
-// Unvisit clears the visited bit.
-func (m *meta) Unvisit() { m.visited.Store(0) }
+// Unvisit clears the visited bit. The caller serializes writers; readers
+// may set the bit concurrently.
+func (m *meta) Unvisit() { m.visited.Store(m.visited.Load() &^ 1) }
+
+// SetWeight sets the weight the node carries for its caller (0 to
+// MaxWeight; the queue does not read it). Call it only before the node is
+// visible to other goroutines: a weight never changes while readers may
+// set the visited bit.
+func (m *meta) SetWeight(w uint32) { m.visited.Store(w << 1) }
+
+// Weight returns the weight given by SetWeight (0 if none was).
+func (m *meta) Weight() uint32 { return m.visited.Load() >> 1 }
 
 // Hash returns the hash bits the node was created with (hash&HashMask).
 func (m *meta) Hash() uint64 { return uint64(m.hash & HashMask) }
@@ -139,13 +157,13 @@ func (m *meta) Expired(now int64) bool {
 // already set, so that a hot node's cache line stays shared between cores.
 // Safe to call concurrently with every other method.
 func (m *meta) Visit() {
-	if m.visited.Load() == 0 {
-		m.visited.Store(1)
+	if v := m.visited.Load(); v&1 == 0 {
+		m.visited.Store(v | 1)
 	}
 }
 
 // Visited reports whether the node was used since the hand last passed it.
-func (m *meta) Visited() bool { return m.visited.Load() != 0 }
+func (m *meta) Visited() bool { return m.visited.Load()&1 != 0 }
 
 // windowBit marks, in Node.hash, a node that is in the admission window.
 const windowBit = 1 << 31
@@ -257,7 +275,10 @@ func (q *Queue[T]) Init(p Policy) {
 // window starts at WindowPercent of the capacity and adapts between
 // MinWindow and MaxWindowPercent (see [Window]): recency-heavy workloads
 // grow it, so that the queue behaves more like its plain policy, and
-// frequency-heavy ones shrink it. Call it on an empty queue. The sketch's
+// frequency-heavy ones shrink it. Call it on an empty queue, or before the
+// queue's first eviction (nodes pushed before then stay in the main queue,
+// as without admission: a cache bounded by weight sizes admission from the
+// entries it holds when it first evicts). The sketch's
 // and the window's memory (about 4 bytes per entry) is allocated at the
 // first eviction.
 //
@@ -407,7 +428,7 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 		}
 		if c.Visited() {
 			q.sketch.Increment(c.Hash())
-			c.visited.Store(0) // counted once; it must earn the bit again
+			c.Unvisit() // counted once; it must earn the bit again
 		}
 		if q.sketch.Frequency(c.Hash()) > q.sketch.Frequency(v.Hash()) {
 			q.Remove(v)
@@ -472,7 +493,7 @@ func (q *Queue[T]) victim(now int64) *Node[T] {
 
 // pass clears a visited node's bit as the hand passes it, counting the use.
 func (q *Queue[T]) pass(n *Node[T]) {
-	n.visited.Store(0)
+	n.Unvisit()
 	q.sketch.Increment(n.Hash())
 }
 

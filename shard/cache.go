@@ -11,9 +11,10 @@ import (
 // Get, Peek, Len, All and Stats take no lock and do not allocate; a Get hit
 // writes shared memory only the first time it marks an entry visited since
 // the eviction hand last passed it (and, with Options.CountHits, a striped
-// hit counter). Set, SetTTL, SetIfAbsent and Delete lock one shard; Clear
-// and DeleteFunc lock one shard at a time. OnEvict runs after every lock is
-// released.
+// hit counter). Set, SetTTL, SetIfAbsent and Delete lock one shard (a
+// write of a new key into a full cache whose shard holds nothing then
+// evicts from other shards, locking one at a time); Clear and DeleteFunc
+// lock one shard at a time. OnEvict runs after every lock is released.
 //
 // Memory model: a Set, SetTTL or SetIfAbsent that stored a value happens
 // before every Get that returns that value, and every Get that starts after
@@ -114,8 +115,11 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 
 // Set stores value under key, expiring after Options.TTL (if set) or when
 // Options.Expiry says. If key is present its entry is replaced in place;
-// otherwise, if the key's shard is full, one entry is evicted first. Locks
-// one shard.
+// otherwise, if the cache is full, one entry is evicted (with
+// Options.MaxWeight, as many as the new entry needs room for), from the
+// key's shard if it holds any. Locks the key's shard; a write whose shard
+// is empty when the cache is full then locks other shards, one at a time,
+// to evict.
 func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hashOf(key), key, value) }
 
 // SetTTL is Set with a per-call TTL: 0 means no expiry. A negative ttl

@@ -10,16 +10,32 @@ import (
 // lock and returns an error describing the first inconsistency: a queue
 // whose links or length are broken, a node indexed but not queued or the
 // reverse, a node in the wrong shard or bucket, a tag that does not match
-// its node, a count that disagrees, or more entries than capacity.
+// its node, a count or weight that disagrees, more entries than Capacity
+// or more weight than MaxWeight in the whole cache, or a cache-wide usage
+// that is not the sum of the shards'. Call it when no write is in flight.
 func (e *Engine[K, V]) check() error {
+	var count int64
+	var weight uint64
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.mu.Lock()
 		err := s.check(e, i)
+		count += s.count.Load()
+		weight += s.weight.Load()
 		s.mu.Unlock()
 		if err != nil {
 			return fmt.Errorf("shard %d: %w", i, err)
 		}
+	}
+	switch {
+	case e.capacity > 0 && count > e.capacity:
+		return fmt.Errorf("%d entries over capacity %d", count, e.capacity)
+	case e.maxWeight > 0 && weight > e.maxWeight:
+		return fmt.Errorf("weight %d over MaxWeight %d", weight, e.maxWeight)
+	case e.capacity > 0 && e.used.count.Load() != count:
+		return fmt.Errorf("usage counts %d entries, shards hold %d", e.used.count.Load(), count)
+	case e.maxWeight > 0 && e.used.weight.Load() != weight:
+		return fmt.Errorf("usage counts weight %d, shards hold %d", e.used.weight.Load(), weight)
 	}
 	return nil
 }
@@ -32,6 +48,7 @@ func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
 	s.queue.Each(func(n *node[K, V]) { queued[n] = true })
 	t := s.table.Load()
 	indexed := 0
+	var weight uint64
 	for bi := range t.buckets {
 		for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
 			meta := b.meta.Load()
@@ -58,6 +75,7 @@ func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
 					return fmt.Errorf("key %v: indexed but not queued", n.Item.key)
 				}
 				indexed++
+				weight += uint64(n.Weight())
 			}
 		}
 	}
@@ -67,8 +85,8 @@ func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
 	if c := int(s.count.Load()); c != indexed {
 		return fmt.Errorf("count %d, %d nodes indexed", c, indexed)
 	}
-	if indexed > s.capacity {
-		return fmt.Errorf("%d entries over capacity %d", indexed, s.capacity)
+	if w := s.weight.Load(); w != weight {
+		return fmt.Errorf("weight %d, nodes weigh %d", w, weight)
 	}
 	return nil
 }

@@ -3,10 +3,14 @@
 // filter (on by default; see Options.NoAdmission), and per-entry expiry on a
 // coarse clock.
 //
-// A [Cache] splits its capacity exactly among a power-of-two number of
-// shards. Keys hash under a random seed of the cache's own ([Seed]), so no
-// key set can be computed in advance to collide. The high bits of a key's
-// hash pick the shard; each shard has a
+// A [Cache] is made of a power-of-two number of shards. Its bounds
+// (Options.Capacity, Options.MaxWeight) hold for the whole cache, whatever
+// the hash: a cache-wide count and weight are reserved atomically while
+// there is room, and a full cache evicts in the shard being written (or,
+// if that one is empty, in another, one lock at a time). Keys hash under a
+// random seed of the cache's own ([Seed]), so no key set can be computed
+// in advance to collide. The high bits of a key's hash pick the shard;
+// each shard has a
 // mutex for writers, an eviction queue (package evict), and an index that
 // readers walk with atomic loads only: buckets of six slots with a metadata
 // word of seven-bit hash tags, so a lookup touches the nodes whose tag

@@ -45,13 +45,36 @@ type Engine[K comparable, V any] struct {
 	closeOnce sync.Once
 	closed    atomic.Bool
 	life      *lifetime // the background work to stop on Close or collection
+
+	capacity  int64             // Options.Capacity: the most entries; 0 = no bound
+	maxWeight uint64            // Options.MaxWeight: the most total weight; 0 = no bound
+	weigher   func(K, V) uint32 // Options.Weigher
+	next      atomic.Uint32     // where the next eviction from another shard looks first
+	used      usage             // entries and weight, cache-wide (see room)
+}
+
+// usage is what a whole engine holds: every shard's entries and their
+// weight, plus the room that writes in flight have taken for the entries
+// they are about to insert. When no write is in flight, count is the sum
+// of the shards' counts (at most the capacity) and weight the sum of their
+// weights (at most MaxWeight). It has a cache line of its own: writes of
+// new keys change it while the cache fills up, and deletions and expiry
+// always, but readers never look at it, and a full cache's writes of new
+// keys only load it (they evict for their room).
+type usage struct {
+	_      [64]byte
+	count  atomic.Int64
+	weight atomic.Uint64
+	_      [48]byte
 }
 
 // shard is one independently locked part of an Engine.
 //
 // Locking: mu guards queue, sweepPos and every write to table (the pointer
 // and the buckets it reaches). Readers load table and walk it with no lock.
-// count, sets and evictions are written under mu and read atomically.
+// count, weight, sets and evictions are written under mu and read
+// atomically. A write holds one shard lock at a time: a write that must
+// evict from another shard does so after releasing its own (see settle).
 //
 // Layout: the table pointer, the only thing a Get reads, lives in the
 // engine's tables array, one load away from the engine, and away from the
@@ -59,9 +82,11 @@ type Engine[K comparable, V any] struct {
 type shard[K comparable, V any] struct {
 	mu        sync.Mutex
 	queue     evict.Queue[entry[K, V]]
-	capacity  int
+	capacity  int  // the shard's share of the capacity: sizes admission and remembered not-founds
+	lazyAdmit bool // admission is sized at the first eviction, from the entries held then
 	sweepPos  uint64
 	count     atomic.Int64
+	weight    atomic.Uint64 // total weight of the entries (0 without a Weigher)
 	sets      atomic.Uint64
 	evictions [evict.NumReasons]atomic.Uint64
 	ld        loadState[K, V]              // in-flight loads, remembered not-founds (load.go)
@@ -88,20 +113,30 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	if hash == nil {
 		hash = defaultHash[K]()
 	}
+	// Without Capacity, a weight bound is the most entries there can be if
+	// every entry weighs at least 1: enough to choose shards and bound
+	// remembered not-founds; admission is sized from actual entries.
+	nominal := opts.Capacity
+	if nominal == 0 {
+		nominal = int(min(opts.MaxWeight, maxNominal))
+	}
 	n := opts.Shards
 	if n == 0 {
-		n = defaultShards(opts.Capacity)
+		n = defaultShards(nominal)
 	}
 	e := &Engine[K, V]{
-		shards:  make([]shard[K, V], n),
-		shift:   uint(64 - log2(n)),
-		seed:    MakeSeed(),
-		hash:    hash,
-		clk:     opts.Clock,
-		ttl:     opts.TTL,
-		onEvict: opts.OnEvict,
-		lo:      newLoadOptions(opts),
-		vmode:   valueModeOf[V](),
+		shards:    make([]shard[K, V], n),
+		shift:     uint(64 - log2(n)),
+		seed:      MakeSeed(),
+		hash:      hash,
+		clk:       opts.Clock,
+		ttl:       opts.TTL,
+		onEvict:   opts.OnEvict,
+		lo:        newLoadOptions(opts),
+		vmode:     valueModeOf[V](),
+		capacity:  int64(opts.Capacity),
+		maxWeight: opts.MaxWeight,
+		weigher:   opts.Weigher,
 	}
 	if opts.CountHits {
 		e.reads = newReadCounters()
@@ -111,12 +146,16 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
-		s.capacity = opts.Capacity / n
-		if i < opts.Capacity%n {
+		s.capacity = nominal / n
+		if i < nominal%n {
 			s.capacity++
 		}
 		s.queue.Init(opts.Policy)
-		if !opts.NoAdmission {
+		switch {
+		case opts.NoAdmission:
+		case opts.Capacity == 0:
+			s.lazyAdmit = true
+		default:
 			s.queue.EnableAdmission(s.capacity)
 		}
 		s.table = &e.tables[i]
@@ -194,6 +233,10 @@ func (l *lifetime) close() {
 func CloseWhenUnreachable[T any, K comparable, V any](owner *T, e *Engine[K, V]) {
 	runtime.AddCleanup(owner, (*lifetime).close, e.life)
 }
+
+// maxNominal bounds the capacity assumed for a cache bounded by weight
+// only (see NewEngine).
+const maxNominal = 1 << 20
 
 // defaultShards picks a power of two near 4×GOMAXPROCS, with at least 64
 // entries of capacity per shard so that per-shard eviction stays close to a
@@ -376,22 +419,49 @@ func (e *Engine[K, V]) SetIfAbsent(h uint64, k K, v V) (actual V, stored bool) {
 	return e.store(h, k, v, e.deadline(e.ttl), true, nil)
 }
 
-// store writes k=v with deadline d under the shard lock: it replaces a
-// present entry in place (keeping its queue position; a live one counts as
-// used), or evicts one entry if the shard is full and inserts at the head.
-// With ifAbsent, a live present entry wins and is returned instead. c is
-// the load whose result v is, or nil for the user's writes (see claim).
+// store writes k=v with deadline d: put with the weight of k=v.
+func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call[K, V]) (V, bool) {
+	return e.put(h, k, v, d, e.weigh(k, v), ifAbsent, c)
+}
+
+// weigh returns the weight of k=v: Options.Weigher's, or 0 without one.
+func (e *Engine[K, V]) weigh(k K, v V) uint64 {
+	if e.weigher == nil {
+		return 0
+	}
+	return uint64(e.weigher(k, v))
+}
+
+// put writes k=v, of weight w, with deadline d under the shard lock: it
+// replaces a present entry of the same weight in place (keeping its queue
+// position; a live one counts as used), or inserts a new entry at the head
+// after taking room for it (see reserve), which evicts if the cache is
+// full. A present entry of another weight leaves as replaced, and the new
+// one is inserted. With ifAbsent, a live present entry wins and is
+// returned instead. c is the load whose result v is, or nil for the user's
+// writes (see claim). A value heavier than MaxWeight is not stored, and
+// removes the key's entry as a write would replace it.
 //
 // A present entry's value is overwritten atomically when V allows it (see
 // valueMode), so updating a live entry allocates nothing; otherwise a new
 // node takes the old one's place in the index and the queue.
-func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call[K, V]) (V, bool) {
+func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool, c *call[K, V]) (V, bool) {
+	if e.weigher != nil && (w > e.maxWeight || w > evict.MaxWeight) {
+		if ifAbsent {
+			actual, _ := e.Peek(h, k)
+			return actual, false
+		}
+		e.remove(h, k, evict.Replaced, c)
+		return v, false
+	}
 	s := e.shard(h)
 	var n *node[K, V]
 	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
-		n = e.newNode(h, k, v, d) // allocate before locking
+		n = e.newWeighted(h, k, v, d, w) // allocate before locking
 	}
 	now := e.now()
+	var out victims[K, V]
+	var r room
 	s.mu.Lock()
 	if !e.claim(s, h, k, c) {
 		s.mu.Unlock()
@@ -410,56 +480,271 @@ func (e *Engine[K, V]) store(h uint64, k K, v V, d int64, ifAbsent bool, c *call
 		if !live {
 			reason = evict.Expired
 		}
-		oldVal := e.value(old)
-		if e.vmode == valueNode {
-			if live {
-				n.Visit()
-			}
-			s.queue.Replace(old, n)
-			if !live {
-				s.queue.Touch(n)
-			}
-			slot.Store(n)
+		if uint64(old.Weight()) != w {
+			// The entry's room changes: it leaves, with its room, and the
+			// new one enters as a new key would.
+			t.remove(h, old)
+			s.queue.Remove(old)
+			s.count.Add(-1)
+			s.weight.Add(-uint64(old.Weight()))
+			s.evictions[reason].Add(1)
+			r = room{1, uint64(old.Weight())}
+			out.add(old, reason)
 		} else {
-			e.setValue(old, v) // value before deadline: see Get
-			old.SetDeadline(d)
-			if live {
-				old.Visit()
+			oldVal := e.value(old)
+			if e.vmode == valueNode {
+				if live {
+					n.Visit()
+				}
+				s.queue.Replace(old, n)
+				if !live {
+					s.queue.Touch(n)
+				}
+				slot.Store(n)
 			} else {
-				old.Unvisit()
-				s.queue.Touch(old)
+				e.setValue(old, v) // value before deadline: see Get
+				old.SetDeadline(d)
+				if live {
+					old.Visit()
+				} else {
+					old.Unvisit()
+					s.queue.Touch(old)
+				}
 			}
+			s.sets.Add(1)
+			s.evictions[reason].Add(1)
+			s.mu.Unlock()
+			if e.onEvict != nil {
+				e.onEvict(k, oldVal, reason)
+			}
+			return v, true
 		}
-		s.sets.Add(1)
-		s.evictions[reason].Add(1)
-		s.mu.Unlock()
-		if e.onEvict != nil {
-			e.onEvict(k, oldVal, reason)
-		}
-		return v, true
 	}
-	if n == nil { // the key was deleted since the lock-free look
-		n = e.newNode(h, k, v, d)
+	if n == nil { // the key was deleted since the lock-free look, or its weight changed
+		n = e.newWeighted(h, k, v, d, w)
 	}
-	var victim *node[K, V]
-	var reason evict.Reason
-	if int(s.count.Load()) >= s.capacity {
-		victim, reason = s.queue.Evict(now)
-		t.remove(victim.Hash(), victim)
-		s.count.Add(-1)
-		s.evictions[reason].Add(1)
-	}
+	settled := e.reserve(s, t, &r, w, now, &out)
 	t.insert(h, n)
 	s.queue.Push(n)
 	s.sets.Add(1)
+	if w != 0 {
+		s.weight.Add(w)
+	}
 	if count := s.count.Add(1); count*maxLoadDen > int64(len(t.buckets))*maxLoadNum {
 		s.rebuild(2 * len(t.buckets))
 	}
 	s.mu.Unlock()
-	if victim != nil {
-		e.evicted(victim, reason)
+	out.fire(e)
+	if !settled {
+		e.settle(s, now)
 	}
 	return v, true
+}
+
+// newWeighted is newNode for an entry of weight w.
+func (e *Engine[K, V]) newWeighted(h uint64, k K, v V, d int64, w uint64) *node[K, V] {
+	n := e.newNode(h, k, v, d)
+	if w != 0 {
+		n.SetWeight(uint32(w))
+	}
+	return n
+}
+
+// room is what a write holds of the cache's bounds for the entry it is
+// about to insert: an entry slot (counted only with a Capacity) and
+// weight (only with a MaxWeight). It is taken from the cache-wide usage,
+// or handed over by the entries the write evicts or replaces, which then
+// leave usage as it is.
+type room struct {
+	slots  int64
+	weight uint64
+}
+
+// reserve gives r the room of an entry of weight w about to be inserted in
+// s, evicting entries of s (appended to out) for as long as the cache
+// lacks it. If s runs out of entries first, reserve takes the room anyway,
+// over the bounds, and returns false: once s is unlocked, the caller must
+// call settle, which evicts from other shards. Caller holds s.mu, and t
+// is s's table.
+//
+// A full cache thus evicts in the writing shard, under the lock the write
+// holds anyway; usage is only loaded then (the victim hands its room
+// over), and changed only while the cache has room, or when weights differ.
+func (e *Engine[K, V]) reserve(s *shard[K, V], t *table[K, V], r *room, w uint64, now int64, out *victims[K, V]) bool {
+	for !e.take(r, w) {
+		if s.count.Load() == 0 {
+			if e.capacity > 0 && r.slots == 0 {
+				e.used.count.Add(1)
+			}
+			if e.maxWeight > 0 && r.weight < w {
+				e.used.weight.Add(w - r.weight)
+			}
+			return false
+		}
+		n, reason := s.evictOne(t, now)
+		r.slots++
+		r.weight += uint64(n.Weight())
+		out.add(n, reason)
+	}
+	return true
+}
+
+// take completes r to the room of one entry of weight w from the
+// cache-wide usage, giving back any excess, and reports whether it could.
+// Room it took stays in r either way.
+func (e *Engine[K, V]) take(r *room, w uint64) bool {
+	if e.capacity > 0 {
+		if r.slots > 1 {
+			e.used.count.Add(1 - r.slots)
+			r.slots = 1
+		}
+		for r.slots == 0 {
+			c := e.used.count.Load()
+			if c >= e.capacity {
+				return false
+			}
+			if e.used.count.CompareAndSwap(c, c+1) {
+				r.slots = 1
+			}
+		}
+	}
+	if e.maxWeight > 0 {
+		if r.weight > w {
+			e.used.weight.Add(-(r.weight - w))
+			r.weight = w
+		}
+		for r.weight < w {
+			u := e.used.weight.Load()
+			if u+w-r.weight > e.maxWeight {
+				return false
+			}
+			if e.used.weight.CompareAndSwap(u, u+w-r.weight) {
+				r.weight = w
+			}
+		}
+	}
+	return true
+}
+
+// over reports whether the cache holds more than its bounds allow, which
+// it does only while writes that found no room in their shard are in
+// flight (see reserve).
+func (e *Engine[K, V]) over() bool {
+	return e.capacity > 0 && e.used.count.Load() > e.capacity ||
+		e.maxWeight > 0 && e.used.weight.Load() > e.maxWeight
+}
+
+// settle evicts from shards other than own, one at a time and each under
+// its own lock (own's is not held), until the cache is within its bounds.
+// Shards are tried round robin, from a place that moves with every call,
+// so that no shard bears every such eviction. While the cache is over its
+// bounds only because of writes still in flight, there may be nothing to
+// evict yet: settle then yields and looks again, and after a few rounds
+// evicts from own too.
+func (e *Engine[K, V]) settle(own *shard[K, V], now int64) {
+	for fruitless := 0; e.over(); {
+		if !e.evictOther(own, now, fruitless >= settleRounds) {
+			fruitless++
+			runtime.Gosched()
+		}
+	}
+}
+
+// settleRounds is how many fruitless rounds settle makes, looking for
+// victims in other shards only, before it looks in its own shard too.
+const settleRounds = 4
+
+// evictOther evicts one entry from a shard other than own (or own too, with
+// anyShard), trying each in turn from the round-robin position, and reports
+// whether it found one. It returns the entry's room to the cache-wide
+// usage.
+func (e *Engine[K, V]) evictOther(own *shard[K, V], now int64, anyShard bool) bool {
+	start := int(e.next.Add(1))
+	for i := range e.shards {
+		s := &e.shards[(start+i)%len(e.shards)]
+		if s == own && !anyShard || s.count.Load() == 0 {
+			continue
+		}
+		s.mu.Lock()
+		if !e.over() {
+			s.mu.Unlock()
+			return true // another write made room meanwhile
+		}
+		if s.count.Load() == 0 {
+			s.mu.Unlock()
+			continue
+		}
+		t := s.table.Load()
+		n, reason := s.evictOne(t, now)
+		e.release(n)
+		s.shrink(t)
+		s.mu.Unlock()
+		e.evicted(n, reason)
+		return true
+	}
+	return false
+}
+
+// evictOne evicts the victim of s's policy from its queue and table and
+// returns it with the reason; its room stays with the caller. s must hold
+// an entry. Caller holds s.mu; t is s's table.
+func (s *shard[K, V]) evictOne(t *table[K, V], now int64) (*node[K, V], evict.Reason) {
+	if s.lazyAdmit {
+		s.lazyAdmit = false
+		s.queue.EnableAdmission(s.queue.Len())
+	}
+	n, reason := s.queue.Evict(now)
+	t.remove(n.Hash(), n)
+	s.count.Add(-1)
+	if w := n.Weight(); w != 0 {
+		s.weight.Add(-uint64(w))
+	}
+	s.evictions[reason].Add(1)
+	return n, reason
+}
+
+// release returns the room of n, which has left its shard, to the
+// cache-wide usage.
+func (e *Engine[K, V]) release(n *node[K, V]) {
+	if e.capacity > 0 {
+		e.used.count.Add(-1)
+	}
+	if w := n.Weight(); w != 0 && e.maxWeight > 0 {
+		e.used.weight.Add(-uint64(w))
+	}
+}
+
+// victims collects the entries a write removed, for OnEvict once the lock
+// is released; the first without allocating.
+type victims[K comparable, V any] struct {
+	first  *node[K, V]
+	reason evict.Reason
+	more   []victim[K, V]
+}
+
+type victim[K comparable, V any] struct {
+	n      *node[K, V]
+	reason evict.Reason
+}
+
+func (vs *victims[K, V]) add(n *node[K, V], r evict.Reason) {
+	if vs.first == nil {
+		vs.first, vs.reason = n, r
+		return
+	}
+	vs.more = append(vs.more, victim[K, V]{n, r})
+}
+
+// fire calls OnEvict for each victim, in the order they were added. No lock
+// may be held.
+func (vs *victims[K, V]) fire(e *Engine[K, V]) {
+	if vs.first == nil || e.onEvict == nil {
+		return
+	}
+	e.evicted(vs.first, vs.reason)
+	for _, v := range vs.more {
+		e.evicted(v.n, v.reason)
+	}
 }
 
 // Delete removes k and reports whether a live entry held it. An expired
@@ -506,7 +791,18 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 	t.remove(h, n)
 	s.queue.Remove(n)
 	s.evictions[reason].Add(1)
-	if c := s.count.Add(-1); len(t.buckets) > 1 && c*maxLoadDen*8 < int64(len(t.buckets))*maxLoadNum {
+	s.count.Add(-1)
+	if w := n.Weight(); w != 0 {
+		s.weight.Add(-uint64(w))
+	}
+	e.release(n)
+	s.shrink(t)
+}
+
+// shrink rebuilds s's table t smaller if it has become mostly empty.
+// Caller holds s.mu.
+func (s *shard[K, V]) shrink(t *table[K, V]) {
+	if c := s.count.Load(); len(t.buckets) > 1 && c*maxLoadDen*8 < int64(len(t.buckets))*maxLoadNum {
 		s.rebuild(bucketsFor(int(c)))
 	}
 }
@@ -672,7 +968,14 @@ func (e *Engine[K, V]) Clear() {
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())
 		s.table.Store(newTable[K, V](1))
+		if e.capacity > 0 {
+			e.used.count.Add(-s.count.Load())
+		}
+		if e.maxWeight > 0 {
+			e.used.weight.Add(-s.weight.Load())
+		}
 		s.count.Store(0)
+		s.weight.Store(0)
 		s.sweepPos = 0
 		s.ld.reset()
 		s.mu.Unlock()
@@ -692,6 +995,7 @@ func (e *Engine[K, V]) Stats() Stats {
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()
+		st.Weight += s.weight.Load()
 		s.ld.addStats(&st)
 		for r := range s.evictions {
 			st.Evictions[r] += s.evictions[r].Load()

@@ -119,6 +119,59 @@ func ExampleCache_GetOrLoad_helmIndex() {
 	// parses: 3 cached: 2 popular index kept: true
 }
 
+// Helm repository indexes range from kilobytes to tens of megabytes, so an
+// entry count does not bound their memory; a weigher does. Each index
+// weighs its size in KiB, and the cache holds at most 64 MiB of them: it
+// evicts as many indexes as a new one needs room for, and never stores an
+// index larger than the whole budget (a write of one removes the older
+// index of that repository instead).
+func ExampleOptions_weigher() {
+	type Index struct {
+		URL  string
+		Size int // bytes of YAML parsed
+	}
+	const KiB, MiB = 1 << 10, 1 << 20
+	indexes := shard.Must(shard.Options[string, *Index]{
+		MaxWeight: 64 * MiB / KiB,
+		Weigher:   func(_ string, idx *Index) uint32 { return uint32(idx.Size / KiB) },
+		Shards:    1, // a few large entries: one shard, so this example's output is deterministic
+		OnEvict: func(url string, idx *Index, r evict.Reason) {
+			fmt.Printf("evicted %s (%d MiB) for %v\n", url, idx.Size/MiB, r)
+		},
+	})
+	defer indexes.Close()
+	show := func() {
+		fmt.Printf("%d indexes, %d MiB\n", indexes.Len(), indexes.Stats().Weight*KiB/MiB)
+	}
+
+	for _, idx := range []*Index{
+		{"https://a.example.com/index.yaml", 20 * MiB},
+		{"https://b.example.com/index.yaml", 30 * MiB},
+		{"https://c.example.com/index.yaml", 10 * MiB},
+	} {
+		indexes.Set(idx.URL, idx)
+	}
+	show()
+	indexes.Get("https://a.example.com/index.yaml") // in use: a stays
+
+	d := &Index{"https://d.example.com/index.yaml", 25 * MiB}
+	indexes.Set(d.URL, d)
+	show()
+
+	huge := &Index{"https://c.example.com/index.yaml", 100 * MiB}
+	indexes.Set(huge.URL, huge)
+	_, ok := indexes.Get(huge.URL)
+	fmt.Println("100 MiB index cached:", ok)
+	show()
+	// Output:
+	// 3 indexes, 60 MiB
+	// evicted https://b.example.com/index.yaml (30 MiB) for capacity
+	// 3 indexes, 55 MiB
+	// evicted https://c.example.com/index.yaml (10 MiB) for replaced
+	// 100 MiB index cached: false
+	// 2 indexes, 45 MiB
+}
+
 // A permission check is computed once per (user, registry, permission) and
 // trusted for five minutes; the thousands of identical checks a client
 // command makes in between are cache hits.

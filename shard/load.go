@@ -505,6 +505,7 @@ func (e *Engine[K, V]) register(ctx context.Context, s *shard[K, V], k K, refres
 // panicking or by runtime.Goexit.
 func (e *Engine[K, V]) run(h uint64, k K, c *call[K, V], load func(context.Context, K) (V, error)) {
 	var d int64
+	var w uint64
 	returned := false
 	defer func() {
 		if !returned {
@@ -516,22 +517,23 @@ func (e *Engine[K, V]) run(h uint64, k K, c *call[K, V], load func(context.Conte
 				c.err = errGoexit
 			}
 		}
-		e.complete(h, k, c, d)
+		e.complete(h, k, c, d, w)
 	}()
 	c.val, c.err = load(c.ctx, k)
 	if c.err == nil {
 		d = e.valueDeadline(k, c.val) // Expiry panicking counts as load panicking
+		w = e.weigh(k, c.val)         // and so does Weigher
 	} else {
 		c.notFound = errors.Is(c.err, ErrNotFound)
 	}
 	returned = true
 }
 
-// complete writes the result of load c (with deadline d if it is a value),
-// unless c was superseded or a DeleteFunc that reached c matches it, and
-// then releases c's waiters. A failed load writes nothing, so a failed
+// complete writes the result of load c (with deadline d and weight w if it
+// is a value), unless c was superseded or a DeleteFunc that reached c
+// matches it, and then releases c's waiters. A failed load writes nothing, so a failed
 // refresh keeps the current value; a not-found removes it.
-func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64) {
+func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64) {
 	defer close(c.done) // even if OnEvict panics
 	s := e.shard(h)
 	switch {
@@ -550,7 +552,7 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64) {
 		c.again = false // only this goroutine writes it once registered
 		switch {
 		case c.err == nil && (d == 0 || d > e.now()):
-			e.store(h, k, c.val, d, false, c)
+			e.put(h, k, c.val, d, w, false, c)
 		case c.err == nil || c.notFound:
 			// Expired already, or gone: remove what k held before.
 			e.remove(h, k, evict.Replaced, c)

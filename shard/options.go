@@ -10,16 +10,41 @@ import (
 )
 
 // Options configures a cache. The zero value of every field but Capacity
-// means "use the default"; Capacity is required.
+// and MaxWeight means "use the default"; one of those two is required.
 type Options[K comparable, V any] struct {
-	// Capacity is the most entries the cache holds. Required, > 0. Memory
+	// Capacity is the most entries the cache holds, >= 0; 0 means no bound
+	// on the number of entries, and then MaxWeight is required. Memory
 	// follows the entries actually stored, not Capacity.
+	//
+	// Capacity bounds the cache as a whole, whatever the hash: no entry is
+	// evicted for capacity before the cache holds Capacity entries, and
+	// then each Set of a new key evicts one. A full cache evicts from the
+	// shard being written if it holds any entry, else from another shard
+	// (see Shards).
 	Capacity int
 
+	// Weigher and MaxWeight bound the cache by weight (bytes, say) rather
+	// than, or as well as, by the number of entries: with MaxWeight > 0,
+	// the total weight of the stored entries, each weighed by
+	// Weigher(key, value) when it is written, stays at most MaxWeight
+	// whenever no write is in flight, and a Set evicts as many entries as
+	// it takes to make room. A value heavier than MaxWeight (or than
+	// evict.MaxWeight, 2^31 - 1) is not stored, and its write removes the
+	// key's older value all the same. With Capacity as well, both bounds
+	// hold. Each needs the other. Weigher runs on the writing goroutine
+	// with no lock held; it must be safe for concurrent use and return the
+	// same weight for the same key and value. An entry of weight 0 takes
+	// no room (with Capacity 0, such entries are not bounded at all).
+	// Stats.Weight reports the total. A write that changes an entry's weight replaces its node
+	// (one allocation) instead of updating the value in place.
+	Weigher   func(key K, value V) uint32
+	MaxWeight uint64
+
 	// Shards is the number of independently locked shards: 0 chooses from
-	// GOMAXPROCS and Capacity; otherwise a power of two between 1 and 256
-	// and at most Capacity. Capacity is divided exactly among the shards,
-	// and each evicts on its own.
+	// GOMAXPROCS and Capacity (or MaxWeight); otherwise a power of two
+	// between 1 and 256, and at most Capacity if Capacity is set. Each
+	// shard sizes its admission filter for an equal share of Capacity;
+	// the bounds themselves hold for the whole cache.
 	Shards int
 
 	// TTL is how long an entry written by Set lives: 0 means no expiry.
@@ -71,8 +96,9 @@ type Options[K comparable, V any] struct {
 	// random for each cache (see Seed): a mixer of the key XOR the seed for
 	// integers, hash/maphash for strings, byte arrays and other comparable
 	// types. Keys are always compared in full, so a poor Hash costs speed,
-	// never correctness. Hash must be deterministic for the life of the
-	// cache and safe for concurrent use.
+	// never correctness (nor capacity: the bounds are the whole cache's).
+	// Hash must be deterministic for the life of the cache and safe for
+	// concurrent use.
 	//
 	// A custom Hash is called as it is, not seeded: if clients choose the
 	// keys, protecting the cache from hash flooding (keys computed to
@@ -138,7 +164,8 @@ type Options[K comparable, V any] struct {
 	// returns that error without loading. 0 means not remembered. A write
 	// or Delete of the key, or Clear, forgets it at once. Remembered keys
 	// are not entries: Get, Peek, Len and All do not see them, and each
-	// shard remembers at most its share of Capacity.
+	// shard remembers at most its share of Capacity (without Capacity, of
+	// MaxWeight, up to 2^20 keys in all).
 	NegativeTTL time.Duration
 
 	// RefreshAhead, if in (0, 1), makes GetOrLoad reload an entry in the
@@ -169,13 +196,20 @@ var ErrNotFound = errors.New(errPrefix + "not found")
 const maxShards = 256
 
 func (o *Options[K, V]) validate() error {
-	if o.Capacity <= 0 {
-		return fmt.Errorf("%sCapacity must be > 0, got %d", errPrefix, o.Capacity)
+	switch {
+	case o.Capacity < 0:
+		return fmt.Errorf("%sCapacity must be >= 0, got %d", errPrefix, o.Capacity)
+	case o.MaxWeight > 0 && o.Weigher == nil:
+		return fmt.Errorf("%sMaxWeight (%d) needs a Weigher", errPrefix, o.MaxWeight)
+	case o.Weigher != nil && o.MaxWeight == 0:
+		return fmt.Errorf("%sWeigher needs MaxWeight > 0", errPrefix)
+	case o.Capacity == 0 && o.MaxWeight == 0:
+		return fmt.Errorf("%sCapacity must be > 0 unless MaxWeight is set, got 0", errPrefix)
 	}
 	if o.Shards < 0 || o.Shards > maxShards || o.Shards&(o.Shards-1) != 0 {
 		return fmt.Errorf("%sShards must be 0 or a power of two between 1 and %d, got %d", errPrefix, maxShards, o.Shards)
 	}
-	if o.Shards > o.Capacity {
+	if o.Capacity > 0 && o.Shards > o.Capacity {
 		return fmt.Errorf("%sShards must be at most Capacity (%d), got %d", errPrefix, o.Capacity, o.Shards)
 	}
 	if o.TTL < 0 {

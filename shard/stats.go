@@ -9,12 +9,17 @@ import (
 )
 
 // Stats is a snapshot of a cache's counters. Counters only grow (Clear does
-// not reset them). A snapshot taken while other goroutines use the cache is
+// not reset them); Weight is a gauge. A snapshot taken while other goroutines use the cache is
 // not atomic across fields.
 type Stats struct {
 	Hits   uint64 // Get calls that found a live entry (only with Options.CountHits)
 	Misses uint64 // Get calls that did not (only with Options.CountHits)
 	Sets   uint64 // entries stored by Set, SetTTL, SetIfAbsent and loads
+
+	// Weight is the total weight of the entries stored now (a gauge, not a
+	// counter: it goes down as entries leave), as Options.Weigher weighed
+	// them; 0 without a Weigher.
+	Weight uint64
 
 	// Loading (GetOrLoad). Hits and Misses count GetOrLoad calls too: a
 	// miss is a call that found no live entry.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"math/rand/v2"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -124,8 +125,10 @@ func (s Suite[K, V]) options(t *testing.T) {
 		o    shard.Options[K, V]
 		want string
 	}{
-		{shard.Options[K, V]{}, "shard: Capacity must be > 0, got 0"},
-		{shard.Options[K, V]{Capacity: -1}, "shard: Capacity must be > 0, got -1"},
+		{shard.Options[K, V]{}, "shard: Capacity must be > 0 unless MaxWeight is set, got 0"},
+		{shard.Options[K, V]{Capacity: -1}, "shard: Capacity must be >= 0, got -1"},
+		{shard.Options[K, V]{MaxWeight: 100}, "shard: MaxWeight (100) needs a Weigher"},
+		{shard.Options[K, V]{Capacity: 10, Weigher: func(K, V) uint32 { return 1 }}, "shard: Weigher needs MaxWeight > 0"},
 		{shard.Options[K, V]{Capacity: 10, Shards: 3}, "shard: Shards must be 0 or a power of two between 1 and 256, got 3"},
 		{shard.Options[K, V]{Capacity: 10, Shards: 16}, "shard: Shards must be at most Capacity (10), got 16"},
 		{shard.Options[K, V]{Capacity: 10, TTL: -time.Second}, "shard: TTL must be >= 0, got -1s"},
@@ -144,11 +147,9 @@ func (s Suite[K, V]) capacity(t *testing.T) {
 			c := s.build(t, shard.Options[K, V]{Capacity: 100, Shards: shards, Policy: p})
 			for i := range 1000 {
 				c.Set(s.Key(i), s.Val(i))
-				require.LessOrEqual(t, c.Len(), 100, "%v shards=%d after %d sets", p, shards, i+1)
-			}
-			if shards == 1 {
-				// With more shards a degenerate Hash may fill only some of them.
-				assert.Equal(t, 100, c.Len(), "a full cache stays full")
+				// Capacity is the whole cache's, whatever the hash: nothing is
+				// evicted before it is full.
+				require.Equal(t, min(i+1, 100), c.Len(), "%v shards=%d after %d sets", p, shards, i+1)
 			}
 			// The last write always survives its own Set.
 			v, ok := c.Get(s.Key(999))
@@ -307,19 +308,22 @@ func (s Suite[K, V]) close(t *testing.T) {
 }
 
 // differential runs random operations against the cache and the reference
-// model with one shard and a manual clock, and requires every result to
-// agree, including which entries are evicted and why.
+// model with a manual clock, and requires every result to agree, including
+// which entries are evicted and why: with one shard, and (if the suite
+// knows its hash) with four shards and with weights.
 func (s Suite[K, V]) differential(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
 		for _, admission := range []bool{false, true} {
-			if admission && s.HashOf == nil {
-				continue
-			}
-			for seed := range uint64(4) {
-				cfg := Config{Policy: p, Admission: admission}
-				t.Run(fmt.Sprintf("%v/admission=%v/seed=%d", p, admission, seed), func(t *testing.T) {
-					RunOps(t, s, cfg, rand.New(rand.NewPCG(seed, 7)), 3000)
-				})
+			for _, cfg := range []Config{{}, {Shards: 4}, {Shards: 4, Weighted: true}, {Shards: 4, WeightOnly: true}} {
+				if (admission || cfg.Shards > 1) && s.HashOf == nil {
+					continue
+				}
+				cfg.Policy, cfg.Admission = p, admission
+				for seed := range uint64(4) {
+					t.Run(fmt.Sprintf("%v/admission=%v/shards=%d/weighted=%v/weightOnly=%v/seed=%d", p, admission, cfg.Shards, cfg.Weighted, cfg.WeightOnly, seed), func(t *testing.T) {
+						RunOps(t, s, cfg, rand.New(rand.NewPCG(seed, 7)), 3000)
+					})
+				}
 			}
 		}
 	}
@@ -329,10 +333,34 @@ func (s Suite[K, V]) differential(t *testing.T) {
 type Config struct {
 	Policy    evict.Policy
 	Admission bool // requires Suite.HashOf
+	// Shards is the number of shards (0 means 1); more than one requires
+	// Suite.HashOf.
+	Shards int
+	// Weighted bounds the cache by weight too (see Weigh; MaxWeight 60);
+	// WeightOnly by weight alone (Capacity 0).
+	Weighted, WeightOnly bool
 }
 
-// RunOps runs n random operations drawn from r against a one-shard cache
-// built by s and the model, and fails at the first disagreement.
+// Weigh is the weigher of weighted differential runs: 0 to 15 from a hash
+// of the value's text (what a pointer points to), and 1 value in 16
+// heavier than the cache (200).
+func Weigh[K comparable, V any](_ K, v V) uint32 {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	h := uint32(2166136261)
+	for _, b := range []byte(fmt.Sprint(rv)) {
+		h = (h ^ uint32(b)) * 16777619
+	}
+	if h>>28 == 0 {
+		return 200
+	}
+	return h % 16
+}
+
+// RunOps runs n random operations drawn from r against a cache built by s
+// and the model, and fails at the first disagreement.
 func RunOps[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, r *rand.Rand, n int) {
 	Replay(t, s, cfg, func() (byte, bool) {
 		if n == 0 {
@@ -354,7 +382,17 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 	clk := clock.NewManual(epoch)
 	var got, want []evRec[K]
 	// Capacity 16 with admission: a one-entry window in front of 15.
-	c, err := s.New(shard.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, NoAdmission: !cfg.Admission, Clock: clk,
+	capacity, shards := 16, max(cfg.Shards, 1)
+	var weigher func(K, V) uint32
+	var maxWeight uint64
+	if cfg.Weighted || cfg.WeightOnly {
+		weigher, maxWeight = Weigh[K, V], 60
+	}
+	if cfg.WeightOnly {
+		capacity = 0
+	}
+	c, err := s.New(shard.Options[K, V]{Capacity: capacity, Shards: shards, Policy: cfg.Policy, NoAdmission: !cfg.Admission, Clock: clk,
+		Weigher: weigher, MaxWeight: maxWeight,
 		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
 	require.NoError(t, err)
 	defer c.Close()
@@ -362,7 +400,8 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 	if s.HashOf != nil {
 		hash = s.HashOf(c)
 	}
-	m := model.New(model.Options[K, V]{Capacity: 16, Shards: 1, Policy: cfg.Policy, Admission: cfg.Admission, Hash: hash, Clock: clk,
+	m := model.New(model.Options[K, V]{Capacity: capacity, Shards: shards, Policy: cfg.Policy, Admission: cfg.Admission, Hash: hash, Clock: clk,
+		Weigher: weigher, MaxWeight: maxWeight,
 		OnEvict: func(k K, _ V, r evict.Reason) { want = append(want, evRec[K]{k, r}) }})
 	for step := 0; ; step++ {
 		op, ok := next()
@@ -409,6 +448,7 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		}
 		got, want = got[:0], want[:0]
 		require.Equal(t, m.Len(), c.Len(), "step %d: Len", step)
+		require.Equal(t, m.Weight(), c.Stats().Weight, "step %d: Stats.Weight", step)
 	}
 }
 

@@ -6,7 +6,10 @@
 // which entry each eviction picks, so tests and fuzzing can compare the two
 // operation by operation.
 //
-// The model shards keys like the real cache (the top bits of the hash) and
-// splits capacity the same way, so with the same Hash and Shards the two
-// must agree on every result.
+// The model shards keys like the real cache (the top bits of the hash),
+// bounds the whole cache by Capacity and MaxWeight as it does (a full cache
+// evicts in the written key's shard, or, if that shard is empty, from the
+// others round robin), and sizes each shard's admission filter for the same
+// share, so with the same Hash and Shards the two must agree on every
+// result of a single goroutine's operations.
 package model

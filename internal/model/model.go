@@ -15,6 +15,7 @@ type item[K comparable, V any] struct {
 	deadline int64
 	visited  bool
 	hash     uint64 // hash & evict.HashMask, as the cache's nodes keep it
+	weight   uint64
 	inWindow bool
 }
 
@@ -23,11 +24,15 @@ type item[K comparable, V any] struct {
 type shard[K comparable, V any] struct {
 	queue    []*item[K, V]
 	window   []*item[K, V]
-	capacity int
-	hand     int // SIEVE: index of the next entry to examine
+	admit    bool // the admission filter is on
+	lazy     bool // it turns on at the first eviction (a cache bounded by weight only)
+	capacity int  // what the filter is sized for
+	hand     int  // SIEVE: index of the next entry to examine
 	sketch   evict.Sketch
 	win      evict.Window // the adaptive window's size and ghosts
 }
+
+func (s *shard[K, V]) len() int { return len(s.queue) + len(s.window) }
 
 // Cache is the reference model. It is safe for concurrent use (one mutex).
 type Cache[K comparable, V any] struct {
@@ -37,10 +42,15 @@ type Cache[K comparable, V any] struct {
 	hash    func(K) uint64
 	shift   uint
 	policy  evict.Policy
-	admit   bool
 	clk     clock.Clock
 	ttl     time.Duration
 	onEvict func(K, V, evict.Reason)
+
+	capacity  int // the whole cache's; 0 = no bound
+	maxWeight uint64
+	weigher   func(K, V) uint32
+	weight    uint64 // total weight of the entries
+	next      int    // the engine's round-robin position for evictions from other shards
 }
 
 // Options mirrors the shard.Options fields the model understands. Shards
@@ -56,6 +66,8 @@ type Options[K comparable, V any] struct {
 	Admission bool
 	Hash      func(K) uint64
 	OnEvict   func(K, V, evict.Reason)
+	Weigher   func(K, V) uint32
+	MaxWeight uint64
 }
 
 // New returns an empty model.
@@ -65,18 +77,30 @@ func New[K comparable, V any](o Options[K, V]) *Cache[K, V] {
 	}
 	m := &Cache[K, V]{
 		shards: make([]shard[K, V], o.Shards), byKey: map[K]*item[K, V]{},
-		hash: o.Hash, policy: o.Policy, admit: o.Admission, clk: o.Clock, ttl: o.TTL, onEvict: o.OnEvict,
+		hash: o.Hash, policy: o.Policy, clk: o.Clock, ttl: o.TTL, onEvict: o.OnEvict,
+		capacity: o.Capacity, maxWeight: o.MaxWeight, weigher: o.Weigher,
 	}
 	for b := o.Shards; b > 1; b >>= 1 {
 		m.shift++
 	}
 	m.shift = 64 - m.shift
+	// Each shard's admission filter is sized for its share of Capacity;
+	// without Capacity, for the entries it holds at its first eviction.
 	for i := range m.shards {
-		m.shards[i].capacity = o.Capacity / o.Shards
+		sh := &m.shards[i]
+		sh.capacity = o.Capacity / o.Shards
 		if i < o.Capacity%o.Shards {
-			m.shards[i].capacity++
+			sh.capacity++
 		}
-		m.shards[i].win.Init(m.shards[i].capacity)
+		switch {
+		case !o.Admission:
+		case o.Capacity == 0:
+			sh.lazy = true
+		default:
+			sh.admit = true
+			sh.capacity = max(sh.capacity, 1)
+			sh.win.Init(sh.capacity)
+		}
 	}
 	return m
 }
@@ -158,37 +182,93 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 	if ttl > 0 {
 		d = m.clk.Now() + int64(ttl)
 	}
-	s := m.shardOf(k)
-	if old, ok := m.byKey[k]; ok {
-		if m.live(old) {
+	var w uint64
+	if m.weigher != nil {
+		w = uint64(m.weigher(k, v))
+		if w > m.maxWeight || w > evict.MaxWeight {
+			// Too heavy: not stored; the older value goes all the same.
 			if ifAbsent {
-				old.visited = true
-				return nil, old.val, false
+				if old, ok := m.byKey[k]; ok && m.live(old) {
+					old.visited = true
+					return nil, old.val, false
+				}
+				var zero V
+				return nil, zero, false
 			}
+			return m.remove(k, evict.Replaced), v, false
+		}
+	}
+	s := m.shardOf(k)
+	var evs []event[K, V]
+	if old, ok := m.byKey[k]; ok {
+		if m.live(old) && ifAbsent {
+			old.visited = true
+			return nil, old.val, false
+		}
+		if old.weight != w {
+			// Another weight: the old entry leaves, the new one enters.
+			evs = m.remove(k, evict.Replaced)
+		} else if m.live(old) {
 			ev := event[K, V]{old.key, old.val, evict.Replaced}
 			old.val, old.deadline, old.visited = v, d, true
 			return []event[K, V]{ev}, v, true
+		} else {
+			ev := event[K, V]{old.key, old.val, evict.Expired}
+			old.val, old.deadline, old.visited = v, d, false
+			s.sketch.Increment(old.hash)
+			return []event[K, V]{ev}, v, true
 		}
-		ev := event[K, V]{old.key, old.val, evict.Expired}
-		old.val, old.deadline, old.visited = v, d, false
-		s.sketch.Increment(old.hash)
-		return []event[K, V]{ev}, v, true
 	}
-	var evs []event[K, V]
-	if len(s.queue)+len(s.window) >= s.capacity {
+	// Make room: evict in k's shard while the cache is full; if that
+	// shard runs out of entries, insert over the bound and then evict from
+	// the other shards, round robin.
+	forced := false
+	for !m.fits(w) {
+		if s.len() == 0 {
+			forced = true
+			break
+		}
 		evs = append(evs, m.evict(s))
 	}
-	it := &item[K, V]{key: k, val: v, deadline: d, hash: m.hashOf(k)}
+	it := &item[K, V]{key: k, val: v, deadline: d, hash: m.hashOf(k), weight: w}
 	m.push(s, it)
 	m.byKey[k] = it
+	m.weight += w
+	for forced && m.over() {
+		evs = append(evs, m.evictOther(s))
+	}
 	return evs, v, true
+}
+
+// fits reports whether an entry of weight w fits in the cache as it is.
+func (m *Cache[K, V]) fits(w uint64) bool {
+	return (m.capacity == 0 || len(m.byKey)+1 <= m.capacity) &&
+		(m.maxWeight == 0 || m.weight+w <= m.maxWeight)
+}
+
+// over reports whether the cache holds more than its bounds.
+func (m *Cache[K, V]) over() bool {
+	return m.capacity > 0 && len(m.byKey) > m.capacity || m.maxWeight > 0 && m.weight > m.maxWeight
+}
+
+// evictOther evicts one entry from the first shard other than own, from
+// the round-robin position on, that holds one.
+func (m *Cache[K, V]) evictOther(own *shard[K, V]) event[K, V] {
+	m.next++
+	for i := range m.shards {
+		s := &m.shards[(m.next+i)%len(m.shards)]
+		if s != own && s.len() > 0 {
+			return m.evict(s)
+		}
+	}
+	panic("model: over the bounds with nothing to evict in other shards")
 }
 
 // push inserts a new entry: at the head of the main queue, or with
 // admission at the head of the window, moving the window's oldest entry to
 // the main queue if the window overflows.
 func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
-	if !m.admit {
+	if !s.admit {
 		s.queue = append(s.queue, it)
 		return
 	}
@@ -209,10 +289,15 @@ func (m *Cache[K, V]) push(s *shard[K, V], it *item[K, V]) {
 
 // evict removes one entry of s by its policy (and admission filter).
 func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
-	if m.admit && s.sketch.Size() == 0 {
+	if s.lazy {
+		s.lazy, s.admit = false, true
+		s.capacity = max(s.len(), 1)
+		s.win.Init(s.capacity)
+	}
+	if s.admit && s.sketch.Size() == 0 {
 		s.sketch.Resize(s.capacity)
 	}
-	if m.admit && len(s.window) > 0 && (len(s.window) >= s.win.Cap() || len(s.queue) == 0) {
+	if s.admit && len(s.window) > 0 && (len(s.window) >= s.win.Cap() || len(s.queue) == 0) {
 		c := s.window[0]
 		if !m.live(c) || len(s.queue) == 0 {
 			return m.drop(s, c)
@@ -238,7 +323,7 @@ func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
 	}
 	v := m.victim(s)
 	ev := m.drop(s, v)
-	if m.admit && ev.r == evict.Capacity {
+	if s.admit && ev.r == evict.Capacity {
 		s.win.Evicted(v.hash)
 	}
 	return ev
@@ -292,6 +377,7 @@ func (m *Cache[K, V]) drop(s *shard[K, V], it *item[K, V]) event[K, V] {
 		}
 	}
 	delete(m.byKey, it.key)
+	m.weight -= it.weight
 	return event[K, V]{it.key, it.val, r}
 }
 
@@ -349,6 +435,13 @@ func (m *Cache[K, V]) Len() int {
 	return len(m.byKey)
 }
 
+// Weight returns the total weight of the stored entries.
+func (m *Cache[K, V]) Weight() uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.weight
+}
+
 // LiveLen counts live entries.
 func (m *Cache[K, V]) LiveLen() int {
 	m.mu.Lock()
@@ -385,9 +478,12 @@ func (m *Cache[K, V]) Clear() {
 			evs = append(evs, event[K, V]{it.key, it.val, evict.Deleted})
 		}
 		sh.queue, sh.window, sh.hand, sh.sketch = nil, nil, 0, evict.Sketch{}
-		sh.win.Init(sh.capacity)
+		if sh.admit {
+			sh.win.Init(sh.capacity)
+		}
 	}
 	clear(m.byKey)
+	m.weight = 0
 	m.mu.Unlock()
 	m.fire(evs)
 }
