@@ -136,6 +136,9 @@ func newCacheDescs(name string) *cacheDescs {
 	add("hotcache_entries",
 		"Entries in the cache, expired ones not yet reclaimed included.",
 		gauge, func(_ *shard.Stats, n int) float64 { return float64(n) })
+	add("hotcache_weight",
+		"Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.",
+		gauge, func(st *shard.Stats, _ int) float64 { return float64(st.Weight) })
 	evictions := prometheus.NewDesc("hotcache_evictions_total",
 		"Entries that left the cache, by reason: capacity, expired, deleted, replaced.", []string{"reason"}, l)
 	d.descs = append(d.descs, evictions)

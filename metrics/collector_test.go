@@ -120,6 +120,9 @@ hotcache_refreshes_total{cache="NAME"} 0
 # HELP hotcache_sets_total Entries stored by Set, SetTTL, SetIfAbsent and loads.
 # TYPE hotcache_sets_total counter
 hotcache_sets_total{cache="NAME"} 5
+# HELP hotcache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
+# TYPE hotcache_weight gauge
+hotcache_weight{cache="NAME"} 0
 `, "NAME", name)
 }
 
@@ -244,8 +247,8 @@ hotcache_entries{cache="b"} 0
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hotcache_entries"); err != nil {
 		t.Error(err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 2*15 {
-		t.Errorf("GatherAndCount = %d, %v; want 30 series (15 per cache)", n, err)
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 2*16 {
+		t.Errorf("GatherAndCount = %d, %v; want 32 series (16 per cache)", n, err)
 	}
 }
 
@@ -285,5 +288,26 @@ func lintClean(t *testing.T, col prometheus.Collector) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// hotcache_weight follows the entries' total weight, up and down.
+func TestCollector_Weight(t *testing.T) {
+	c := shard.Must(shard.Options[string, string]{
+		MaxWeight: 100,
+		Weigher:   func(_, v string) uint32 { return uint32(len(v)) },
+	})
+	defer c.Close()
+	c.Set("a", "12345")
+	c.Set("b", "123")
+	c.Set("c", "1234567")
+	c.Delete("c")
+	want := `
+# HELP hotcache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
+# TYPE hotcache_weight gauge
+hotcache_weight{cache="helm"} 8
+`
+	if err := testutil.CollectAndCompare(metrics.NewCollector("helm", c), strings.NewReader(want), "hotcache_weight"); err != nil {
+		t.Error(err)
 	}
 }

@@ -69,6 +69,7 @@ func Example() {
 	// hotcache_refresh_errors_total{cache="tokens"} 0
 	// hotcache_refreshes_total{cache="tokens"} 0
 	// hotcache_sets_total{cache="tokens"} 1
+	// hotcache_weight{cache="tokens"} 0
 }
 
 // A Flux controller asks the cache on behalf of the object it reconciles,

@@ -234,6 +234,9 @@ hotcache_store_calls_total{cache="tokens"} 2
 # HELP hotcache_store_errors_total Store and Delete calls that a read-through cache passed to its store and that failed.
 # TYPE hotcache_store_errors_total counter
 hotcache_store_errors_total{cache="tokens"} 1
+# HELP hotcache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
+# TYPE hotcache_weight gauge
+hotcache_weight{cache="tokens"} 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)
