@@ -45,7 +45,7 @@
 // The collectors count nothing themselves: a scrape calls the cache's
 // Stats and Len, which sum per-shard atomic counters (no lock, and no walk
 // over entries, so a cache of a million entries costs what an empty one
-// does), and sends them as constant metrics. Nothing is added to the read
+// does), and sends them as metrics. Nothing is added to the read
 // path, and a scrape takes no lock that a Get takes. (A buffer's Stats
 // holds the buffer's lock as briefly as a Store does.) Measured on a
 // 2-core VM (go test -run '^$' -bench Scrape; medians of 5, GOGC=off): a
