@@ -8,6 +8,7 @@
 //	DigestCache  [32]byte → []byte (e.g. a sha256.Sum256 digest)
 //	PermCache    PermKey  → bool (a permission check)
 //	TokenCache   string   → *Token (registry auth tokens)
+//	CounterCache string   → uint64 (counters updated in place)
 //
 // Each is a shard.Cache of the same types with the key's hash specialized
 // at compile time. generate.go holds the go:generate lines that make them;

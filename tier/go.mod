@@ -7,9 +7,6 @@ require (
 	github.com/redis/rueidis v1.0.79
 )
 
-require (
-	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	golang.org/x/sys v0.47.0 // indirect
-)
+require golang.org/x/sys v0.47.0 // indirect
 
 replace github.com/hotcache/hotcache => ../
