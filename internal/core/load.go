@@ -15,17 +15,7 @@ import (
 
 // GetOrLoad is shard.Cache.GetOrLoad with the key's hash h.
 func (e *Engine[K, V]) GetOrLoad(ctx context.Context, h uint64, k K, load func(context.Context, K) (V, error)) (V, error) {
-	if n := e.shard(h).table.Load().find(h, k); n != nil {
-		if d := n.Deadline(); d == 0 || e.now() < d {
-			if e.lo.refresh != 0 {
-				e.refreshAhead(ctx, h, k, n, load)
-			}
-			n.Visit()
-			e.hit()
-			return e.value(n), nil
-		}
-	}
-	v, _, err := e.getOrLoad(ctx, h, k, load)
+	v, _, err := e.GetOrLoadCached(ctx, h, k, load) // inlined: no call more than before
 	return v, err
 }
 
