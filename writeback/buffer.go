@@ -161,8 +161,6 @@ func New[K comparable, V any](store KV[K, V], opts Options) (*Buffer[K, V], erro
 		return nil, fmt.Errorf("writeback: RetryDelay must be >= 0, got %v", opts.RetryDelay)
 	case opts.MaxRetryDelay < 0:
 		return nil, fmt.Errorf("writeback: MaxRetryDelay must be >= 0, got %v", opts.MaxRetryDelay)
-	case opts.MaxRetryDelay != 0 && opts.MaxRetryDelay < opts.RetryDelay:
-		return nil, fmt.Errorf("writeback: MaxRetryDelay (%v) must be >= RetryDelay (%v)", opts.MaxRetryDelay, opts.RetryDelay)
 	}
 	if opts.MaxBatch == 0 {
 		opts.MaxBatch = DefaultMaxBatch
