@@ -400,18 +400,20 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 		case <-timer.C:
 		case ack = <-b.tick:
 		}
-		if due, _ := b.due(); due {
+		due, wait := b.due()
+		if due {
 			select {
 			case b.sem <- struct{}{}:
 				b.flush(ctx)
 				<-b.sem
 			case <-b.stop:
 			}
+			_, wait = b.due() // the flush changed what is pending
 		}
 		if ack != nil {
 			close(ack)
 		}
-		if _, wait := b.due(); wait >= 0 {
+		if wait >= 0 {
 			timer.Reset(wait)
 		} else {
 			timer.Stop()
