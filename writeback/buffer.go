@@ -126,8 +126,8 @@ type Buffer[K comparable, V any] struct {
 	stats counters
 }
 
-// entry is a pending key and its latest write. Its fields are guarded by
-// Buffer.mu. The list through prev and next holds every pending entry,
+// entry is a pending key and its latest write. Its fields but key (set
+// once, before the entry is shared) are guarded by Buffer.mu. The list through prev and next holds every pending entry,
 // in the order its key became pending: the oldest unstored write first.
 type entry[K comparable, V any] struct {
 	key        K
