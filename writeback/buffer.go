@@ -339,6 +339,7 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 	}
 	defer func() { <-b.sem }()
 	b.flush(ctx)
+	b.wake() // have the goroutine re-arm its timer for what is left
 	return b.takeErr()
 }
 

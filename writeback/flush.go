@@ -86,7 +86,6 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 		b.hold = b.clock.Now() + int64(b.retryDelay())
 	}
 	b.mu.Unlock()
-	b.wake() // have the goroutine re-arm its timer for what is left
 	if first != nil && b.opts.OnError != nil {
 		b.opts.OnError(&FlushError[K]{Keys: failed, Err: first})
 	}
