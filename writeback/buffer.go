@@ -126,8 +126,8 @@ type Buffer[K comparable, V any] struct {
 	stats counters
 }
 
-// entry is a pending key and its latest write. Its fields are guarded by
-// Buffer.mu. The list through prev and next holds every pending entry,
+// entry is a pending key and its latest write. Its fields but key (set
+// once, before the entry is shared) are guarded by Buffer.mu. The list through prev and next holds every pending entry,
 // in the order its key became pending: the oldest unstored write first.
 type entry[K comparable, V any] struct {
 	key        K
@@ -161,8 +161,6 @@ func New[K comparable, V any](store KV[K, V], opts Options) (*Buffer[K, V], erro
 		return nil, fmt.Errorf("writeback: RetryDelay must be >= 0, got %v", opts.RetryDelay)
 	case opts.MaxRetryDelay < 0:
 		return nil, fmt.Errorf("writeback: MaxRetryDelay must be >= 0, got %v", opts.MaxRetryDelay)
-	case opts.MaxRetryDelay != 0 && opts.MaxRetryDelay < opts.RetryDelay:
-		return nil, fmt.Errorf("writeback: MaxRetryDelay (%v) must be >= RetryDelay (%v)", opts.MaxRetryDelay, opts.RetryDelay)
 	}
 	if opts.MaxBatch == 0 {
 		opts.MaxBatch = DefaultMaxBatch
@@ -341,6 +339,7 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 	}
 	defer func() { <-b.sem }()
 	b.flush(ctx)
+	b.wake() // have the goroutine re-arm its timer for what is left
 	return b.takeErr()
 }
 
@@ -402,18 +401,20 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 		case <-timer.C:
 		case ack = <-b.tick:
 		}
-		if due, _ := b.due(); due {
+		due, wait := b.due()
+		if due {
 			select {
 			case b.sem <- struct{}{}:
 				b.flush(ctx)
 				<-b.sem
 			case <-b.stop:
 			}
+			_, wait = b.due() // the flush changed what is pending
 		}
 		if ack != nil {
 			close(ack)
 		}
-		if _, wait := b.due(); wait >= 0 {
+		if wait >= 0 {
 			timer.Reset(wait)
 		} else {
 			timer.Stop()

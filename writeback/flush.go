@@ -7,10 +7,10 @@ import (
 )
 
 // item is a pending write taken by a flush: the entry, and the write it
-// held when the flush took it.
+// held when the flush took it. The entry's key never changes, so it is
+// read from e (without the lock) rather than copied.
 type item[K comparable, V any] struct {
 	e      *entry[K, V]
-	key    K
 	value  V
 	del    bool
 	seq    uint64
@@ -25,7 +25,7 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 	b.mu.Lock()
 	items := make([]item[K, V], 0, len(b.pending))
 	for e := b.head; e != nil; e = e.next {
-		items = append(items, item[K, V]{e: e, key: e.key, value: e.value, del: e.del, seq: e.seq, failed: e.failed})
+		items = append(items, item[K, V]{e: e, value: e.value, del: e.del, seq: e.seq, failed: e.failed})
 	}
 	b.mu.Unlock()
 	if len(items) == 0 {
@@ -53,7 +53,7 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 				continue
 			}
 			e.failed = true
-			failed = append(failed, it.key)
+			failed = append(failed, it.e.key)
 			if first == nil {
 				first = errs[i]
 			}
@@ -86,7 +86,6 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 		b.hold = b.clock.Now() + int64(b.retryDelay())
 	}
 	b.mu.Unlock()
-	b.wake() // have the goroutine re-arm its timer for what is left
 	if first != nil && b.opts.OnError != nil {
 		b.opts.OnError(&FlushError[K]{Keys: failed, Err: first})
 	}
@@ -127,10 +126,10 @@ func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) (errs
 		entriesFailed, delsFailed := false, false
 		for _, it := range batch {
 			if it.del {
-				dels = append(dels, it.key)
+				dels = append(dels, it.e.key)
 				delsFailed = delsFailed || it.failed
 			} else {
-				entries = append(entries, Entry[K, V]{it.key, it.value})
+				entries = append(entries, Entry[K, V]{it.e.key, it.value})
 				entriesFailed = entriesFailed || it.failed
 			}
 		}
@@ -169,9 +168,9 @@ func (b *Buffer[K, V]) writeBatch(ctx context.Context, batch []item[K, V]) (errs
 // apply performs one pending write on s.
 func apply[K comparable, V any](ctx context.Context, s KV[K, V], it item[K, V]) error {
 	if it.del {
-		return s.Delete(ctx, it.key)
+		return s.Delete(ctx, it.e.key)
 	}
-	return s.Store(ctx, it.key, it.value)
+	return s.Store(ctx, it.e.key, it.value)
 }
 
 // retry makes store call f, writing n keys, and once more if it fails

@@ -155,16 +155,9 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlitestore: begin: %w", err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			_ = tx.Rollback()
-		}
-	}()
-	err = fn(tx)
-	done = true
-	if err != nil {
-		_ = tx.Rollback()
+	// After Commit, Rollback is a no-op (sql.ErrTxDone).
+	defer func() { _ = tx.Rollback() }()
+	if err := fn(tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
