@@ -64,13 +64,11 @@ func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
 	c.dropL1(key)
 }
 
-// dropL1 removes key from L1 and supersedes a shard load of key in flight
-// (a negative SetTTL always takes the shard lock, unlike Delete of an
-// absent key).
-func (c *Cache[V]) dropL1(key string) {
-	var zero V
-	c.l1.SetTTL(key, zero, -1)
-}
+// dropL1 removes key from L1 and supersedes a shard load of key in flight.
+// shard's Delete does both: it skips the shard lock only when the key is
+// absent and no load of the shard is pending, the common case of an
+// invalidation of a key this replica does not hold.
+func (c *Cache[V]) dropL1(key string) { c.l1.Delete(key) }
 
 // invalidate records a change of key in Redis and removes its L1 copy.
 func (c *Cache[V]) invalidate(key string) {
