@@ -17,7 +17,6 @@ type snap struct {
 	epoch  uint64
 	gen    uint64
 	stripe uint32
-	up     bool
 }
 
 // stripe is the coherence state of the keys whose hash selects it: gen
@@ -37,10 +36,11 @@ func stripeOf(key string) uint32 { return uint32(maphash.String(stripeSeed, key)
 // snapshot returns the coherence state for key; take it before the read.
 func (c *Cache[V]) snapshot(key string) snap {
 	i := stripeOf(key)
-	// up before epoch: recovery bumps the epoch before setting up, so a
-	// snapshot that sees up=true taken across a loss sees the new epoch.
-	up := c.up.Load()
-	return snap{epoch: c.epoch.Load(), gen: c.stripes[i].gen.Load(), stripe: i, up: up}
+	// Whether Redis was up need not be recorded: up turns false before the
+	// flush that bumps the epoch (a loss, Close) and true only after one (a
+	// recovery), so store, which requires up and this epoch, keeps a value
+	// only if no loss came since and the read followed the last recovery.
+	return snap{epoch: c.epoch.Load(), gen: c.stripes[i].gen.Load(), stripe: i}
 }
 
 // store puts v in L1 for ttl if no invalidation of key's stripe, no flush
@@ -57,20 +57,18 @@ func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
 	st := &c.stripes[s.stripe]
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if ttl > 0 && s.up && c.up.Load() && !c.closed.Load() && c.epoch.Load() == s.epoch && st.gen.Load() == s.gen {
+	if ttl > 0 && c.up.Load() && !c.closed.Load() && c.epoch.Load() == s.epoch && st.gen.Load() == s.gen {
 		c.l1.SetTTL(key, v, ttl)
 		return
 	}
 	c.dropL1(key)
 }
 
-// dropL1 removes key from L1 and supersedes a shard load of key in flight
-// (a negative SetTTL always takes the shard lock, unlike Delete of an
-// absent key).
-func (c *Cache[V]) dropL1(key string) {
-	var zero V
-	c.l1.SetTTL(key, zero, -1)
-}
+// dropL1 removes key from L1 and supersedes a shard load of key in flight.
+// shard's Delete does both: it skips the shard lock only when the key is
+// absent and no load of the shard is pending, the common case of an
+// invalidation of a key this replica does not hold.
+func (c *Cache[V]) dropL1(key string) { c.l1.Delete(key) }
 
 // invalidate records a change of key in Redis and removes its L1 copy.
 func (c *Cache[V]) invalidate(key string) {

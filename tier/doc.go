@@ -54,8 +54,8 @@
 // moved, checking and storing under the stripe's mutex, which an
 // invalidation holds while it bumps the counter and removes the key (a
 // flush holds all of them). Invalidations are handled on rueidis's reading
-// goroutine; they take one stripe mutex and the key's L1 shard lock
-// briefly. Local.OnEvict runs under a stripe mutex and must not call the
+// goroutine; they take one stripe mutex briefly, and the key's L1 shard
+// lock only if L1 holds the key (or a load of its shard is in flight). Local.OnEvict runs under a stripe mutex and must not call the
 // tier Cache.
 //
 // # What it does not do

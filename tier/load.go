@@ -85,8 +85,9 @@ func (c *Cache[V]) loadDirect(ctx context.Context, key string, load func(context
 }
 
 // loadShared runs as the shard load of key: it reads Redis, and loads under
-// the key's Redis lock if Redis has no value. It stores in L1 itself (or
-// drops key from L1), which supersedes the shard's own store of its result.
+// the key's Redis lock if Redis has no value. Whenever it returns a value it
+// has stored it in L1 itself (or dropped key from L1), which supersedes the
+// shard's own store of its result; an error the shard does not store.
 func (c *Cache[V]) loadShared(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
 	wait := pollMin
 	waited := false
@@ -105,8 +106,8 @@ func (c *Cache[V]) loadShared(ctx context.Context, key string, load func(context
 			token, got, err = c.lock(ctx, key)
 		}
 		if err != nil {
-			c.dropL1(key)
 			if errors.Is(err, ErrUnavailable) {
+				c.dropL1(key)
 				return c.loadDirect(ctx, key, load)
 			}
 			var zero V
@@ -183,12 +184,10 @@ func (c *Cache[V]) loadLocked(ctx context.Context, key, token string, load func(
 	v, err := load(ctx, key) // a panic unlocks (deferred) and reaches the shard
 	if err != nil {
 		c.st.loadErrors.Add(1)
-		c.dropL1(key)
 		return zero, err
 	}
 	b, err := c.codec.Marshal(v)
 	if err != nil {
-		c.dropL1(key)
 		return zero, fmt.Errorf("%sGetOrLoad %q: encoding the loaded value: %w", errPrefix, key, err)
 	}
 	s := c.snapshot(key)

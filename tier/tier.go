@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/shard"
 	"github.com/redis/rueidis"
 )
@@ -254,8 +255,10 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 }
 
 // clockSlack is taken off every L1 lifetime: the default coarse clock
-// may serve an entry up to one resolution (10 ms) past its deadline.
-const clockSlack = 10 * time.Millisecond
+// (clock.Default) lags the true time by up to one resolution plus the delay
+// before its goroutine runs, so L1 may serve an entry that long past its
+// deadline. Two resolutions (10 ms) cover a lightly loaded machine.
+const clockSlack = 2 * clock.DefaultResolution
 
 // l1TTL is the L1 lifetime of a copy of a value that had ttl left in Redis
 // when a command sent at sent ran: what remains of it now, less clockSlack,

@@ -685,3 +685,29 @@ func TestNewWithClientLeavesNothingRunning(t *testing.T) {
 		t.Fatalf("the caller's client after Close: %v", err)
 	}
 }
+
+// An L1 hit, by Get or GetOrLoad, allocates nothing.
+func TestL1HitAllocatesNothing(t *testing.T) {
+	s := startRedis(t)
+	r := newReplica(t, s, "allocs:")
+	ctx := context.Background()
+	if err := r.Set(ctx, "k", "v"); err != nil {
+		t.Fatal(err)
+	}
+	cache(t, r, "k", "v")
+	load := func(context.Context, string) (string, error) { return "", errors.New("loaded on a hit") }
+	if n := testing.AllocsPerRun(100, func() {
+		if v, ok, err := r.Get(ctx, "k"); err != nil || !ok || v != "v" {
+			t.Fatalf("Get = %q, %v, %v", v, ok, err)
+		}
+	}); n != 0 {
+		t.Errorf("Get hit: %v allocations, want 0", n)
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		if v, err := r.GetOrLoad(ctx, "k", load); err != nil || v != "v" {
+			t.Fatalf("GetOrLoad = %q, %v", v, err)
+		}
+	}); n != 0 {
+		t.Errorf("GetOrLoad hit: %v allocations, want 0", n)
+	}
+}
