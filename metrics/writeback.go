@@ -146,7 +146,7 @@ func (c *writebackCacheCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *writebackCacheCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.src.Stats()
 	var buf [24]point
-	points := c.d.points(buf[:0], &st.Cache, st.Len)
+	points := c.d.points(buf[:0], st.Cache, st.Len)
 	points = append(points, point{&c.calls, float64(st.StoreCalls)}, point{&c.errors, float64(st.StoreErrors)})
 	send(ch, points)
 }
