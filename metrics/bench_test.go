@@ -81,8 +81,8 @@ func registries(c metrics.Source) (reg, replayed *prometheus.Registry) {
 // timed in turn within each iteration, so that the noise of a shared
 // machine falls on all three alike, and reported as stats-ns,
 // exposition-ns and scrape-ns; excess-ns is scrape − (stats + exposition),
-// what the collector's Collect adds (two allocations and a channel send
-// per series). The collector reads counters per shard, not per entry, so
+// what the collector's Collect adds (one allocation per scrape, and a
+// channel send per series). The collector reads counters per shard, not per entry, so
 // its work is the same with 0 and 1M entries. Both scrapes allocate about
 // 40 KB (in the registry and the encoder); with 1M entries the live heap
 // is large and the garbage collection that this allocation pays for costs
