@@ -82,7 +82,7 @@ type cacheDescs struct {
 // cacheSeries is a series and where its value comes from.
 type cacheSeries struct {
 	series
-	value func(st *shard.Stats, n int) float64
+	value func(st shard.Stats, n int) float64
 }
 
 // numHitSeries is how many series at the start of cacheDescs.series exist
@@ -92,7 +92,7 @@ const numHitSeries = 2
 func newCacheDescs(name string) *cacheDescs {
 	l := prometheus.Labels{"cache": name}
 	d := &cacheDescs{}
-	add := func(fqName, help string, counter bool, value func(st *shard.Stats, n int) float64) {
+	add := func(fqName, help string, counter bool, value func(st shard.Stats, n int) float64) {
 		desc := prometheus.NewDesc(fqName, help, nil, l)
 		d.descs = append(d.descs, desc)
 		d.series = append(d.series, cacheSeries{newSeries(desc, counter), value})
@@ -100,13 +100,13 @@ func newCacheDescs(name string) *cacheDescs {
 	const counter, gauge = true, false
 	add("hotcache_hits_total",
 		"Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Hits) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.Hits) })
 	add("hotcache_misses_total",
 		"Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Misses) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.Misses) })
 	add("hotcache_hits_counted",
 		"1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_hits_total and hotcache_misses_total are not exported.",
-		gauge, func(st *shard.Stats, _ int) float64 {
+		gauge, func(st shard.Stats, _ int) float64 {
 			if st.HitsCounted {
 				return 1
 			}
@@ -114,37 +114,37 @@ func newCacheDescs(name string) *cacheDescs {
 		})
 	add("hotcache_sets_total",
 		"Entries stored by Set, SetTTL, SetIfAbsent and loads.",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Sets) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.Sets) })
 	add("hotcache_loads_total",
 		"Loads started by GetOrLoad for missing keys.",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Loads) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.Loads) })
 	add("hotcache_load_errors_total",
 		"Loads that failed: an error other than not-found, or a panic.",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.LoadErrors) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.LoadErrors) })
 	add("hotcache_not_found_total",
 		"Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.NotFound) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.NotFound) })
 	add("hotcache_negative_hits_total",
 		"GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.NegativeHits) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.NegativeHits) })
 	add("hotcache_refreshes_total",
 		"Background reloads started by refresh-ahead (shard.Options.RefreshAhead).",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.Refreshes) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.Refreshes) })
 	add("hotcache_refresh_errors_total",
 		"Background reloads that failed (not-found aside); the old value was kept.",
-		counter, func(st *shard.Stats, _ int) float64 { return float64(st.RefreshErrors) })
+		counter, func(st shard.Stats, _ int) float64 { return float64(st.RefreshErrors) })
 	add("hotcache_entries",
 		"Entries in the cache, expired ones not yet reclaimed included.",
-		gauge, func(_ *shard.Stats, n int) float64 { return float64(n) })
+		gauge, func(_ shard.Stats, n int) float64 { return float64(n) })
 	add("hotcache_weight",
 		"Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.",
-		gauge, func(st *shard.Stats, _ int) float64 { return float64(st.Weight) })
+		gauge, func(st shard.Stats, _ int) float64 { return float64(st.Weight) })
 	evictions := prometheus.NewDesc("hotcache_evictions_total",
 		"Entries that left the cache, by reason: capacity, expired, deleted, replaced.", []string{"reason"}, l)
 	d.descs = append(d.descs, evictions)
 	for r := evict.Capacity; int(r) < evict.NumReasons; r++ {
 		d.series = append(d.series, cacheSeries{newSeries(evictions, counter, r.String()),
-			func(st *shard.Stats, _ int) float64 { return float64(st.Evictions[r]) }})
+			func(st shard.Stats, _ int) float64 { return float64(st.Evictions[r]) }})
 	}
 	return d
 }
@@ -157,7 +157,7 @@ func (d *cacheDescs) describe(ch chan<- *prometheus.Desc) {
 
 // points appends the values of d's series for st and n to to: all but the
 // hit and miss series when st does not count hits.
-func (d *cacheDescs) points(to []point, st *shard.Stats, n int) []point {
+func (d *cacheDescs) points(to []point, st shard.Stats, n int) []point {
 	ss := d.series
 	if !st.HitsCounted {
 		ss = ss[numHitSeries:]
@@ -170,5 +170,5 @@ func (d *cacheDescs) points(to []point, st *shard.Stats, n int) []point {
 
 func (d *cacheDescs) collect(ch chan<- prometheus.Metric, st shard.Stats, n int) {
 	var buf [24]point
-	send(ch, d.points(buf[:0], &st, n))
+	send(ch, d.points(buf[:0], st, n))
 }

@@ -37,9 +37,7 @@ func NewBufferCollector(name string, b BufferSource) prometheus.Collector {
 	l := prometheus.Labels{"buffer": name}
 	c := &bufferCollector{src: b}
 	add := func(fqName, help string, counter bool) {
-		desc := prometheus.NewDesc(fqName, help, nil, l)
-		c.descs = append(c.descs, desc)
-		c.series = append(c.series, newSeries(desc, counter))
+		c.series = append(c.series, newSeries(prometheus.NewDesc(fqName, help, nil, l), counter))
 	}
 	// In the order of bufferCollector.Collect's values.
 	add("hotcache_writeback_pending",
@@ -71,14 +69,13 @@ func RegisterBuffer(reg prometheus.Registerer, name string, b BufferSource) (pro
 
 type bufferCollector struct {
 	src    BufferSource
-	descs  []*prometheus.Desc
-	series []series
+	series []series // one per family, in the order of Collect's values
 }
 
 // Describe sends the descriptors of the buffer's families.
 func (c *bufferCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range c.descs {
-		ch <- d
+	for i := range c.series {
+		ch <- c.series[i].desc
 	}
 }
 
@@ -149,7 +146,7 @@ func (c *writebackCacheCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *writebackCacheCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.src.Stats()
 	var buf [24]point
-	points := c.d.points(buf[:0], &st.Cache, st.Len)
+	points := c.d.points(buf[:0], st.Cache, st.Len)
 	points = append(points, point{&c.calls, float64(st.StoreCalls)}, point{&c.errors, float64(st.StoreErrors)})
 	send(ch, points)
 }
