@@ -57,7 +57,7 @@ func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
 	st := &c.stripes[s.stripe]
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if ttl > 0 && c.up.Load() && !c.closed.Load() && c.epoch.Load() == s.epoch && st.gen.Load() == s.gen {
+	if ttl > 0 && c.keyUp(key) && !c.closed.Load() && c.epoch.Load() == s.epoch && st.gen.Load() == s.gen {
 		c.l1.SetTTL(key, v, ttl)
 		return
 	}
@@ -154,6 +154,9 @@ func (c *Cache[V]) monitor() {
 // with New, the dedicated tracking connection with NewWithClient (set up
 // again if it was lost).
 func (c *Cache[V]) ping(ctx context.Context) error {
+	if c.cl != nil {
+		return c.pingCluster(ctx)
+	}
 	if c.track == nil {
 		return c.client.Do(ctx, c.client.B().Ping().Build()).Error()
 	}

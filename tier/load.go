@@ -60,7 +60,7 @@ func (c *Cache[V]) GetOrLoad(ctx context.Context, key string, load func(context.
 	if load == nil {
 		return zero, errors.New(errPrefix + "GetOrLoad: load is nil")
 	}
-	if !c.up.Load() {
+	if !c.keyUp(key) {
 		return c.loadDirect(ctx, key, load)
 	}
 	return c.l1.GetOrLoad(ctx, key, func(ctx context.Context, key string) (V, error) {
@@ -92,7 +92,7 @@ func (c *Cache[V]) loadShared(ctx context.Context, key string, load func(context
 	wait := pollMin
 	waited := false
 	for {
-		if !c.up.Load() || c.closed.Load() {
+		if !c.keyUp(key) || c.closed.Load() {
 			c.dropL1(key)
 			return c.loadDirect(ctx, key, load)
 		}

@@ -25,37 +25,48 @@ type redisServer struct {
 	port   int
 	cmd    *exec.Cmd
 	paused bool
+	args   []string // more redis-server arguments (a cluster node's)
 }
 
-// startRedis starts a redis-server, or fails the test under CI=true (and
-// skips it otherwise) when the binary is missing.
-func startRedis(tb testing.TB) *redisServer {
+// startRedis starts a redis-server with args added to its command line, or
+// fails the test under CI=true (and skips it otherwise) when the binary is
+// missing.
+func startRedis(tb testing.TB, args ...string) *redisServer {
 	tb.Helper()
-	bin, err := exec.LookPath("redis-server")
-	if err != nil {
-		msg := "redis-server not found in PATH: install it (Debian/Ubuntu: apt-get install redis-server) to run the tier tests against a real Redis"
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
+	bin := lookRedis(tb, "redis-server")
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &redisServer{tb: tb, bin: bin, dir: tb.TempDir(), port: port, addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	s := &redisServer{tb: tb, bin: bin, dir: tb.TempDir(), port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), args: args}
 	s.start()
 	tb.Cleanup(s.stop)
 	return s
 }
 
+// lookRedis returns the path of a Redis program (redis-server, redis-cli),
+// or fails the test under CI=true (and skips it otherwise) when it is
+// missing.
+func lookRedis(tb testing.TB, name string) string {
+	tb.Helper()
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		msg := name + " not found in PATH: install it (Debian/Ubuntu: apt-get install redis-server) to run the tier tests against a real Redis"
+		if os.Getenv("CI") == "true" {
+			tb.Fatal(msg)
+		}
+		tb.Skip(msg)
+	}
+	return bin
+}
+
 // start starts the server (again) on its port and waits until it answers.
 func (s *redisServer) start() {
 	s.tb.Helper()
-	s.cmd = exec.Command(s.bin, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning")
+	s.cmd = exec.Command(s.bin, append([]string{"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning"}, s.args...)...)
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatalf("starting redis-server: %v", err)
 	}
@@ -117,11 +128,17 @@ func (s *redisServer) rawClient() rueidis.Client {
 	return c
 }
 
+// redisTarget is a Redis to build caches on: a *redisServer or a
+// *redisEnv (a single server or a cluster).
+type redisTarget interface{ seeds() []string }
+
+func (s *redisServer) seeds() []string { return []string{s.addr} }
+
 // newReplica builds a Cache[string] on s with prefix, closed at the end.
-func newReplica(tb testing.TB, s *redisServer, prefix string, edit ...func(*Options[string])) *Cache[string] {
+func newReplica(tb testing.TB, s redisTarget, prefix string, edit ...func(*Options[string])) *Cache[string] {
 	tb.Helper()
 	o := Options[string]{
-		Addrs:  []string{s.addr},
+		Addrs:  s.seeds(),
 		Prefix: prefix,
 		TTL:    time.Minute,
 		Local:  shard.Options[string, string]{Capacity: 10_000},

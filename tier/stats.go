@@ -31,8 +31,19 @@ type Stats struct {
 	Reconnects    uint64 // times it was found reachable again
 	Unavailable   uint64 // Get calls that returned ErrUnavailable without trying Redis
 
-	// Connected reports whether Redis answered the last health check.
+	// TopologyChanges counts changes of a Redis Cluster's slot map (a slot
+	// migrated, a failover, a master added or removed) seen by the health
+	// check; each empties L1.
+	TopologyChanges uint64
+
+	// Connected reports whether Redis answered the last health check (on
+	// a Cluster: whether some node did; Nodes says which masters are up).
 	Connected bool
+
+	// Nodes is the state of each Redis node the health check watches:
+	// the server of a standalone Redis, every master of a Cluster, sorted
+	// by address.
+	Nodes []NodeStats
 }
 
 // counters are the atomics behind Stats.
@@ -61,5 +72,8 @@ func (c *Cache[V]) Stats() Stats {
 		Reconnects:    c.st.reconnects.Load(),
 		Unavailable:   c.st.unavailable.Load(),
 		Connected:     c.up.Load() && !c.closed.Load(),
+		Nodes:         c.nodeStats(),
+
+		TopologyChanges: c.topologyChanges(),
 	}
 }

@@ -73,6 +73,7 @@ type Cache[V any] struct {
 	waiters writeWaiters // replicas waiting for another's load
 
 	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
+	cl    *cluster // per-node health on a Redis Cluster; nil on a standalone Redis
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -104,12 +105,18 @@ func New[V any](opts Options[V]) (*Cache[V], error) {
 		DisableRetry:          true,            // fail fast; never block until a deadline
 		ConnWriteTimeout:      2 * time.Second, // rueidis closes a silent connection after this
 		PipelineMultiplex:     -1,              // one connection per node: each invalidation arrives once
+		// On a Cluster, rueidis reads the slot map this often, so that it
+		// connects (with tracking) to a master as soon as it serves slots.
+		ClusterOption: rueidis.ClusterOption{ShardsRefreshInterval: pingEvery},
 	})
 	if err != nil {
 		c.l1.Close()
 		return nil, fmt.Errorf("%scannot connect to Redis at %s: %w", errPrefix, strings.Join(opts.Addrs, ", "), err)
 	}
 	c.client, c.own = client, true
+	if client.Mode() == rueidis.ClientModeCluster {
+		c.cl = &cluster{}
+	}
 	if err := c.start(); err != nil {
 		client.Close()
 		c.l1.Close()
@@ -207,7 +214,7 @@ func (c *Cache[V]) getSlow(ctx context.Context, key string) (V, bool, error) {
 	if c.closed.Load() {
 		return zero, false, ErrClosed
 	}
-	if !c.up.Load() {
+	if !c.keyUp(key) {
 		c.st.unavailable.Add(1)
 		return zero, false, fmt.Errorf("%sGet %q: %w", errPrefix, key, ErrUnavailable)
 	}
@@ -268,10 +275,15 @@ func l1TTL(ttl time.Duration, sent time.Time) time.Duration {
 	return ttl - time.Since(sent) - clockSlack
 }
 
-// redisErr wraps a network error of a Redis call in ErrUnavailable. A
+// redisErr wraps a network error of a Redis call in ErrUnavailable, and so
+// a Cluster's replies that it cannot serve the key now (CLUSTERDOWN,
+// TRYAGAIN, LOADING, MASTERDOWN, an unfollowed MOVED or ASK). Another
 // Redis error reply (e.g. WRONGTYPE) is returned as it is, and so is the
 // error of a caller's ctx that ended: that says nothing about Redis.
 func (c *Cache[V]) redisErr(ctx context.Context, err error) error {
+	if clusterErr(err) {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
 	if _, ok := rueidis.IsRedisErr(err); ok {
 		return err
 	}
@@ -326,8 +338,11 @@ func (c *Cache[V]) Delete(ctx context.Context, key string) error {
 // InvalidatePrefix deletes from Redis, and so from every replica's L1,
 // every key that begins with keyPrefix (e.g. "registry-a/" for all results
 // of one registry), and returns how many Redis held. It walks the key space
-// with SCAN on every node: keys written while it runs may survive it.
-// An empty keyPrefix deletes the whole cache.
+// with SCAN on every node (every master of a Cluster): keys written while
+// it runs may survive it. A node that fails does not stop it: the others'
+// keys are deleted, and the error names each node that failed (wrapping
+// ErrUnavailable if it could not be reached). An empty keyPrefix deletes
+// the whole cache.
 func (c *Cache[V]) InvalidatePrefix(ctx context.Context, keyPrefix string) (int, error) {
 	if c.closed.Load() {
 		return 0, ErrClosed
@@ -335,37 +350,58 @@ func (c *Cache[V]) InvalidatePrefix(ctx context.Context, keyPrefix string) (int,
 	defer c.flushLocal(func(k string, _ V) bool { return strings.HasPrefix(k, keyPrefix) })
 	pattern := globEscape(c.vpre+keyPrefix) + "*"
 	n := 0
-	for _, node := range c.client.Nodes() {
-		var cursor uint64
-		for {
-			cctx, cancel := context.WithTimeout(ctx, callTimeout)
-			e, err := node.Do(cctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(1000).Build()).AsScanEntry()
-			if err == nil && len(e.Elements) > 0 {
-				// One UNLINK per key: in a Cluster, keys of one batch
-				// may live in different slots.
-				cmds := make(rueidis.Commands, len(e.Elements))
-				for i, k := range e.Elements {
-					cmds[i] = c.client.B().Unlink().Key(k).Build()
-				}
-				for _, r := range c.client.DoMulti(cctx, cmds...) {
-					m, rerr := r.AsInt64()
-					if rerr != nil {
-						err = rerr
-						break
-					}
-					n += int(m)
-				}
-			}
-			cancel()
-			if err != nil {
-				return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, c.redisErr(ctx, err))
-			}
-			if cursor = e.Cursor; cursor == 0 {
-				break
-			}
+	var errs []error
+	// Every node, even after one failed: on a Cluster, the keys of the
+	// masters that answer are deleted whatever the others do.
+	for addr, node := range c.scanNodes() {
+		if node == nil {
+			errs = append(errs, fmt.Errorf("node %s: %w: no connection to it yet", addr, ErrUnavailable))
+			continue
+		}
+		m, err := c.unlinkMatching(ctx, node, pattern)
+		n += m
+		if err != nil {
+			errs = append(errs, fmt.Errorf("node %s: %w", addr, c.redisErr(ctx, err)))
 		}
 	}
+	if len(errs) > 0 {
+		return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, errors.Join(errs...))
+	}
 	return n, nil
+}
+
+// unlinkMatching deletes the keys of one node that match pattern, walking
+// it with SCAN, and returns how many it deleted.
+func (c *Cache[V]) unlinkMatching(ctx context.Context, node rueidis.Client, pattern string) (int, error) {
+	n := 0
+	var cursor uint64
+	for {
+		cctx, cancel := context.WithTimeout(ctx, callTimeout)
+		e, err := node.Do(cctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(1000).Build()).AsScanEntry()
+		if err == nil && len(e.Elements) > 0 {
+			// One UNLINK per key: in a Cluster, keys of one batch
+			// may live in different slots.
+			cmds := make(rueidis.Commands, len(e.Elements))
+			for i, k := range e.Elements {
+				cmds[i] = c.client.B().Unlink().Key(k).Build()
+			}
+			for _, r := range c.client.DoMulti(cctx, cmds...) {
+				m, rerr := r.AsInt64()
+				if rerr != nil {
+					err = rerr
+					break
+				}
+				n += int(m)
+			}
+		}
+		cancel()
+		if err != nil {
+			return n, err
+		}
+		if cursor = e.Cursor; cursor == 0 {
+			return n, nil
+		}
+	}
 }
 
 // globEscape escapes the characters special to Redis's MATCH patterns.

@@ -45,7 +45,10 @@ func cache(t *testing.T, r *Cache[string], key, want string) {
 }
 
 func TestReadAfterWriteAndDeleteAcrossReplicas(t *testing.T) {
-	s := startRedis(t)
+	eachTopology(t, testReadAfterWriteAndDeleteAcrossReplicas)
+}
+
+func testReadAfterWriteAndDeleteAcrossReplicas(t *testing.T, s *redisEnv) {
 	a, b, c := newReplica(t, s, "raw:"), newReplica(t, s, "raw:"), newReplica(t, s, "raw:")
 	if err := a.Set(bg, "k", "v1"); err != nil {
 		t.Fatal(err)
@@ -125,7 +128,10 @@ func TestInvalidationLatency(t *testing.T) {
 }
 
 func TestOneLoadAcross3Replicas10Goroutines(t *testing.T) {
-	s := startRedis(t)
+	eachTopology(t, testOneLoadAcross3Replicas10Goroutines)
+}
+
+func testOneLoadAcross3Replicas10Goroutines(t *testing.T, s *redisEnv) {
 	reps := []*Cache[string]{newReplica(t, s, "one:"), newReplica(t, s, "one:"), newReplica(t, s, "one:")}
 	var loads atomic.Int32
 	load := func(ctx context.Context, key string) (string, error) {
@@ -298,8 +304,9 @@ func TestLockExtendedWhileLoading(t *testing.T) {
 // TestRedisKilledAndRestarted kills Redis (SIGKILL) under two replicas,
 // checks that they stop serving L1, answer loads without Redis, and
 // become coherent again once Redis is back on the same port.
-func TestRedisKilledAndRestarted(t *testing.T) {
-	s := startRedis(t)
+func TestRedisKilledAndRestarted(t *testing.T) { eachTopology(t, testRedisKilledAndRestarted) }
+
+func testRedisKilledAndRestarted(t *testing.T, s *redisEnv) {
 	a, b := newReplica(t, s, "kill:"), newReplica(t, s, "kill:")
 	a.Set(bg, "k", "before")
 	cache(t, b, "k", "before")
@@ -565,8 +572,9 @@ func TestBadOptionsAndInput(t *testing.T) {
 // on a third: each reader's successive values never go back (an L1 store
 // of a value read before a write never survives that write's
 // invalidation), and every reader sees the last write within the bound.
-func TestNoStaleResurrection(t *testing.T) {
-	s := startRedis(t)
+func TestNoStaleResurrection(t *testing.T) { eachTopology(t, testNoStaleResurrection) }
+
+func testNoStaleResurrection(t *testing.T, s *redisEnv) {
 	w := newReplica(t, s, "race:")
 	readers := []*Cache[string]{newReplica(t, s, "race:"), newReplica(t, s, "race:")}
 	const writes = 200

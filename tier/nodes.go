@@ -1,0 +1,348 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redis/rueidis"
+)
+
+// numSlots is the number of hash slots of a Redis Cluster.
+const numSlots = 16384
+
+// cluster is the per-node health of a cache on a Redis Cluster: which
+// master serves each slot (as CLUSTER SLOTS last said) and whether that
+// master answered its last PING. The monitor replaces topo on every check;
+// everything else reads it with one atomic load.
+//
+// A key is available (keyUp) when the master of its slot answered. L1
+// holds only available keys: a master found down has its keys removed
+// from L1 (after it is marked down, under every stripe lock, bumping the
+// epoch so that reads in flight keep nothing), and store refuses keys of a
+// master that is down. A change of the slot map (a slot migrated, a
+// failover, a node added or removed) empties all of L1 the same way, so no
+// copy read from a former owner outlives the change.
+type cluster struct {
+	topo    atomic.Pointer[topology]
+	changes atomic.Uint64 // slot-map changes seen after the first
+	mu      sync.Mutex    // serializes check (only the monitor calls it, but Close may race a late one)
+}
+
+// topology is one reading of the slot map. It is immutable once published,
+// except for the nodes' up flags.
+type topology struct {
+	owner [numSlots]uint16 // 1 + index in nodes of the slot's master; 0: no master
+	nodes []*node          // masters, sorted by address
+	sig   string           // the slot map, for change detection
+}
+
+// node is one master of the cluster.
+type node struct {
+	addr string
+	up   atomic.Bool
+}
+
+// NodeStats is the state of one Redis node as the cache's monitor last saw
+// it.
+type NodeStats struct {
+	// Addr is the node's address, host:port, as the cluster names it
+	// (the address given in Options.Addrs for a standalone Redis).
+	Addr string
+	// Up reports whether the node answered the last health check. The
+	// keys it serves are read from L1 and L2 only while it is up.
+	Up bool
+}
+
+// keyUp reports whether the Redis node serving key answered the last
+// health check: whether key may be read from (and kept in) L1 and L2.
+func (c *Cache[V]) keyUp(key string) bool {
+	if !c.up.Load() {
+		return false
+	}
+	if c.cl == nil {
+		return true
+	}
+	t := c.cl.topo.Load()
+	if t == nil {
+		return false
+	}
+	i := t.owner[keySlot(c.vpre, key)]
+	return i != 0 && t.nodes[i-1].up.Load()
+}
+
+// topologyChanges returns how many slot-map changes the monitor has seen.
+func (c *Cache[V]) topologyChanges() uint64 {
+	if c.cl == nil {
+		return 0
+	}
+	return c.cl.changes.Load()
+}
+
+// nodeStats returns the state of every node the cache checks.
+func (c *Cache[V]) nodeStats() []NodeStats {
+	if c.cl == nil {
+		addrs := make([]string, 0, 1)
+		for a := range c.client.Nodes() {
+			addrs = append(addrs, a)
+		}
+		slices.Sort(addrs)
+		up := c.up.Load() && !c.closed.Load()
+		ns := make([]NodeStats, len(addrs))
+		for i, a := range addrs {
+			ns[i] = NodeStats{Addr: a, Up: up}
+		}
+		return ns
+	}
+	t := c.cl.topo.Load()
+	if t == nil {
+		return nil
+	}
+	ns := make([]NodeStats, len(t.nodes))
+	for i, n := range t.nodes {
+		ns[i] = NodeStats{Addr: n.addr, Up: n.up.Load() && !c.closed.Load()}
+	}
+	return ns
+}
+
+// pingCluster is the health check on a Redis Cluster: it reads the slot map
+// from the first node that answers CLUSTER SLOTS, empties L1 if the map
+// changed, PINGs every master (in parallel) and marks each up or down,
+// removing a master's keys from L1 when it goes down or comes back. It
+// returns an error only if no node answered at all: the cache is then
+// unavailable as a whole, as with a standalone Redis that is down.
+func (c *Cache[V]) pingCluster(ctx context.Context) error {
+	c.cl.mu.Lock()
+	defer c.cl.mu.Unlock()
+	conns := c.client.Nodes()
+	old := c.cl.topo.Load()
+	t, err := readTopology(ctx, conns, old)
+	if err != nil {
+		return err
+	}
+	if old == nil || t.sig != old.sig {
+		if old != nil {
+			// Keep the up flags of masters that stay, so that a master
+			// that is down stays down until it answers.
+			for _, n := range t.nodes {
+				if i := slices.IndexFunc(old.nodes, func(o *node) bool { return o.addr == n.addr }); i >= 0 {
+					n.up.Store(old.nodes[i].up.Load())
+				}
+			}
+			c.cl.topo.Store(t)
+			c.cl.changes.Add(1)
+			c.flushLocal(nil)
+		} else {
+			c.cl.topo.Store(t)
+		}
+	} else {
+		t = old
+	}
+	var wg sync.WaitGroup
+	ok := make([]bool, len(t.nodes))
+	for i, n := range t.nodes {
+		conn := conns[n.addr]
+		if conn == nil {
+			continue // rueidis has no connection to it yet: not up
+		}
+		wg.Go(func() { ok[i] = conn.Do(ctx, conn.B().Ping().Build()).Error() == nil })
+	}
+	wg.Wait()
+	for i, n := range t.nodes {
+		if ok[i] == n.up.Load() {
+			continue
+		}
+		idx := uint16(i + 1)
+		onNode := func(k string, _ V) bool { return t.owner[keySlot(c.vpre, k)] == idx }
+		if ok[i] {
+			// Back: drop whatever a read across the gap kept, then serve.
+			c.flushLocal(onNode)
+			n.up.Store(true)
+			c.st.reconnects.Add(1)
+		} else {
+			n.up.Store(false)
+			c.flushLocal(onNode)
+			c.st.disconnects.Add(1)
+		}
+	}
+	return nil
+}
+
+// readTopology asks the nodes rueidis is connected to (old's masters first)
+// for CLUSTER SLOTS and returns the first answer as a topology whose nodes
+// are all marked up.
+func readTopology(ctx context.Context, conns map[string]rueidis.Client, old *topology) (*topology, error) {
+	var order []string
+	if old != nil {
+		for _, n := range old.nodes {
+			if n.up.Load() {
+				order = append(order, n.addr)
+			}
+		}
+	}
+	rest := make([]string, 0, len(conns))
+	for a := range conns {
+		if !slices.Contains(order, a) {
+			rest = append(rest, a)
+		}
+	}
+	slices.Sort(rest)
+	order = append(order, rest...)
+	var errs []error
+	for _, a := range order {
+		conn := conns[a]
+		if conn == nil {
+			continue
+		}
+		msgs, err := conn.Do(ctx, conn.B().ClusterSlots().Build()).ToArray()
+		if err == nil {
+			var t *topology
+			if t, err = parseSlots(msgs); err == nil {
+				return t, nil
+			}
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", a, err))
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	if len(errs) == 0 {
+		return nil, errors.New("no Redis Cluster node to ask for the slot map")
+	}
+	return nil, fmt.Errorf("no Redis Cluster node answered CLUSTER SLOTS: %w", errors.Join(errs...))
+}
+
+// parseSlots builds a topology from a CLUSTER SLOTS reply: entries of
+// [start, end, [ip, port, id, ...] (the master), replicas...].
+func parseSlots(msgs []rueidis.RedisMessage) (*topology, error) {
+	t := &topology{}
+	index := map[string]uint16{}
+	type span struct {
+		lo, hi int64
+		addr   string
+	}
+	spans := make([]span, 0, len(msgs))
+	for _, m := range msgs {
+		e, err := m.ToArray()
+		if err != nil || len(e) < 3 {
+			return nil, fmt.Errorf("unexpected CLUSTER SLOTS entry: %v", m)
+		}
+		lo, err1 := e[0].AsInt64()
+		hi, err2 := e[1].AsInt64()
+		master, err3 := e[2].ToArray()
+		if err1 != nil || err2 != nil || err3 != nil || len(master) < 2 || lo < 0 || hi >= numSlots || lo > hi {
+			return nil, fmt.Errorf("unexpected CLUSTER SLOTS entry: %v", m)
+		}
+		host, _ := master[0].ToString()
+		port, err := master[1].AsInt64()
+		if err != nil {
+			return nil, fmt.Errorf("unexpected CLUSTER SLOTS entry: %v", m)
+		}
+		spans = append(spans, span{lo, hi, fmt.Sprintf("%s:%d", host, port)})
+		if _, ok := index[spans[len(spans)-1].addr]; !ok {
+			index[spans[len(spans)-1].addr] = 0
+		}
+	}
+	addrs := make([]string, 0, len(index))
+	for a := range index {
+		addrs = append(addrs, a)
+	}
+	slices.Sort(addrs)
+	for i, a := range addrs {
+		index[a] = uint16(i + 1)
+		n := &node{addr: a}
+		n.up.Store(true)
+		t.nodes = append(t.nodes, n)
+	}
+	slices.SortFunc(spans, func(a, b span) int { return int(a.lo - b.lo) })
+	var sig strings.Builder
+	for _, s := range spans {
+		for i := s.lo; i <= s.hi; i++ {
+			t.owner[i] = index[s.addr]
+		}
+		fmt.Fprintf(&sig, "%d-%d=%s;", s.lo, s.hi, s.addr)
+	}
+	t.sig = sig.String()
+	return t, nil
+}
+
+// keySlot is the Redis Cluster hash slot of the key prefix+key (without
+// building the string): CRC16 (XMODEM) of the key, or of its hash tag (what
+// lies between the first "{" and the next "}", if not empty), mod 16384.
+func keySlot(prefix, key string) uint16 {
+	n := len(prefix) + len(key)
+	at := func(i int) byte {
+		if i < len(prefix) {
+			return prefix[i]
+		}
+		return key[i-len(prefix)]
+	}
+	lo, hi := 0, n
+	for i := 0; i < n; i++ {
+		if at(i) != '{' {
+			continue
+		}
+		for j := i + 1; j < n; j++ {
+			if at(j) == '}' {
+				if j > i+1 {
+					lo, hi = i+1, j
+				}
+				break
+			}
+		}
+		break
+	}
+	var crc uint16
+	for i := lo; i < hi; i++ {
+		crc ^= uint16(at(i)) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc % numSlots
+}
+
+// clusterErr reports whether err is a Redis error reply that says the
+// cluster cannot serve the key right now (CLUSTERDOWN, TRYAGAIN, LOADING,
+// MASTERDOWN, or a MOVED or ASK that rueidis did not follow): the value is
+// unknown, as when the node cannot be reached.
+func clusterErr(err error) bool {
+	re, ok := rueidis.IsRedisErr(err)
+	if !ok {
+		return false
+	}
+	if _, moved := re.IsMoved(); moved {
+		return true
+	}
+	if _, ask := re.IsAsk(); ask {
+		return true
+	}
+	return re.IsClusterDown() || re.IsTryAgain() || re.IsLoading() || strings.HasPrefix(re.Error(), "MASTERDOWN")
+}
+
+// scanNodes returns the nodes InvalidatePrefix walks, by address: every
+// master of the slot map on a Cluster (nil for a master rueidis has no
+// connection to yet), the one server otherwise.
+func (c *Cache[V]) scanNodes() map[string]rueidis.Client {
+	conns := c.client.Nodes()
+	if c.cl == nil {
+		return conns
+	}
+	t := c.cl.topo.Load()
+	if t == nil {
+		return conns
+	}
+	masters := make(map[string]rueidis.Client, len(t.nodes))
+	for _, n := range t.nodes {
+		masters[n.addr] = conns[n.addr]
+	}
+	return masters
+}
