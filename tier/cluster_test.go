@@ -1,0 +1,333 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestKeySlotMatchesRedis checks keySlot against CLUSTER KEYSLOT, hash
+// tags included (an empty tag, a tag in the prefix, a "{" without "}").
+func TestKeySlotMatchesRedis(t *testing.T) {
+	rc := startCluster(t, 3)
+	cases := [][2]string{
+		{"p:v:", "k"}, {"p:v:", ""}, {"", "123456789"}, {"p:v:", "{user1}.perm"},
+		{"p:v:", "{}x"}, {"p:v:", "a{b"}, {"{tag}:v:", "anything"}, {"p{", "}x"},
+		{"p:v:", "{a}{b}"}, {"p:v:", "é{ü}"},
+	}
+	for i := range 200 {
+		cases = append(cases, [2]string{"perm:v:", fmt.Sprintf("user%d/registry-%d", i, i*7)})
+	}
+	raw := (&redisEnv{cluster: rc}).rawClient()
+	for _, c := range cases {
+		want, err := raw.Do(bg, raw.B().ClusterKeyslot().Key(c[0]+c[1]).Build()).AsInt64()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keySlot(c[0], c[1]); int64(got) != want {
+			t.Errorf("keySlot(%q, %q) = %d, CLUSTER KEYSLOT says %d", c[0], c[1], got, want)
+		}
+	}
+}
+
+// keysOn returns n keys whose values (under prefix) live on master s, and
+// n that do not.
+func keysOn(rc *redisCluster, s *redisServer, prefix string, n int) (on, off []string) {
+	for i := 0; len(on) < n || len(off) < n; i++ {
+		k := fmt.Sprintf("key-%d", i)
+		if rc.owner(keySlot(prefix+"v:", k)) == s {
+			if len(on) < n {
+				on = append(on, k)
+			}
+		} else if len(off) < n {
+			off = append(off, k)
+		}
+	}
+	return on, off
+}
+
+// ownerFunc maps slots to masters from one reading of CLUSTER NODES.
+func ownerFunc(rc *redisCluster) func(slot uint16) *redisServer {
+	m := map[uint16]*redisServer{}
+	return func(slot uint16) *redisServer {
+		if s, ok := m[slot]; ok {
+			return s
+		}
+		s := rc.owner(slot)
+		m[slot] = s
+		return s
+	}
+}
+
+// TestClusterMasterDown kills one of three masters under two replicas:
+// keys on the live masters keep being served from L1 (no flush, no error,
+// over several health checks), keys on the dead one give ErrUnavailable to
+// Get and the loader's value to GetOrLoad, InvalidatePrefix deletes what
+// the live masters hold and names the dead one; once the master is back,
+// no raw cluster error reaches a caller and coherence resumes on its keys.
+func TestClusterMasterDown(t *testing.T) {
+	rc := startCluster(t, 3)
+	a, b := newReplica(t, rc, "down:"), newReplica(t, rc, "down:")
+	victim := rc.nodes[1]
+	onDead, onLive := keysOn(rc, victim, "down:", 20)
+	for _, k := range slices.Concat(onDead, onLive) {
+		if err := a.Set(bg, k, "v-"+k); err != nil {
+			t.Fatal(err)
+		}
+		cache(t, b, k, "v-"+k)
+	}
+
+	rc.kill(victim)
+	if !waitFor(3*time.Second, func() bool {
+		for _, n := range b.Stats().Nodes {
+			if n.Addr == victim.addr {
+				return !n.Up
+			}
+		}
+		return false
+	}) {
+		t.Fatalf("b's monitor did not mark %s down within 3s: %+v", victim.addr, b.Stats().Nodes)
+	}
+	if !b.Stats().Connected {
+		t.Fatal("one master of three down marked the whole cache unreachable")
+	}
+	// The closing of the connection to the dead master empties L1 once
+	// (rueidis does not say which connection closed): read the live keys
+	// again, then nothing may drop them.
+	for _, k := range onLive {
+		cache(t, b, k, "v-"+k)
+	}
+	before := b.Stats()
+	loads := 0
+	load := func(_ context.Context, k string) (string, error) { loads++; return "loaded-" + k, nil }
+	// Several health checks (pingEvery) and rueidis reconnection attempts.
+	for end := time.Now().Add(6 * pingEvery); time.Now().Before(end); {
+		for _, k := range onLive {
+			if v, ok := inL1(b, k); !ok || v != "v-"+k {
+				t.Fatalf("a key of a live master left L1 while another master is down (L1: %q, %v; %+v)", v, ok, b.Stats())
+			}
+			if v, ok, err := b.Get(bg, k); err != nil || !ok || v != "v-"+k {
+				t.Fatalf("Get of a key on a live master: %q, %v, %v", v, ok, err)
+			}
+		}
+		for _, k := range onDead {
+			if _, ok := inL1(b, k); ok {
+				t.Fatalf("L1 holds %q, whose master is down", k)
+			}
+			if _, _, err := b.Get(bg, k); !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("Get of a key on the dead master: %v, want ErrUnavailable", err)
+			}
+			if v, err := b.GetOrLoad(bg, k, load); err != nil || v != "loaded-"+k {
+				t.Fatalf("GetOrLoad of a key on the dead master: %q, %v; want the loader's value", v, err)
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	st := b.Stats()
+	if st.Flushes != before.Flushes {
+		t.Fatalf("L1 emptied %d times while one master was down (Stats %+v)", st.Flushes-before.Flushes, st)
+	}
+	if st.Fallbacks == 0 || loads == 0 || st.Unavailable == 0 {
+		t.Fatalf("Stats %+v: want fallbacks and unavailable Gets", st)
+	}
+
+	// InvalidatePrefix deletes the live masters' keys and names the dead one.
+	n, err := a.InvalidatePrefix(bg, "key-")
+	if !errors.Is(err, ErrUnavailable) || n != len(onLive) {
+		t.Fatalf("InvalidatePrefix with a master down: %d, %v; want %d and ErrUnavailable", n, err, len(onLive))
+	}
+	for _, k := range onLive {
+		if !waitFor(coherenceBound, func() bool { _, ok := mustGet(t, b, k); return !ok }) {
+			t.Fatalf("%q, on a live master, survived InvalidatePrefix", k)
+		}
+	}
+
+	rc.restart(victim)
+	all := slices.Sorted(slices.Values(rc.seeds()))
+	if !waitFor(3*time.Second, func() bool { return slices.Equal(upNodes(b), all) && slices.Equal(upNodes(a), all) }) {
+		t.Fatalf("replicas do not see every master up 3s after the restart: %+v", b.Stats().Nodes)
+	}
+	// No raw cluster error reaches a caller while the master settles.
+	for end := time.Now().Add(4 * pingEvery); time.Now().Before(end); {
+		for _, k := range onDead {
+			if _, _, err := b.Get(bg, k); err != nil && !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("Get after the master returned: %v", err)
+			}
+			if _, err := b.GetOrLoad(bg, k, load); err != nil {
+				t.Fatalf("GetOrLoad after the master returned: %v", err)
+			}
+		}
+	}
+	k := onDead[0]
+	if err := a.Set(bg, k, "after1"); err != nil {
+		t.Fatal(err)
+	}
+	cache(t, b, k, "after1")
+	if err := a.Set(bg, k, "after2"); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(coherenceBound, func() bool { v, _ := mustGet(t, b, k); return v == "after2" }) {
+		t.Fatal("coherence did not resume on the restarted master's keys")
+	}
+	if st := b.Stats(); st.Disconnects == 0 || st.Reconnects == 0 {
+		t.Fatalf("Stats %+v: want a disconnect and a reconnect", st)
+	}
+	// InvalidatePrefix reaches every master again.
+	for _, k := range slices.Concat(onDead, onLive) {
+		a.Set(bg, k, "again")
+	}
+	if n, err := b.InvalidatePrefix(bg, "key-"); err != nil || n != len(onDead)+len(onLive) {
+		t.Fatalf("InvalidatePrefix with every master up: %d, %v; want %d", n, err, len(onDead)+len(onLive))
+	}
+}
+
+// upNodes returns the addresses of the masters c sees up.
+func upNodes(c *Cache[string]) []string {
+	var up []string
+	for _, n := range c.Stats().Nodes {
+		if n.Up {
+			up = append(up, n.Addr)
+		}
+	}
+	return up
+}
+
+// TestClusterDownRepliesAreUnavailable makes a cluster refuse every key
+// (cluster-require-full-coverage yes with a master down: CLUSTERDOWN from
+// the live masters): Get must return ErrUnavailable, not the raw reply, and
+// GetOrLoad must call its loader.
+func TestClusterDownRepliesAreUnavailable(t *testing.T) {
+	rc := startCluster(t, 3)
+	a := newReplica(t, rc, "cd:")
+	victim := rc.nodes[2]
+	_, onLive := keysOn(rc, victim, "cd:", 3)
+	for _, s := range rc.nodes {
+		rc.do(s, "CONFIG", "SET", "cluster-require-full-coverage", "yes")
+	}
+	rc.kill(victim)
+	live := rc.nodes[0]
+	if !waitFor(10*time.Second, func() bool {
+		return strings.Contains(rc.do(live, "CLUSTER", "INFO"), "cluster_state:fail")
+	}) {
+		t.Fatal("the cluster did not go down within 10s")
+	}
+	for _, k := range onLive {
+		_, _, err := a.Get(bg, k)
+		if !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("Get on a cluster that is down: %v, want ErrUnavailable", err)
+		}
+		v, err := a.GetOrLoad(bg, k, func(context.Context, string) (string, error) { return "loaded", nil })
+		if err != nil || v != "loaded" {
+			t.Fatalf("GetOrLoad on a cluster that is down: %q, %v; want the loader's value", v, err)
+		}
+		if err := a.Set(bg, k, "x"); !errors.Is(err, ErrUnavailable) {
+			t.Fatalf("Set on a cluster that is down: %v, want ErrUnavailable", err)
+		}
+	}
+}
+
+// TestClusterSlotMigrationToNewNode adds a fourth master after the
+// replicas started and migrates the slot of a key they hold in L1 to it;
+// writes on the new owner (before and after the slot's ownership changes,
+// and after the replicas re-read the key from it) reach every replica
+// within the bound.
+func TestClusterSlotMigrationToNewNode(t *testing.T) {
+	rc := startCluster(t, 3)
+	a, b, c := newReplica(t, rc, "mig:"), newReplica(t, rc, "mig:"), newReplica(t, rc, "mig:")
+	d := rc.addNode()
+	const k = "user-42"
+	slot := keySlot("mig:v:", k)
+	if err := a.Set(bg, k, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []*Cache[string]{b, c} {
+		cache(t, r, k, "v1")
+	}
+	seen := func(want string) {
+		t.Helper()
+		for _, r := range []*Cache[string]{b, c} {
+			if !waitFor(coherenceBound, func() bool { v, _ := mustGet(t, r, k); return v == want }) {
+				v, ok, err := r.Get(bg, k)
+				t.Fatalf("a replica reads %q, %v, %v %v after a write of %q on the new owner returned (%+v)", v, ok, err, coherenceBound, want, r.Stats())
+			}
+		}
+	}
+	rc.migrateSlot(slot, d, func() {
+		// The key is on d, the slot still on its old owner: writes are
+		// redirected (ASK) to d.
+		if err := a.Set(bg, k, "v2"); err != nil {
+			t.Fatal(err)
+		}
+		seen("v2")
+		for _, r := range []*Cache[string]{b, c} {
+			cache(t, r, k, "v2")
+		}
+	})
+	if err := a.Set(bg, k, "v3"); err != nil {
+		t.Fatal(err)
+	}
+	seen("v3")
+	for _, r := range []*Cache[string]{b, c} {
+		cache(t, r, k, "v3")
+	}
+	if err := a.Set(bg, k, "v4"); err != nil {
+		t.Fatal(err)
+	}
+	seen("v4")
+	// The new master is watched, and the change was seen.
+	if !waitFor(3*time.Second, func() bool { return slices.Contains(upNodes(b), d.addr) && b.Stats().TopologyChanges > 0 }) {
+		t.Fatalf("b does not watch the new master %s: %+v", d.addr, b.Stats())
+	}
+	if v, _ := mustGet(t, c, k); v != "v4" {
+		t.Fatalf("c reads %q after the migration, want v4", v)
+	}
+}
+
+// TestCrossReplicaInvalidationLatency measures, with three replicas
+// (separate clients and connections) on each topology, the time from a
+// Set returning on one to the old value leaving the L1 of both others,
+// over 500 writes spread across keys (so across a cluster's masters).
+func TestCrossReplicaInvalidationLatency(t *testing.T) {
+	eachTopology(t, func(t *testing.T, env *redisEnv) {
+		w, r1, r2 := newReplica(t, env, "xlat:"), newReplica(t, env, "xlat:"), newReplica(t, env, "xlat:")
+		const n = 500
+		keys := []string{"a", "b", "c", "d", "e", "f"}
+		lat := make([]time.Duration, 0, n)
+		for i := 1; i <= n; i++ {
+			k := keys[i%len(keys)]
+			old := fmt.Sprint(i - len(keys))
+			if err := w.Set(bg, k, old); err != nil {
+				t.Fatal(err)
+			}
+			cache(t, r1, k, old)
+			cache(t, r2, k, old)
+			if err := w.Set(bg, k, fmt.Sprint(i)); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			for _, r := range []*Cache[string]{r1, r2} {
+				for {
+					if v, ok := inL1(r, k); !ok || v != old {
+						break
+					}
+					if time.Since(start) > 5*time.Second {
+						t.Fatalf("write %d: a replica's L1 kept the old value 5s", i)
+					}
+					runtime.Gosched()
+				}
+			}
+			lat = append(lat, time.Since(start))
+		}
+		slices.Sort(lat)
+		t.Logf("%s: invalidation of both other replicas after Set returned, %d writes: p50 %v, p99 %v, max %v",
+			t.Name(), n, lat[n/2], lat[n*99/100], lat[n-1])
+		if p99 := lat[n*99/100]; p99 > coherenceBound {
+			t.Fatalf("p99 %v > %v", p99, coherenceBound)
+		}
+	})
+}
