@@ -288,6 +288,39 @@ func TestClusterSlotMigrationToNewNode(t *testing.T) {
 	}
 }
 
+// TestClusterFailoverToReplica promotes a replica, added after the cache
+// replicas started, of the master that serves a key they hold in L1; a
+// write on the new master reaches every cache replica within the bound.
+func TestClusterFailoverToReplica(t *testing.T) {
+	rc := startCluster(t, 3)
+	a, b := newReplica(t, rc, "fo:"), newReplica(t, rc, "fo:")
+	const k = "user-7"
+	slot := keySlot("fo:v:", k)
+	m := rc.owner(slot)
+	r := rc.addReplica(m)
+	if err := a.Set(bg, k, "v1"); err != nil {
+		t.Fatal(err)
+	}
+	cache(t, b, k, "v1")
+	rc.failover(r, slot)
+	if err := a.Set(bg, k, "v2"); err != nil {
+		t.Fatal(err)
+	}
+	set := time.Now()
+	if !waitFor(coherenceBound, func() bool { v, _, err := b.Get(bg, k); return err == nil && v == "v2" }) {
+		v, ok, err := b.Get(bg, k)
+		t.Fatalf("b reads %q, %v, %v %v after a write on the promoted master returned (%+v)", v, ok, err, coherenceBound, b.Stats())
+	}
+	t.Logf("b saw the write on the promoted master after %v", time.Since(set))
+	cache(t, b, k, "v2")
+	if err := a.Set(bg, k, "v3"); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(coherenceBound, func() bool { v, _, err := b.Get(bg, k); return err == nil && v == "v3" }) {
+		t.Fatal("b missed a write on the promoted master after reading from it")
+	}
+}
+
 // TestCrossReplicaInvalidationLatency measures, with three replicas
 // (separate clients and connections) on each topology, the time from a
 // Set returning on one to the old value leaving the L1 of both others,

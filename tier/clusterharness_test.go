@@ -181,6 +181,36 @@ func (rc *redisCluster) addNode() *redisServer {
 	return s
 }
 
+// addReplica starts a new node and joins it to the cluster as a replica of
+// master m (redis-cli --cluster add-node --cluster-slave), and waits until
+// its replication link is up.
+func (rc *redisCluster) addReplica(m *redisServer) *redisServer {
+	rc.tb.Helper()
+	s := startRedis(rc.tb, clusterArgs...)
+	args := []string{"--cluster", "add-node", s.addr, m.addr, "--cluster-slave", "--cluster-master-id", rc.id(m)}
+	if out, err := exec.Command(rc.cli, args...).CombinedOutput(); err != nil {
+		rc.tb.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	rc.nodes = append(rc.nodes, s)
+	rc.waitHealthy()
+	if !waitFor(10*time.Second, func() bool {
+		return strings.Contains(rc.do(s, "INFO", "replication"), "master_link_status:up")
+	}) {
+		rc.tb.Fatalf("replica %s not in sync with %s within 10s", s.addr, m.addr)
+	}
+	return s
+}
+
+// failover promotes replica r (CLUSTER FAILOVER on it, its master
+// agreeing) and waits until it serves slot.
+func (rc *redisCluster) failover(r *redisServer, slot uint16) {
+	rc.tb.Helper()
+	rc.do(r, "CLUSTER", "FAILOVER")
+	if !waitFor(10*time.Second, func() bool { return rc.owner(slot) == r }) {
+		rc.tb.Fatalf("%s does not serve slot %d 10s after CLUSTER FAILOVER", r.addr, slot)
+	}
+}
+
 // migrateSlot moves slot, and the keys in it, to master to: IMPORTING on
 // to, MIGRATING on the owner, MIGRATE of every key, then SETSLOT NODE on
 // every master. during, if not nil, runs after the keys have moved and

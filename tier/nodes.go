@@ -147,7 +147,12 @@ func (c *Cache[V]) pingCluster(ctx context.Context) error {
 	for i, n := range t.nodes {
 		conn := conns[n.addr]
 		if conn == nil {
-			continue // rueidis has no connection to it yet: not up
+			// A master rueidis has no connection to yet (it just got
+			// slots): keep its state. rueidis connects to it, tracking
+			// first, at its next refresh or at the first redirection to
+			// it; a read that cannot reach it fails as unavailable.
+			ok[i] = n.up.Load()
+			continue
 		}
 		wg.Go(func() { ok[i] = conn.Do(ctx, conn.B().Ping().Build()).Error() == nil })
 	}
