@@ -186,6 +186,67 @@ func TestClusterMasterDown(t *testing.T) {
 	}
 }
 
+// TestClusterMasterPaused pauses one of three masters (SIGSTOP: its
+// connections stay open, nothing answers): the health check must not hang
+// on it and mark the whole cache down; keys on the live masters keep
+// their L1 copies, keys on the paused one are unavailable at once (no call
+// waits for the silent node) until it answers again.
+func TestClusterMasterPaused(t *testing.T) {
+	rc := startCluster(t, 3)
+	a, b := newReplica(t, rc, "pz:"), newReplica(t, rc, "pz:")
+	victim := rc.nodes[0]
+	onPaused, onLive := keysOn(rc, victim, "pz:", 5)
+	for _, k := range slices.Concat(onPaused, onLive) {
+		if err := a.Set(bg, k, "v-"+k); err != nil {
+			t.Fatal(err)
+		}
+		cache(t, b, k, "v-"+k)
+	}
+	before := b.Stats()
+	victim.pause()
+	defer victim.resume()
+	paused := time.Now()
+	if !waitFor(3*time.Second, func() bool { return !slices.Contains(upNodes(b), victim.addr) }) {
+		t.Fatalf("the paused master not marked down within 3s: %+v", b.Stats().Nodes)
+	}
+	t.Logf("paused master marked down after %v", time.Since(paused))
+	for end := time.Now().Add(6 * pingEvery); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		if !b.Stats().Connected {
+			t.Fatal("one paused master of three marked the whole cache unreachable")
+		}
+		for _, k := range onLive {
+			if v, ok := inL1(b, k); !ok || v != "v-"+k {
+				t.Fatalf("a key of a live master left L1 while another master is paused (L1: %q, %v)", v, ok)
+			}
+		}
+		for _, k := range onPaused {
+			start := time.Now()
+			if _, _, err := b.Get(bg, k); !errors.Is(err, ErrUnavailable) {
+				t.Fatalf("Get of a key on the paused master: %v, want ErrUnavailable", err)
+			}
+			if v, err := b.GetOrLoad(bg, k, func(context.Context, string) (string, error) { return "loaded", nil }); err != nil || v != "loaded" {
+				t.Fatalf("GetOrLoad of a key on the paused master: %q, %v", v, err)
+			}
+			if d := time.Since(start); d > 50*time.Millisecond {
+				t.Fatalf("Get and GetOrLoad of a key on the paused master took %v: they must not wait for it", d)
+			}
+		}
+	}
+	if st := b.Stats(); st.Flushes != before.Flushes {
+		t.Fatalf("L1 emptied %d times while one master was paused", st.Flushes-before.Flushes)
+	}
+	victim.resume()
+	all := slices.Sorted(slices.Values(rc.seeds()))
+	if !waitFor(3*time.Second, func() bool { return slices.Equal(upNodes(b), all) }) {
+		t.Fatalf("the resumed master not up within 3s: %+v", b.Stats().Nodes)
+	}
+	k := onPaused[0]
+	a.Set(bg, k, "after")
+	if !waitFor(coherenceBound, func() bool { v, _, err := b.Get(bg, k); return err == nil && v == "after" }) {
+		t.Fatal("the resumed master's keys are not served again")
+	}
+}
+
 // upNodes returns the addresses of the masters c sees up.
 func upNodes(c *Cache[string]) []string {
 	var up []string

@@ -30,7 +30,6 @@ const numSlots = 16384
 type cluster struct {
 	topo    atomic.Pointer[topology]
 	changes atomic.Uint64 // slot-map changes seen after the first
-	mu      sync.Mutex    // serializes check (only the monitor calls it, but Close may race a late one)
 }
 
 // topology is one reading of the slot map. It is immutable once published,
@@ -109,61 +108,97 @@ func (c *Cache[V]) nodeStats() []NodeStats {
 	return ns
 }
 
-// pingCluster is the health check on a Redis Cluster: it reads the slot map
-// from the first node that answers CLUSTER SLOTS, empties L1 if the map
-// changed, PINGs every master (in parallel) and marks each up or down,
-// removing a master's keys from L1 when it goes down or comes back. It
-// returns an error only if no node answered at all: the cache is then
-// unavailable as a whole, as with a standalone Redis that is down.
+// pingCluster is the health check on a Redis Cluster. It sends CLUSTER
+// SLOTS to every node rueidis is connected to, in parallel: a node that
+// answers is up (one round trip serves as its PING), and the first answer
+// (of a master that was up, if any) is the slot map. If the map changed,
+// all of L1 is emptied; a master that goes down, or comes back, has its
+// keys removed from L1. It returns an error only if no node answered: the
+// cache is then unavailable as a whole, as with a standalone Redis that is
+// down. Only the monitor calls it (and start, before the monitor runs).
 func (c *Cache[V]) pingCluster(ctx context.Context) error {
-	c.cl.mu.Lock()
-	defer c.cl.mu.Unlock()
 	conns := c.client.Nodes()
 	old := c.cl.topo.Load()
-	t, err := readTopology(ctx, conns, old)
-	if err != nil {
-		return err
+	addrs := make([]string, 0, len(conns))
+	for a := range conns {
+		addrs = append(addrs, a)
 	}
-	if old == nil || t.sig != old.sig {
-		if old != nil {
-			// Keep the up flags of masters that stay, so that a master
-			// that is down stays down until it answers.
-			for _, n := range t.nodes {
-				if i := slices.IndexFunc(old.nodes, func(o *node) bool { return o.addr == n.addr }); i >= 0 {
-					n.up.Store(old.nodes[i].up.Load())
-				}
+	// Masters that were up first, then the others, by address.
+	wasUp := func(a string) bool {
+		if old == nil {
+			return false
+		}
+		i := slices.IndexFunc(old.nodes, func(n *node) bool { return n.addr == a })
+		return i >= 0 && old.nodes[i].up.Load()
+	}
+	slices.SortFunc(addrs, func(a, b string) int {
+		if ua, ub := wasUp(a), wasUp(b); ua != ub {
+			if ua {
+				return -1
 			}
-			c.cl.topo.Store(t)
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	replies := make([][]rueidis.RedisMessage, len(addrs))
+	errs := make([]error, len(addrs))
+	var wg sync.WaitGroup
+	for i, a := range addrs {
+		conn := conns[a]
+		wg.Go(func() { replies[i], errs[i] = conn.Do(ctx, conn.B().ClusterSlots().Build()).ToArray() })
+	}
+	wg.Wait()
+	var t *topology
+	answered := map[string]bool{}
+	for i, a := range addrs {
+		if errs[i] != nil {
+			continue
+		}
+		answered[a] = true
+		if t == nil {
+			if t, errs[i] = parseSlots(replies[i]); errs[i] != nil {
+				t = nil
+			}
+		}
+	}
+	if t == nil {
+		for i, a := range addrs {
+			errs[i] = fmt.Errorf("%s: %w", a, errs[i])
+		}
+		if len(errs) == 0 {
+			return errors.New("no Redis Cluster node to ask for the slot map")
+		}
+		return fmt.Errorf("no Redis Cluster node answered CLUSTER SLOTS: %w", errors.Join(errs...))
+	}
+	if old != nil && t.sig == old.sig {
+		t = old
+	} else {
+		// Keep the state of masters that stay, so that a master that is
+		// down stays down until it answers.
+		for _, n := range t.nodes {
+			n.up.Store(old == nil || wasUp(n.addr) || !slices.ContainsFunc(old.nodes, func(o *node) bool { return o.addr == n.addr }))
+		}
+		c.cl.topo.Store(t)
+		if old != nil {
 			c.cl.changes.Add(1)
 			c.flushLocal(nil)
-		} else {
-			c.cl.topo.Store(t)
 		}
-	} else {
-		t = old
 	}
-	var wg sync.WaitGroup
-	ok := make([]bool, len(t.nodes))
 	for i, n := range t.nodes {
-		conn := conns[n.addr]
-		if conn == nil {
+		up := answered[n.addr]
+		if conns[n.addr] == nil {
 			// A master rueidis has no connection to yet (it just got
 			// slots): keep its state. rueidis connects to it, tracking
 			// first, at its next refresh or at the first redirection to
 			// it; a read that cannot reach it fails as unavailable.
-			ok[i] = n.up.Load()
-			continue
+			up = n.up.Load()
 		}
-		wg.Go(func() { ok[i] = conn.Do(ctx, conn.B().Ping().Build()).Error() == nil })
-	}
-	wg.Wait()
-	for i, n := range t.nodes {
-		if ok[i] == n.up.Load() {
+		if up == n.up.Load() {
 			continue
 		}
 		idx := uint16(i + 1)
 		onNode := func(k string, _ V) bool { return t.owner[keySlot(c.vpre, k)] == idx }
-		if ok[i] {
+		if up {
 			// Back: drop whatever a read across the gap kept, then serve.
 			c.flushLocal(onNode)
 			n.up.Store(true)
@@ -175,50 +210,6 @@ func (c *Cache[V]) pingCluster(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// readTopology asks the nodes rueidis is connected to (old's masters first)
-// for CLUSTER SLOTS and returns the first answer as a topology whose nodes
-// are all marked up.
-func readTopology(ctx context.Context, conns map[string]rueidis.Client, old *topology) (*topology, error) {
-	var order []string
-	if old != nil {
-		for _, n := range old.nodes {
-			if n.up.Load() {
-				order = append(order, n.addr)
-			}
-		}
-	}
-	rest := make([]string, 0, len(conns))
-	for a := range conns {
-		if !slices.Contains(order, a) {
-			rest = append(rest, a)
-		}
-	}
-	slices.Sort(rest)
-	order = append(order, rest...)
-	var errs []error
-	for _, a := range order {
-		conn := conns[a]
-		if conn == nil {
-			continue
-		}
-		msgs, err := conn.Do(ctx, conn.B().ClusterSlots().Build()).ToArray()
-		if err == nil {
-			var t *topology
-			if t, err = parseSlots(msgs); err == nil {
-				return t, nil
-			}
-		}
-		errs = append(errs, fmt.Errorf("%s: %w", a, err))
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	if len(errs) == 0 {
-		return nil, errors.New("no Redis Cluster node to ask for the slot map")
-	}
-	return nil, fmt.Errorf("no Redis Cluster node answered CLUSTER SLOTS: %w", errors.Join(errs...))
 }
 
 // parseSlots builds a topology from a CLUSTER SLOTS reply: entries of
