@@ -2,6 +2,7 @@ package tier
 
 import (
 	"fmt"
+	"net"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -12,14 +13,25 @@ import (
 	"github.com/redis/rueidis"
 )
 
-// clusterArgs make a redis-server a Redis Cluster node that keeps serving
-// the slots of the masters that are up when one is down, and declares a
-// silent node failed after one second.
-var clusterArgs = []string{
-	"--cluster-enabled", "yes",
-	"--cluster-config-file", "nodes.conf", // in the node's own --dir
-	"--cluster-require-full-coverage", "no",
-	"--cluster-node-timeout", "1000",
+// startNode starts a redis-server as a Redis Cluster node that keeps
+// serving the slots of the masters that are up when one is down, and
+// declares a silent node failed after one second. Its cluster bus gets a
+// free port of its own (the default, port+10000, may be taken or beyond
+// 65535).
+func startNode(tb testing.TB) *redisServer {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	bus := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return startRedis(tb,
+		"--cluster-enabled", "yes",
+		"--cluster-config-file", "nodes.conf", // in the node's own --dir
+		"--cluster-port", fmt.Sprint(bus),
+		"--cluster-require-full-coverage", "no",
+		"--cluster-node-timeout", "1000")
 }
 
 // redisCluster is a Redis Cluster of the test's own: redis-server
@@ -37,7 +49,7 @@ func startCluster(tb testing.TB, n int) *redisCluster {
 	rc := &redisCluster{tb: tb, cli: lookRedis(tb, "redis-cli")}
 	args := []string{"--cluster", "create"}
 	for range n {
-		s := startRedis(tb, clusterArgs...)
+		s := startNode(tb)
 		rc.nodes = append(rc.nodes, s)
 		args = append(args, s.addr)
 	}
@@ -171,14 +183,36 @@ func (rc *redisCluster) restart(s *redisServer) {
 // slots (redis-cli --cluster add-node), and waits until every node knows it.
 func (rc *redisCluster) addNode() *redisServer {
 	rc.tb.Helper()
-	s := startRedis(rc.tb, clusterArgs...)
+	s := startNode(rc.tb)
 	args := []string{"--cluster", "add-node", s.addr, rc.running()[0].addr}
 	if out, err := exec.Command(rc.cli, args...).CombinedOutput(); err != nil {
 		rc.tb.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	rc.meet(s)
 	rc.nodes = append(rc.nodes, s)
 	rc.waitHealthy()
 	return s
+}
+
+// meet has every running node meet new node s directly, rather than
+// through gossip alone, which a loaded machine can slow down.
+func (rc *redisCluster) meet(s *redisServer) {
+	rc.tb.Helper()
+	for _, o := range rc.running() {
+		rc.do(o, "CLUSTER", "MEET", "127.0.0.1", fmt.Sprint(s.port), fmt.Sprint(rc.busPort(s)))
+	}
+}
+
+// busPort returns node s's cluster bus port.
+func (rc *redisCluster) busPort(s *redisServer) int {
+	rc.tb.Helper()
+	out := rc.do(s, "CONFIG", "GET", "cluster-port")
+	f := strings.Fields(out)
+	p, err := strconv.Atoi(f[len(f)-1])
+	if err != nil {
+		rc.tb.Fatalf("cluster-port of %s: %q", s.addr, out)
+	}
+	return p
 }
 
 // addReplica starts a new node and joins it to the cluster as a replica of
@@ -186,11 +220,12 @@ func (rc *redisCluster) addNode() *redisServer {
 // its replication link is up.
 func (rc *redisCluster) addReplica(m *redisServer) *redisServer {
 	rc.tb.Helper()
-	s := startRedis(rc.tb, clusterArgs...)
+	s := startNode(rc.tb)
 	args := []string{"--cluster", "add-node", s.addr, m.addr, "--cluster-slave", "--cluster-master-id", rc.id(m)}
 	if out, err := exec.Command(rc.cli, args...).CombinedOutput(); err != nil {
 		rc.tb.Fatalf("redis-cli %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
+	rc.meet(s)
 	rc.nodes = append(rc.nodes, s)
 	rc.waitHealthy()
 	if !waitFor(10*time.Second, func() bool {
