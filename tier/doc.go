@@ -41,6 +41,27 @@
 // resumes by itself when Redis answers again (on a new connection, rueidis
 // sets tracking up again before any read).
 //
+// # Redis Cluster
+//
+// [New] given the seeds of a Redis Cluster tracks every master's
+// connection, and checks each master's health on its own: every 250 ms it
+// sends CLUSTER SLOTS to every node in parallel (the answer doubles as the
+// node's PING and gives the slot map). A master that does not answer has
+// its keys removed from L1; until it answers again, Get of its keys returns
+// an error wrapping [ErrUnavailable] at once and GetOrLoad calls its loader
+// directly, while the keys of the other masters keep being served from L1
+// and Redis. (rueidis reports the closing of any connection without saying
+// which, so the moment a master's connection closes empties all of L1
+// once.) The cluster's refusals (CLUSTERDOWN, TRYAGAIN, LOADING,
+// MASTERDOWN, or a MOVED or ASK that rueidis did not follow) are reported
+// as ErrUnavailable too, never as raw replies. A change of the slot map (a
+// slot migrated, a failover, a master added or removed) empties all of L1,
+// so no copy read from a former owner outlives it; rueidis reads the map
+// every 250 ms as well, and connects (with tracking on) to a new master
+// before reading from it. InvalidatePrefix walks every master, and names
+// the ones it could not reach. Keys of a cache live in many slots, so
+// Prefix needs no hash tag.
+//
 // # Memory model
 //
 // L1 is a shard.Cache: a value a Get returns from it was stored by a Get or
@@ -65,5 +86,5 @@
 // Options.TTL is fixed per cache. InvalidatePrefix uses SCAN, so keys
 // written while it runs may survive it. [NewWithClient] receives
 // invalidations on one dedicated connection and so does not support a
-// Redis Cluster; [New] does (each node's connection is tracked).
+// Redis Cluster; [New] does (see above).
 package tier
