@@ -52,6 +52,8 @@ const (
 // and stays empty, Get returns an error wrapping ErrUnavailable, and
 // GetOrLoad calls its loader directly, until a PING succeeds again; then
 // coherence resumes by itself.
+// On a Redis Cluster the same holds per master: only the keys of a master
+// that does not answer leave L1 and fall back (see the package doc).
 //
 // All methods are safe for concurrent use. After Close they return
 // ErrClosed.
