@@ -204,6 +204,11 @@ func (c *Cache[V]) pingCluster(ctx context.Context) error {
 			n.up.Store(true)
 			c.st.reconnects.Add(1)
 		} else {
+			// Marked first, so that no read stores a copy of its keys
+			// after the flush. (An L1 hit, which does not look at the
+			// node's state, may still return a copy until the flush
+			// has removed it: a copy that no write on the silent node
+			// can have made stale.)
 			n.up.Store(false)
 			c.flushLocal(onNode)
 			c.st.disconnects.Add(1)
