@@ -381,3 +381,34 @@ func TestClusterFailoverToReplica(t *testing.T) {
 		t.Fatal("b missed a write on the promoted master after reading from it")
 	}
 }
+
+// TestClusterRepliesMapToUnavailable has a real Redis send each reply by
+// which a Cluster refuses a key now (a script's error reply carries any
+// text), and checks that redisErr wraps them in ErrUnavailable and leaves
+// other error replies as they are.
+func TestClusterRepliesMapToUnavailable(t *testing.T) {
+	s := startRedis(t)
+	c := newReplica(t, s, "map:")
+	raw := s.rawClient()
+	for reply, unavailable := range map[string]bool{
+		"CLUSTERDOWN The cluster is down":                                   true,
+		"TRYAGAIN Multiple keys request during rehashing of slot":           true,
+		"LOADING Redis is loading the dataset in memory":                    true,
+		"MASTERDOWN Link with MASTER is down":                               true,
+		"MOVED 3999 127.0.0.1:6381":                                         true,
+		"ASK 3999 127.0.0.1:6381":                                           true,
+		"WRONGTYPE Operation against a key holding the wrong kind of value": false,
+	} {
+		err := raw.Do(bg, raw.B().Eval().Script("return redis.error_reply(ARGV[1])").Numkeys(0).Arg(reply).Build()).Error()
+		if err == nil || !strings.HasPrefix(err.Error(), reply) {
+			t.Fatalf("the script replied %v, want %q", err, reply)
+		}
+		got := c.redisErr(bg, err)
+		if errors.Is(got, ErrUnavailable) != unavailable {
+			t.Errorf("redisErr(%q) = %v: wraps ErrUnavailable %v, want %v", reply, got, !unavailable, unavailable)
+		}
+		if !strings.Contains(got.Error(), reply) {
+			t.Errorf("redisErr(%q) = %v: the reply is lost", reply, got)
+		}
+	}
+}
