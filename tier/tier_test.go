@@ -168,7 +168,10 @@ func testOneLoadAcross3Replicas10Goroutines(t *testing.T, s *redisEnv) {
 }
 
 func TestLoaderFailsOnOneReplicaWhileOthersWait(t *testing.T) {
-	s := startRedis(t)
+	eachTopology(t, testLoaderFailsOnOneReplicaWhileOthersWait)
+}
+
+func testLoaderFailsOnOneReplicaWhileOthersWait(t *testing.T, s *redisEnv) {
 	long := func(o *Options[string]) { o.LockTTL = 30 * time.Second }
 	a, b, c := newReplica(t, s, "fail:", long), newReplica(t, s, "fail:", long), newReplica(t, s, "fail:", long)
 	raw := s.rawClient()
@@ -256,8 +259,9 @@ func TestLoaderPanicReleasesLock(t *testing.T) {
 	}
 }
 
-func TestLockHolderCrash(t *testing.T) {
-	s := startRedis(t)
+func TestLockHolderCrash(t *testing.T) { eachTopology(t, testLockHolderCrash) }
+
+func testLockHolderCrash(t *testing.T, s *redisEnv) {
 	const lockTTL = 400 * time.Millisecond
 	a := newReplica(t, s, "crash:", func(o *Options[string]) { o.LockTTL = lockTTL })
 	raw := s.rawClient()
