@@ -97,8 +97,15 @@ func startReplicaProcess(t *testing.T, env *redisEnv, prefix string) *replicaPro
 	inR.Close()
 	outW.Close()
 	t.Cleanup(func() {
-		inW.Close() // the child exits at the end of its input
-		cmd.Wait()
+		inW.Close() // the child exits at the end of its input...
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second): // ...unless it waits for a drop that never came
+			cmd.Process.Kill()
+			<-exited
+		}
 		outR.Close()
 	})
 	r := &replicaProcess{t: t, in: inW, out: bufio.NewScanner(outR)}
