@@ -62,6 +62,12 @@
 // the ones it could not reach. Keys of a cache live in many slots, so
 // Prefix needs no hash tag.
 //
+// # Monitoring
+//
+// [Cache.Stats] counts this replica's L1 and Redis hits and misses, loads,
+// lock waits, fallbacks, invalidations and each Redis node's state;
+// package tiermetrics (tier/tiermetrics) exports them to Prometheus.
+//
 // # Memory model
 //
 // L1 is a shard.Cache: a value a Get returns from it was stored by a Get or
