@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -318,6 +319,32 @@ func TestClusterSlotMigrationToNewNode(t *testing.T) {
 			}
 		}
 	}
+	// Readers run through the whole migration: no error may reach them
+	// (rueidis follows MOVED and ASK; nothing else is refused here).
+	stop := make(chan struct{})
+	var readers sync.WaitGroup
+	for _, r := range []*Cache[string]{b, c} {
+		readers.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, _, err := r.Get(bg, k); err != nil {
+					t.Errorf("Get during the migration: %v", err)
+					return
+				}
+				if _, err := r.GetOrLoad(bg, "other-"+k, func(context.Context, string) (string, error) { return "x", nil }); err != nil {
+					t.Errorf("GetOrLoad during the migration: %v", err)
+					return
+				}
+				// Not a busy loop: on a small machine it would starve
+				// the Redis processes and fail their health checks.
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
 	rc.migrateSlot(slot, d, func() {
 		// The key is on d, the slot still on its old owner: writes are
 		// redirected (ASK) to d.
@@ -329,6 +356,8 @@ func TestClusterSlotMigrationToNewNode(t *testing.T) {
 			cache(t, r, k, "v2")
 		}
 	})
+	close(stop)
+	readers.Wait()
 	if err := a.Set(bg, k, "v3"); err != nil {
 		t.Fatal(err)
 	}
