@@ -17,8 +17,9 @@ const numSlots = 16384
 
 // cluster is the per-node health of a cache on a Redis Cluster: which
 // master serves each slot (as CLUSTER SLOTS last said) and whether that
-// master answered its last PING. The monitor replaces topo on every check;
-// everything else reads it with one atomic load.
+// master answered the last health check. The monitor alone writes it
+// (publishing a new topology when the slot map changes, flipping a node's
+// up flag otherwise); everything else reads it with atomic loads.
 //
 // A key is available (keyUp) when the master of its slot answered. L1
 // holds only available keys: a master found down has its keys removed
