@@ -3,7 +3,6 @@ package tier
 import (
 	"context"
 	"hash/maphash"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,23 +109,29 @@ func (c *Cache[V]) invalidated(msgs []rueidis.RedisMessage) {
 	}
 	for i := range msgs {
 		k, err := msgs[i].ToString()
-		if err != nil || !strings.HasPrefix(k, c.vpre) {
+		if err != nil {
 			continue
 		}
-		key := k[len(c.vpre):]
+		key, ok := c.keyOf(k)
+		if !ok {
+			continue
+		}
 		c.st.invalidations.Add(1)
 		c.invalidate(key)
 		c.waiters.wake(key)
 	}
 }
 
-// monitor PINGs Redis every pingEvery. A PING that fails or takes longer
-// than pingTimeout marks Redis unreachable and empties L1; the first one
-// that succeeds afterwards marks it reachable again (after one more flush,
-// so nothing read across the gap is kept).
+// monitor PINGs Redis every heartbeatEvery (every node, on the
+// connections that carry invalidations). An answered PING renews the lease
+// (see lease.go); a PING that fails or takes longer than pingTimeout ends
+// it, marks Redis unreachable and empties L1; the first one that succeeds
+// afterwards marks it reachable again (after one more flush, so nothing
+// read across the gap is kept). While a PING hangs, the lease runs out on
+// its own: L1 hits stop within leaseFor of the last answered PING's send.
 func (c *Cache[V]) monitor() {
 	defer c.done.Done()
-	t := time.NewTicker(pingEvery)
+	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -134,11 +139,13 @@ func (c *Cache[V]) monitor() {
 			return
 		case <-t.C:
 		}
+		sent := c.lclk.Now()
 		ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
 		err := c.ping(ctx)
 		cancel()
 		switch {
 		case err != nil && c.up.Load():
+			c.endLease()
 			c.up.Store(false)
 			c.flushLocal(nil)
 			c.st.disconnects.Add(1)
@@ -147,15 +154,25 @@ func (c *Cache[V]) monitor() {
 			c.up.Store(true)
 			c.st.reconnects.Add(1)
 		}
+		if err == nil {
+			c.renewLease(sent)
+		} else {
+			c.endLease()
+		}
 	}
 }
 
-// ping checks the connection that carries invalidations: the client's own
-// with New, the dedicated tracking connection with NewWithClient (set up
-// again if it was lost).
+// ping checks the connections that carry invalidations: the client's own,
+// one per node, with New; the dedicated tracking connection with
+// NewWithClient (set up again if it was lost).
 func (c *Cache[V]) ping(ctx context.Context) error {
 	if c.track == nil {
-		return c.client.Do(ctx, c.client.B().Ping().Build()).Error()
+		for _, n := range c.client.Nodes() {
+			if err := n.Do(ctx, n.B().Ping().Build()).Error(); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return c.track.ping(ctx, c.client, c.vpre, c.trackerInvalidated)
 }
@@ -167,6 +184,7 @@ func (c *Cache[V]) ping(ctx context.Context) error {
 // tracking connection: values read before then could miss invalidations.
 func (c *Cache[V]) trackerInvalidated(msgs []rueidis.RedisMessage) {
 	if len(msgs) == 0 {
+		c.endLease()
 		c.up.Store(false)
 	}
 	c.invalidated(msgs)

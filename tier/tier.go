@@ -16,10 +16,8 @@ import (
 
 // Timing of the connection monitor and of every Redis call.
 const (
-	// pingEvery is how often the monitor checks the connection.
-	pingEvery = 250 * time.Millisecond
 	// pingTimeout is how long a PING may take before Redis counts as
-	// unreachable: loss is detected within pingEvery+pingTimeout.
+	// unreachable: loss is detected within heartbeatEvery+pingTimeout.
 	pingTimeout = 500 * time.Millisecond
 	// callTimeout bounds every Redis call the cache makes (the caller's
 	// ctx may end it sooner), so that a hung connection fails a call
@@ -47,7 +45,7 @@ const (
 // copy the same way once Redis has answered; the next Get reads Redis
 // again. None of this is on the path of an L1 hit.
 //
-// When a connection closes, L1 is emptied. When a PING (sent every 250 ms)
+// When a connection closes, L1 is emptied. When a PING (sent every 20 ms)
 // fails or takes over 500 ms, Redis counts as unreachable: L1 is emptied
 // and stays empty, Get returns an error wrapping ErrUnavailable, and
 // GetOrLoad calls its loader directly, until a PING succeeds again; then
@@ -71,6 +69,11 @@ type Cache[V any] struct {
 	stripes [numStripes]stripe
 
 	waiters writeWaiters // replicas waiting for another's load
+	flights flights[V]   // this replica's GetOrLoad attempts in flight
+
+	clk   clock.Clock   // L1's clock: L1 lifetimes are computed with it
+	lclk  *clock.Coarse // real (coarse) time, for the lease
+	lease atomic.Int64  // lclk time until which L1 hits may be served (see lease.go)
 
 	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
 
@@ -94,17 +97,7 @@ func New[V any](opts Options[V]) (*Cache[V], error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := rueidis.NewClient(rueidis.ClientOption{
-		InitAddress: append([]string(nil), opts.Addrs...),
-		// Broadcast tracking of our namespace of values: Redis pushes the
-		// name of every key written under it to every connection. NOLOOP:
-		// our own writes drop their L1 copies themselves.
-		ClientTrackingOptions: []string{"PREFIX", c.vpre, "BCAST", "NOLOOP"},
-		OnInvalidations:       c.invalidated,
-		DisableRetry:          true,            // fail fast; never block until a deadline
-		ConnWriteTimeout:      2 * time.Second, // rueidis closes a silent connection after this
-		PipelineMultiplex:     -1,              // one connection per node: each invalidation arrives once
-	})
+	client, err := rueidis.NewClient(c.clientOption(opts))
 	if err != nil {
 		c.l1.Close()
 		return nil, fmt.Errorf("%scannot connect to Redis at %s: %w", errPrefix, strings.Join(opts.Addrs, ", "), err)
@@ -125,7 +118,7 @@ func New[V any](opts Options[V]) (*Cache[V], error) {
 // a sentinel-managed primary), not to a Cluster: for a Cluster, use New.
 // The client's own retry and timeout settings apply to the cache's calls.
 // A FLUSHALL (or a lost tracking connection) makes such a cache count Redis
-// as unreachable until its next health check, up to 250 ms later.
+// as unreachable until its next health check, up to 20 ms later.
 func NewWithClient[V any](client rueidis.Client, opts Options[V]) (*Cache[V], error) {
 	if client == nil {
 		return nil, errors.New(errPrefix + "NewWithClient: client is nil")
@@ -164,6 +157,11 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 		vpre:    opts.Prefix + "v:",
 		lpre:    opts.Prefix + "l:",
 		stop:    make(chan struct{}),
+		clk:     opts.Local.Clock,
+		lclk:    clock.Default(),
+	}
+	if c.clk == nil {
+		c.clk = clock.ForCaller() // what shard.New chose for L1
 	}
 	if c.codec == nil {
 		c.codec = jsonCodec[V]{}
@@ -179,10 +177,13 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 func (c *Cache[V]) start() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
 	defer cancel()
+	sent := c.lclk.Now()
 	if err := c.ping(ctx); err != nil {
 		return err
 	}
+	c.lclk.Acquire() // released by Close
 	c.up.Store(true)
+	c.renewLease(sent)
 	c.done.Add(1)
 	go c.monitor()
 	return nil
@@ -194,9 +195,10 @@ func (c *Cache[V]) start() error {
 // error means the value is unknown: Redis could not be reached (errors.Is
 // ErrUnavailable, or the ctx error), or its bytes could not be decoded.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, bool, error) {
-	// up is false from the moment a loss is detected (before L1 is
-	// emptied) and after Close: a hit is served only while neither.
-	if v, ok := c.l1.Get(key); ok && c.up.Load() {
+	// The lease ends when a loss is detected (before L1 is emptied), at
+	// Close, and whenever no PING has been answered lately: a hit is served
+	// only while it holds.
+	if v, ok := c.l1.Get(key); ok && c.leased() {
 		return v, true, nil
 	}
 	return c.getSlow(ctx, key)
@@ -225,8 +227,8 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	snap := c.snapshot(key)
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	rk := c.vpre + key
-	sent := time.Now()
+	rk := c.vkey(key)
+	sent := c.clk.Now()
 	res := c.client.DoMulti(cctx,
 		c.client.B().Get().Key(rk).Build(),
 		c.client.B().Pttl().Key(rk).Build())
@@ -244,7 +246,7 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	}
 	c.st.l2Hits.Add(1)
 	if ms, err := res[1].AsInt64(); err == nil && ms > 0 {
-		c.store(key, v, l1TTL(time.Duration(ms)*time.Millisecond, sent), snap)
+		c.store(key, v, c.l1TTL(time.Duration(ms)*time.Millisecond, sent), snap)
 	} else {
 		// No lifetime to give the copy (the key expired or was deleted
 		// right after the GET, or was written without one): keep none,
@@ -261,11 +263,11 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 const clockSlack = 2 * clock.DefaultResolution
 
 // l1TTL is the L1 lifetime of a copy of a value that had ttl left in Redis
-// when a command sent at sent ran: what remains of it now, less clockSlack,
-// so that L1 never serves a copy after Redis has dropped the original. A
-// result <= 0 makes store keep nothing.
-func l1TTL(ttl time.Duration, sent time.Time) time.Duration {
-	return ttl - time.Since(sent) - clockSlack
+// when a command sent at sent (L1's clock) ran: what remains of it now on
+// L1's clock, less clockSlack, so that L1 never serves a copy after Redis
+// has dropped the original. A result <= 0 makes store keep nothing.
+func (c *Cache[V]) l1TTL(ttl time.Duration, sent int64) time.Duration {
+	return ttl - time.Duration(c.clk.Now()-sent) - clockSlack
 }
 
 // redisErr wraps a network error of a Redis call in ErrUnavailable. A
@@ -297,7 +299,7 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err = c.client.Do(cctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
+	err = c.client.Do(cctx, c.client.B().Set().Key(c.vkey(key)).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
 	c.invalidate(key)
 	if err != nil {
 		return fmt.Errorf("%sSet %q: %w", errPrefix, key, c.redisErr(ctx, err))
@@ -307,14 +309,16 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V) error {
 }
 
 // Delete removes key from Redis and so from every replica's L1, with the
-// same guarantees as Set.
+// same guarantees as Set. It also revokes the key's load lock, so that a
+// GetOrLoad in flight on any replica cannot store what its loader read
+// before the Delete (see GetOrLoad).
 func (c *Cache[V]) Delete(ctx context.Context, key string) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.client.Do(cctx, c.client.B().Del().Key(c.vpre+key).Build()).Error()
+	err := c.deleteFenced(cctx, key)
 	c.invalidate(key)
 	if err != nil {
 		return fmt.Errorf("%sDelete %q: %w", errPrefix, key, c.redisErr(ctx, err))
@@ -326,44 +330,22 @@ func (c *Cache[V]) Delete(ctx context.Context, key string) error {
 // InvalidatePrefix deletes from Redis, and so from every replica's L1,
 // every key that begins with keyPrefix (e.g. "registry-a/" for all results
 // of one registry), and returns how many Redis held. It walks the key space
-// with SCAN on every node: keys written while it runs may survive it.
-// An empty keyPrefix deletes the whole cache.
+// with SCAN on every node: keys written while it runs by Set may survive
+// it. It first revokes the load locks of the keys under keyPrefix, so that
+// no GetOrLoad in flight stores a value loaded before the call (see
+// GetOrLoad). An empty keyPrefix deletes the whole cache.
 func (c *Cache[V]) InvalidatePrefix(ctx context.Context, keyPrefix string) (int, error) {
 	if c.closed.Load() {
 		return 0, ErrClosed
 	}
 	defer c.flushLocal(func(k string, _ V) bool { return strings.HasPrefix(k, keyPrefix) })
-	pattern := globEscape(c.vpre+keyPrefix) + "*"
 	n := 0
-	for _, node := range c.client.Nodes() {
-		var cursor uint64
-		for {
-			cctx, cancel := context.WithTimeout(ctx, callTimeout)
-			e, err := node.Do(cctx, node.B().Scan().Cursor(cursor).Match(pattern).Count(1000).Build()).AsScanEntry()
-			if err == nil && len(e.Elements) > 0 {
-				// One UNLINK per key: in a Cluster, keys of one batch
-				// may live in different slots.
-				cmds := make(rueidis.Commands, len(e.Elements))
-				for i, k := range e.Elements {
-					cmds[i] = c.client.B().Unlink().Key(k).Build()
-				}
-				for _, r := range c.client.DoMulti(cctx, cmds...) {
-					m, rerr := r.AsInt64()
-					if rerr != nil {
-						err = rerr
-						break
-					}
-					n += int(m)
-				}
-			}
-			cancel()
-			if err != nil {
-				return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, c.redisErr(ctx, err))
-			}
-			if cursor = e.Cursor; cursor == 0 {
-				break
-			}
-		}
+	err := c.revokeLocks(ctx, keyPrefix)
+	if err == nil {
+		err = c.scanUnlink(ctx, globEscape(c.vpre+"{"+keyPrefix)+"*", &n)
+	}
+	if err != nil {
+		return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, err)
 	}
 	return n, nil
 }
@@ -390,7 +372,9 @@ func (c *Cache[V]) Close() error {
 	}
 	close(c.stop)
 	c.done.Wait()
+	c.endLease()
 	c.up.Store(false)
+	c.lclk.Release()
 	if c.track != nil {
 		c.track.drop()
 	}
