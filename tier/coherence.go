@@ -215,9 +215,17 @@ func (t *tracker) ping(ctx context.Context, client rueidis.Client, prefix string
 		d, _ := client.Dedicate()
 		t.d = d
 		t.closed = d.SetOnInvalidations(fn)
-		if err := d.Do(ctx, d.B().Arbitrary("CLIENT", "TRACKING", "ON", "PREFIX", prefix, "BCAST").Build()).Error(); err != nil {
-			t.dropLocked()
-			return err
+		// A client with client-side caching (rueidis's default) has set
+		// up tracking in its default mode on every connection: switch it
+		// off first, since Redis refuses to change the mode of a tracking
+		// connection. The connection is closed, never returned, after.
+		for _, r := range d.DoMulti(ctx,
+			d.B().Arbitrary("CLIENT", "TRACKING", "OFF").Build(),
+			d.B().Arbitrary("CLIENT", "TRACKING", "ON", "PREFIX", prefix, "BCAST").Build()) {
+			if err := r.Error(); err != nil {
+				t.dropLocked()
+				return err
+			}
 		}
 	}
 	if err := t.d.Do(ctx, t.d.B().Ping().Build()).Error(); err != nil {

@@ -25,11 +25,18 @@ type redisServer struct {
 	port   int
 	cmd    *exec.Cmd
 	paused bool
+	args   []string // extra redis-server arguments (startRedisArgs)
 }
 
 // startRedis starts a redis-server, or fails the test under CI=true (and
 // skips it otherwise) when the binary is missing.
 func startRedis(tb testing.TB) *redisServer {
+	tb.Helper()
+	return startRedisArgs(tb)
+}
+
+// startRedisArgs is startRedis with extra redis-server arguments.
+func startRedisArgs(tb testing.TB, args ...string) *redisServer {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -45,7 +52,7 @@ func startRedis(tb testing.TB) *redisServer {
 	}
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
-	s := &redisServer{tb: tb, bin: bin, dir: tb.TempDir(), port: port, addr: fmt.Sprintf("127.0.0.1:%d", port)}
+	s := &redisServer{tb: tb, bin: bin, dir: tb.TempDir(), port: port, addr: fmt.Sprintf("127.0.0.1:%d", port), args: args}
 	s.start()
 	tb.Cleanup(s.stop)
 	return s
@@ -54,8 +61,8 @@ func startRedis(tb testing.TB) *redisServer {
 // start starts the server (again) on its port and waits until it answers.
 func (s *redisServer) start() {
 	s.tb.Helper()
-	s.cmd = exec.Command(s.bin, "--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning")
+	s.cmd = exec.Command(s.bin, append([]string{"--port", fmt.Sprint(s.port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", s.dir, "--loglevel", "warning"}, s.args...)...)
 	if err := s.cmd.Start(); err != nil {
 		s.tb.Fatalf("starting redis-server: %v", err)
 	}
