@@ -22,6 +22,7 @@ type flight[V any] struct {
 	done   chan struct{}
 	v      V
 	err    error
+	fresh  int64 // lclk time no later than when v was read from Redis or loaded
 	refs   int
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -34,8 +35,23 @@ type flights[V any] struct {
 }
 
 // getOrLoadShared joins key's flight, starting one if there is none, and
-// waits for its result or for ctx to end.
+// waits for its result or for ctx to end. A value read (or loaded) more than
+// leaseFor before this call began is not taken: a write may have replaced
+// it since, so the call joins (or starts) a new attempt. This keeps the
+// coherence bound for callers that join an attempt late (one stuck on a
+// stalled link, or a long load during an outage).
 func (c *Cache[V]) getOrLoadShared(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
+	began := c.lclk.Now()
+	for {
+		v, fresh, err := c.joinFlight(ctx, key, load)
+		if err != nil || fresh >= began-int64(leaseFor) {
+			return v, err
+		}
+	}
+}
+
+// joinFlight is one round of getOrLoadShared.
+func (c *Cache[V]) joinFlight(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, int64, error) {
 	fs := &c.flights
 	fs.mu.Lock()
 	if fs.m == nil {
@@ -53,7 +69,7 @@ func (c *Cache[V]) getOrLoadShared(ctx context.Context, key string, load func(co
 
 	select {
 	case <-f.done:
-		return f.v, f.err
+		return f.v, f.fresh, f.err
 	case <-ctx.Done():
 	}
 	fs.mu.Lock()
@@ -68,7 +84,7 @@ func (c *Cache[V]) getOrLoadShared(ctx context.Context, key string, load func(co
 	}
 	fs.mu.Unlock()
 	var zero V
-	return zero, ctx.Err()
+	return zero, 0, ctx.Err()
 }
 
 // fly runs flight f: loadShared, with a panic of load turned into a
@@ -89,5 +105,5 @@ func (c *Cache[V]) fly(f *flight[V], key string, lctx context.Context, load func
 		f.cancel()
 		close(f.done)
 	}()
-	f.v, f.err = c.loadShared(f.ctx, lctx, key, load)
+	f.v, f.fresh, f.err = c.loadShared(f.ctx, lctx, key, load)
 }

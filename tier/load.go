@@ -52,7 +52,7 @@ const (
 // Stats.LostLocks. Whenever the store is refused (lock lost, or a Set came
 // first), the callers get what Redis then holds, or, if Redis holds
 // nothing, the result of a new attempt (after three refused attempts in a
-// row, the last loaded value, not stored): while Redis is reachable, every
+// row, the value of a direct load, not stored): while Redis is reachable, every
 // caller's result agrees with Redis.
 //
 // A load that returns an error (or panics: the error is then a
@@ -96,28 +96,32 @@ func (c *Cache[V]) loadDirect(ctx context.Context, key string, load func(context
 }
 
 // maxRefused is how many loads in a row whose store Redis refused an
-// attempt makes before it returns the last value without storing it.
+// attempt makes before it calls load directly and returns that value
+// without storing it (a storm of invalidations of one key).
 const maxRefused = 3
 
 // loadShared is one attempt of GetOrLoad: it reads Redis, and loads under
 // the key's Redis lock if Redis has no value. fctx ends when no caller
 // waits any more; lctx is the load's context. Whenever it returns a value
-// it has stored it in L1 itself, or kept none.
-func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
+// it has stored it in L1 itself, or kept none; fresh is a lclk time no
+// later than the Redis read or the load the value comes from.
+func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(context.Context, string) (V, error)) (_ V, fresh int64, _ error) {
 	var zero V
 	wait := pollMin
 	waited := false
 	refused := 0
 	for {
 		if err := fctx.Err(); err != nil {
-			return zero, err
+			return zero, 0, err
 		}
+		fresh = c.lclk.Now()
 		if !c.up.Load() || c.closed.Load() {
-			return c.loadDirect(lctx, key, load)
+			v, err := c.loadDirect(lctx, key, load)
+			return v, fresh, err
 		}
 		v, ok, err := c.fetch(fctx, key)
 		if err == nil && ok {
-			return v, nil
+			return v, fresh, nil
 		}
 		var token string
 		var got bool
@@ -126,22 +130,26 @@ func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(
 		}
 		if err != nil {
 			if errors.Is(err, ErrUnavailable) {
-				return c.loadDirect(lctx, key, load)
+				fresh = c.lclk.Now()
+				v, err := c.loadDirect(lctx, key, load)
+				return v, fresh, err
 			}
 			if fctx.Err() != nil {
-				return zero, fctx.Err()
+				return zero, 0, fctx.Err()
 			}
-			return zero, fmt.Errorf("%sGetOrLoad %q: %w", errPrefix, key, err) // a bad value or a Redis error reply
+			return zero, 0, fmt.Errorf("%sGetOrLoad %q: %w", errPrefix, key, err) // a bad value or a Redis error reply
 		}
 		if got {
-			v, stored, err := c.loadLocked(fctx, lctx, key, token, load)
+			v, fresh, stored, err := c.loadLocked(fctx, lctx, key, token, load)
 			if err != nil || stored {
-				return v, err
+				return v, fresh, err
 			}
 			// Refused: read Redis again (and load again if it holds
 			// nothing), unless that happened too often in a row.
 			if refused++; refused >= maxRefused {
-				return v, nil
+				fresh = c.lclk.Now()
+				v, err := c.loadDirect(lctx, key, load)
+				return v, fresh, err
 			}
 			wait = pollMin
 			continue
@@ -153,7 +161,7 @@ func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(
 		// Wait for the holder's value to be announced (the invalidation
 		// of key that its SET causes), or for the next poll.
 		if err := c.waitWrite(fctx, key, wait); err != nil {
-			return zero, err
+			return zero, 0, err
 		}
 		wait = min(2*wait, pollMax)
 	}
@@ -181,12 +189,15 @@ func (c *Cache[V]) lock(ctx context.Context, key string) (string, bool, error) {
 // extension finds the lock gone), then stores the value in Redis with the
 // fence and in L1, and releases the lock, also when load fails or panics.
 // stored is false when Redis refused the value (the lock was lost, or a
-// Set came first): the caller then reads Redis again.
-func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, load func(context.Context, string) (V, error)) (v V, stored bool, err error) {
+// Set came first): the caller then reads Redis again. If the store fails
+// (Redis unreachable: whether it stored is unknown), the value returned is
+// that of a new direct load, since an invalidation may have been refused
+// meanwhile. fresh is as for loadShared.
+func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, load func(context.Context, string) (V, error)) (v V, fresh int64, stored bool, err error) {
 	var zero V
 	lk := c.lkey(key)
 	var lost atomic.Bool
-	lctx, cancelLoad := context.WithCancelCause(lctx)
+	loadCtx, cancelLoad := context.WithCancelCause(lctx)
 	defer cancelLoad(nil)
 	stopExtend := make(chan struct{})
 	extended := make(chan struct{})
@@ -229,38 +240,43 @@ func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, loa
 
 	// A holder that finished just before we took the lock has stored the
 	// value: look again before loading.
+	fresh = c.lclk.Now()
 	if v, ok, err := c.fetch(fctx, key); err == nil && ok {
-		return v, true, nil
+		return v, fresh, true, nil
 	}
 	c.st.loads.Add(1)
-	v, err = load(lctx, key) // a panic unlocks (deferred) and reaches the flight
+	v, err = load(loadCtx, key) // a panic unlocks (deferred) and reaches the flight
 	if err != nil {
 		c.st.loadErrors.Add(1)
 		if lost.Load() {
-			return zero, false, nil // the error may be ours (ErrLockLost): read Redis again
+			return zero, 0, false, nil // the error may be ours (ErrLockLost): read Redis again
 		}
-		return zero, false, err
+		return zero, 0, false, err
 	}
 	b, err := c.codec.Marshal(v)
 	if err != nil {
-		return zero, false, fmt.Errorf("%sGetOrLoad %q: encoding the loaded value: %w", errPrefix, key, err)
+		return zero, 0, false, fmt.Errorf("%sGetOrLoad %q: encoding the loaded value: %w", errPrefix, key, err)
 	}
 	s := c.snapshot(key)
 	cctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	sent := c.clk.Now()
+	fresh = c.lclk.Now()
 	res, err := c.storeFenced(cctx, key, token, b)
 	cancel()
 	if err != nil {
-		// Unknown whether it was stored (Redis failed): the caller still
-		// gets the value it asked for, but L1 keeps nothing.
+		// Unknown whether it was stored (Redis failed), or whether an
+		// invalidation came meanwhile: L1 keeps nothing, and the callers
+		// get a value loaded now, as during an outage.
 		c.dropL1(key)
-		return v, true, nil
+		fresh = c.lclk.Now()
+		v, err := c.loadDirect(lctx, key, load)
+		return v, fresh, true, err
 	}
 	released = true // by the script, or the lock is not ours any more
 	switch res {
 	case storeDone:
 		c.store(key, v, c.l1TTL(c.ttl, sent), s)
-		return v, true, nil
+		return v, fresh, true, nil
 	case storeLockLost:
 		if !lost.Load() {
 			c.st.lostLocks.Add(1)
@@ -268,7 +284,7 @@ func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, loa
 		c.st.fencedStores.Add(1)
 	}
 	c.dropL1(key)
-	return v, false, nil
+	return v, fresh, false, nil
 }
 
 // writeWaiters lets replicas waiting for another's load wake up when Redis
