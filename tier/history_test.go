@@ -117,46 +117,13 @@ func TestHistories(t *testing.T) {
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for ri, r := range reps {
-		for g := range 2 {
-			wg.Go(func() {
-				for {
-					select {
-					case <-stop:
-						return
-					default:
-					}
-					ki := rand.IntN(len(keys))
-					ctx, cancel := context.WithTimeout(bg, 2*time.Second)
-					o := hop{key: ki, replica: ri, inv: since()}
-					if g == 0 {
-						o.kind = hLoad
-						v, err := r.GetOrLoad(ctx, keys[ki], loader(ki))
-						o.val, o.ok = v, err == nil
-					} else {
-						o.kind = hGet
-						v, found, err := r.Get(ctx, keys[ki])
-						o.val, o.ok = v, err == nil && found
-					}
-					o.ret = since()
-					cancel()
-					if o.ok {
-						o.ver = verOf(o.val)
-					}
-					record(o)
-					time.Sleep(time.Duration(rand.IntN(500)) * time.Microsecond)
-				}
-			})
-		}
-	}
-	wg.Go(func() { // the writer
+	writer := func(r int) {
 		for {
 			select {
 			case <-stop:
 				return
-			case <-time.After(time.Duration(2+rand.IntN(8)) * time.Millisecond):
+			case <-time.After(time.Duration(5+rand.IntN(20)) * time.Millisecond):
 			}
-			r := rand.IntN(len(reps))
 			ctx, cancel := context.WithTimeout(bg, 2*time.Second)
 			if rand.IntN(10) == 0 { // a group at once
 				grp := rand.IntN(2)
@@ -176,7 +143,48 @@ func TestHistories(t *testing.T) {
 			}
 			cancel()
 		}
-	})
+	}
+	for ri, r := range reps {
+		for g := range 4 {
+			wg.Go(func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					ki := rand.IntN(len(keys))
+					// Gets give up soon, so that a stalled link leaves
+					// readers trying L1 rather than all stuck in a call.
+					d := 2 * time.Second
+					if g%2 == 1 {
+						d = 30 * time.Millisecond
+					}
+					ctx, cancel := context.WithTimeout(bg, d)
+					o := hop{key: ki, replica: ri, inv: since()}
+					if g%2 == 0 {
+						o.kind = hLoad
+						v, err := r.GetOrLoad(ctx, keys[ki], loader(ki))
+						o.val, o.ok = v, err == nil
+					} else {
+						o.kind = hGet
+						v, found, err := r.Get(ctx, keys[ki])
+						o.val, o.ok = v, err == nil && found
+					}
+					o.ret = since()
+					cancel()
+					if o.ok {
+						o.ver = verOf(o.val)
+					}
+					record(o)
+					time.Sleep(time.Duration(rand.IntN(500)) * time.Microsecond)
+				}
+			})
+		}
+	}
+	for r := range reps { // a writer per replica: one whose link stalls blocks
+		wg.Go(func() { writer(r) })
+	}
 
 	raw := s.rawClient()
 	fault := func(name string, d time.Duration, begin, end func()) {
@@ -340,7 +348,7 @@ func TestHistoryCheckerCatches(t *testing.T) {
 	ms := time.Millisecond
 	h := history{ops: []hop{
 		{kind: hInval, key: 0, ver: 2, inv: 10 * ms, ret: 11 * ms, ok: true},
-		{kind: hGet, key: 0, ver: 1, val: "1/7", inv: 50 * ms, ret: 51 * ms, ok: true},  // within the bound: fine
+		{kind: hGet, key: 0, ver: 1, val: "1/7", inv: 50 * ms, ret: 51 * ms, ok: true},   // within the bound: fine
 		{kind: hGet, key: 0, ver: 1, val: "1/7", inv: 200 * ms, ret: 201 * ms, ok: true}, // stale
 		{kind: hLoad, key: 1, ver: 0, val: "0/1", inv: 300 * ms, ret: 301 * ms, ok: true},
 		{kind: hLoad, key: 1, ver: 0, val: "0/2", inv: 310 * ms, ret: 311 * ms, ok: true}, // disagrees
