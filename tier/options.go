@@ -44,13 +44,19 @@ type Options[V any] struct {
 	// least 1ms.
 	TTL time.Duration
 
-	// Local configures the L1, an in-process shard.Cache. Capacity is
-	// required. TTL, Expiry and RefreshAhead must be zero (TTL above
-	// governs both tiers), and so must NegativeTTL (an absence remembered
-	// in one process would not be invalidated by another's write).
-	// Local.OnEvict, if set, also runs on rueidis's reading goroutine for
-	// copies dropped by invalidations: it must be quick there, and must not
-	// call this Cache (it runs under one of its locks).
+	// Local configures the L1, an in-process shard.Cache; the type is
+	// shard's own, so that its fields mean what they mean there. Capacity
+	// is required. Six fields must be left zero, each for a reason (New
+	// says which): TTL, Expiry, and MaxTTL and Skew (which only shape
+	// Expiry's deadlines), because Options.TTL and each value's remaining
+	// lifetime in Redis govern both tiers (an L1 copy must never outlive
+	// its Redis original); RefreshAhead, because a background reload would
+	// bypass the Redis tier, its lock and its fence; NegativeTTL, because
+	// an absence remembered in one process would not be invalidated by
+	// another's write. Local.Clock is the clock of L1 lifetimes (computed
+	// with it too). Local.OnEvict, if set, also runs on rueidis's reading
+	// goroutine for copies dropped by invalidations: it must be quick
+	// there, and must not call this Cache (it runs under one of its locks).
 	Local shard.Options[string, V]
 
 	// Codec encodes values for Redis; nil means encoding/json.
