@@ -273,17 +273,28 @@ func (h history) check(bound time.Duration) []error {
 		// than bound before the read began.
 		done := slices.Clone(invals)
 		slices.SortFunc(done, func(a, b hop) int { return int(a.ret - b.ret) })
+		need := make([]int64, len(done)) // need[i]: the newest version invalidated by done[:i+1]
+		for i, iv := range done {
+			if i > 0 {
+				need[i] = need[i-1]
+			}
+			if iv.ok {
+				need[i] = max(need[i], iv.ver)
+			}
+		}
 		stale := 0
 		for _, r := range reads {
-			var need int64
-			for _, iv := range done {
-				if iv.ret+bound >= r.inv {
-					break
+			// done[:n] returned more than bound before r began.
+			n, _ := slices.BinarySearchFunc(done, r.inv, func(iv hop, t time.Duration) int {
+				if iv.ret+bound < t {
+					return -1
 				}
-				if iv.ok {
-					need = max(need, iv.ver)
-				}
+				return 1
+			})
+			if n == 0 {
+				continue
 			}
+			need := need[n-1]
 			if r.ver < need {
 				if stale++; stale <= 10 {
 					errs = append(errs, fmt.Errorf("key %d: replica %d's %c at [%v, %v] got version %d (%q), but version %d's invalidation returned more than %v before",
