@@ -243,3 +243,41 @@ func TestL1LifetimeFollowsLocalClock(t *testing.T) {
 		t.Fatal("L1 copy outlived its lifetime on Local.Clock")
 	}
 }
+
+// TestSetDuringLoadWins: a Set that returns while a load is in flight
+// keeps its value in Redis, and the loading replica's caller gets it (it
+// agrees with Redis), not its loader's value.
+func TestSetDuringLoadWins(t *testing.T) {
+	s := startRedis(t)
+	a, b := newReplica(t, s, "setwin:"), newReplica(t, s, "setwin:")
+	read := make(chan struct{})
+	release := make(chan struct{})
+	done := make(chan string, 1)
+	go func() {
+		v, err := a.GetOrLoad(bg, "k", func(context.Context, string) (string, error) {
+			close(read)
+			<-release
+			return "loaded", nil
+		})
+		if err != nil {
+			v = "error: " + err.Error()
+		}
+		done <- v
+	}()
+	<-read
+	if err := b.Set(bg, "k", "set"); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if v := <-done; v != "set" {
+		t.Fatalf("loading replica's caller got %q; Redis holds \"set\"", v)
+	}
+	for name, r := range map[string]*Cache[string]{"a": a, "b": b} {
+		if v, ok := mustGet(t, r, "k"); !ok || v != "set" {
+			t.Fatalf("replica %s serves %q, %v; want the Set's value", name, v, ok)
+		}
+	}
+	if st := a.Stats(); st.FencedStores != 0 || st.LostLocks != 0 || st.Loads != 1 {
+		t.Fatalf("a's Stats %+v: a Set that won is no lost lock", st)
+	}
+}
