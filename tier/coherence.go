@@ -139,7 +139,7 @@ func (c *Cache[V]) monitor() {
 			return
 		case <-t.C:
 		}
-		sent := c.lclk.Now()
+		sent := c.mono()
 		ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
 		err := c.ping(ctx)
 		cancel()

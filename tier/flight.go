@@ -22,7 +22,7 @@ type flight[V any] struct {
 	done   chan struct{}
 	v      V
 	err    error
-	fresh  int64 // lclk time no later than when v was read from Redis or loaded
+	fresh  int64 // mono() time no later than when v was read from Redis or loaded
 	refs   int
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -41,7 +41,7 @@ type flights[V any] struct {
 // coherence bound for callers that join an attempt late (one stuck on a
 // stalled link, or a long load during an outage).
 func (c *Cache[V]) getOrLoadShared(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
-	began := c.lclk.Now()
+	began := c.mono()
 	for {
 		v, fresh, err := c.joinFlight(ctx, key, load)
 		if err != nil || fresh >= began-int64(leaseFor) {

@@ -16,9 +16,16 @@ import "time"
 // heartbeatEvery; a PING sent at time s and answered extends the lease to
 // s+leaseFor. A Get serves an L1 hit only while the lease holds, so a
 // value replaced by a write that returned at time w is served at most
-// until w+leaseFor (plus the lag of the coarse clock the lease is read
-// with), however the network behaves: a stalled link, a paused server, or
-// a lost invalidation that no PONG can overtake.
+// until w+leaseFor (plus the delay with which the lease timer runs: the
+// scheduling delay of the process, microseconds unless it is starved of
+// CPU), however the network behaves: a stalled link, a paused server, or a lost
+// invalidation that no PONG can overtake.
+//
+// The hit path reads one atomic bool, leaseOK. The monitor sets it when it
+// renews the lease and arms a timer for the lease's end, which clears it;
+// renewals, the timer and endLease hold leaseMu, so a timer that fires
+// while a renewal happens cannot clear a renewed lease, and no late timer
+// can set an ended one.
 const (
 	// heartbeatEvery is how often the monitor PINGs each node.
 	heartbeatEvery = 20 * time.Millisecond
@@ -27,27 +34,56 @@ const (
 	leaseFor = 60 * time.Millisecond
 	// CoherenceBound is the longest a replica serves a value from L1 after
 	// a Set, Delete or InvalidatePrefix that replaces it has returned on
-	// any replica: leaseFor plus the coarse clock's lag (one resolution
-	// plus scheduling delay), whatever the network does. Measured on
-	// loopback: see TestStalledLinkBound and TestInvalidationLatency.
+	// any replica: leaseFor plus room for the lease timer's delay on a busy
+	// machine, whatever the network does. Measured on loopback: see
+	// TestStalledLinkBound and BenchmarkInvalidation3Replicas.
 	CoherenceBound = 100 * time.Millisecond
 )
 
-// leased reports whether L1 hits may be served now: one atomic load of the
-// coarse clock and one of the lease.
-func (c *Cache[V]) leased() bool { return c.lclk.Now() < c.lease.Load() }
+// mono is the time since the cache was built, on the monotonic clock.
+func (c *Cache[V]) mono() int64 { return int64(time.Since(c.born)) }
 
-// renewLease extends the lease to sent+leaseFor, sent being the coarse time
+// leased reports whether L1 hits may be served now.
+func (c *Cache[V]) leased() bool { return c.leaseOK.Load() }
+
+// renewLease extends the lease to sent+leaseFor, sent being the mono time
 // at which an answered PING was sent (never shortening it).
 func (c *Cache[V]) renewLease(sent int64) {
-	until := sent + int64(leaseFor)
-	for {
-		cur := c.lease.Load()
-		if cur >= until || c.lease.CompareAndSwap(cur, until) {
-			return
-		}
+	c.leaseMu.Lock()
+	defer c.leaseMu.Unlock()
+	c.leaseTo = max(c.leaseTo, sent+int64(leaseFor))
+	left := time.Duration(c.leaseTo - c.mono())
+	if left <= 0 {
+		return // answered too late to prove anything
 	}
+	if c.leaseT == nil {
+		c.leaseT = time.AfterFunc(left, c.leaseCheck)
+	} else {
+		c.leaseT.Reset(left)
+	}
+	c.leaseOK.Store(true)
+}
+
+// leaseCheck runs when the lease may have ended: it clears leaseOK if so,
+// and otherwise waits for the rest.
+func (c *Cache[V]) leaseCheck() {
+	c.leaseMu.Lock()
+	defer c.leaseMu.Unlock()
+	if left := time.Duration(c.leaseTo - c.mono()); left > 0 {
+		c.leaseT.Reset(left)
+		return
+	}
+	c.leaseOK.Store(false)
+	c.leaseLate.Store(c.mono() - c.leaseTo)
 }
 
 // endLease makes every later hit go to Redis until the next renewal.
-func (c *Cache[V]) endLease() { c.lease.Store(0) }
+func (c *Cache[V]) endLease() {
+	c.leaseMu.Lock()
+	defer c.leaseMu.Unlock()
+	c.leaseTo = 0
+	c.leaseOK.Store(false)
+	if c.leaseT != nil {
+		c.leaseT.Stop()
+	}
+}

@@ -103,7 +103,7 @@ const maxRefused = 3
 // loadShared is one attempt of GetOrLoad: it reads Redis, and loads under
 // the key's Redis lock if Redis has no value. fctx ends when no caller
 // waits any more; lctx is the load's context. Whenever it returns a value
-// it has stored it in L1 itself, or kept none; fresh is a lclk time no
+// it has stored it in L1 itself, or kept none; fresh is a mono() time no
 // later than the Redis read or the load the value comes from.
 func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(context.Context, string) (V, error)) (_ V, fresh int64, _ error) {
 	var zero V
@@ -114,7 +114,7 @@ func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(
 		if err := fctx.Err(); err != nil {
 			return zero, 0, err
 		}
-		fresh = c.lclk.Now()
+		fresh = c.mono()
 		if !c.up.Load() || c.closed.Load() {
 			v, err := c.loadDirect(lctx, key, load)
 			return v, fresh, err
@@ -130,7 +130,7 @@ func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(
 		}
 		if err != nil {
 			if errors.Is(err, ErrUnavailable) {
-				fresh = c.lclk.Now()
+				fresh = c.mono()
 				v, err := c.loadDirect(lctx, key, load)
 				return v, fresh, err
 			}
@@ -147,7 +147,7 @@ func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(
 			// Refused: read Redis again (and load again if it holds
 			// nothing), unless that happened too often in a row.
 			if refused++; refused >= maxRefused {
-				fresh = c.lclk.Now()
+				fresh = c.mono()
 				v, err := c.loadDirect(lctx, key, load)
 				return v, fresh, err
 			}
@@ -240,7 +240,7 @@ func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, loa
 
 	// A holder that finished just before we took the lock has stored the
 	// value: look again before loading.
-	fresh = c.lclk.Now()
+	fresh = c.mono()
 	if v, ok, err := c.fetch(fctx, key); err == nil && ok {
 		return v, fresh, true, nil
 	}
@@ -260,7 +260,7 @@ func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, loa
 	s := c.snapshot(key)
 	cctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	sent := c.clk.Now()
-	fresh = c.lclk.Now()
+	fresh = c.mono()
 	res, err := c.storeFenced(cctx, key, token, b)
 	cancel()
 	if err != nil {
@@ -268,7 +268,7 @@ func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, loa
 		// invalidation came meanwhile: L1 keeps nothing, and the callers
 		// get a value loaded now, as during an outage.
 		c.dropL1(key)
-		fresh = c.lclk.Now()
+		fresh = c.mono()
 		v, err := c.loadDirect(lctx, key, load)
 		return v, fresh, true, err
 	}

@@ -71,9 +71,13 @@ type Cache[V any] struct {
 	waiters writeWaiters // replicas waiting for another's load
 	flights flights[V]   // this replica's GetOrLoad attempts in flight
 
-	clk   clock.Clock   // L1's clock: L1 lifetimes are computed with it
-	lclk  *clock.Coarse // real (coarse) time, for the lease
-	lease atomic.Int64  // lclk time until which L1 hits may be served (see lease.go)
+	clk       clock.Clock  // L1's clock: L1 lifetimes are computed with it
+	born      time.Time    // origin of mono()
+	leaseMu   sync.Mutex   // guards leaseTo and leaseT (the monitor, the lease timer, Close)
+	leaseTo   int64        // mono() time until which L1 hits may be served (see lease.go)
+	leaseT    *time.Timer  // clears leaseOK when leaseTo passes
+	leaseOK   atomic.Bool  // leaseTo has not passed: what an L1 hit reads
+	leaseLate atomic.Int64 // how late the lease timer cleared leaseOK last (ns), for tests
 
 	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
 
@@ -158,7 +162,7 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 		lpre:    opts.Prefix + "l:",
 		stop:    make(chan struct{}),
 		clk:     opts.Local.Clock,
-		lclk:    clock.Default(),
+		born:    time.Now(),
 	}
 	if c.clk == nil {
 		c.clk = clock.ForCaller() // what shard.New chose for L1
@@ -177,11 +181,10 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 func (c *Cache[V]) start() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
 	defer cancel()
-	sent := c.lclk.Now()
+	sent := c.mono()
 	if err := c.ping(ctx); err != nil {
 		return err
 	}
-	c.lclk.Acquire() // released by Close
 	c.up.Store(true)
 	c.renewLease(sent)
 	c.done.Add(1)
@@ -374,7 +377,6 @@ func (c *Cache[V]) Close() error {
 	c.done.Wait()
 	c.endLease()
 	c.up.Store(false)
-	c.lclk.Release()
 	if c.track != nil {
 		c.track.drop()
 	}
