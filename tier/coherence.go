@@ -49,9 +49,6 @@ func (c *Cache[V]) snapshot(key string) snap {
 // every stripe's: so either store sees the change and keeps nothing, or
 // the change comes after the store and removes what it stored. A value
 // invalidated meanwhile is never visible in L1, not even briefly.
-//
-// Storing or removing also supersedes a shard load of key in flight, so the
-// shard never stores a load's result on its own.
 func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
 	st := &c.stripes[s.stripe]
 	st.mu.Lock()
@@ -63,10 +60,10 @@ func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
 	c.dropL1(key)
 }
 
-// dropL1 removes key from L1 and supersedes a shard load of key in flight.
-// shard's Delete does both: it skips the shard lock only when the key is
-// absent and no load of the shard is pending, the common case of an
-// invalidation of a key this replica does not hold.
+// dropL1 removes key from L1. shard's Delete skips the shard lock when the
+// key is absent and no load of the shard is pending (the tier makes none:
+// its GetOrLoad attempts are its own), the common case of an invalidation
+// of a key this replica does not hold.
 func (c *Cache[V]) dropL1(key string) { c.l1.Delete(key) }
 
 // invalidate records a change of key in Redis and removes its L1 copy.

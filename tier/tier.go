@@ -45,6 +45,10 @@ const (
 // copy the same way once Redis has answered; the next Get reads Redis
 // again. None of this is on the path of an L1 hit.
 //
+// L1 hits are served only under a lease that each answered PING renews
+// (see CoherenceBound): a replica whose link stalls stops serving them
+// within 60 ms of its last answered PING, before any error shows.
+//
 // When a connection closes, L1 is emptied. When a PING (sent every 20 ms)
 // fails or takes over 500 ms, Redis counts as unreachable: L1 is emptied
 // and stays empty, Get returns an error wrapping ErrUnavailable, and
