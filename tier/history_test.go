@@ -227,7 +227,16 @@ func TestHistories(t *testing.T) {
 	n := h.counts()
 	t.Logf("history: %d GetOrLoad, %d Get, %d invalidations over %v, %d faults; lost locks %d, fenced stores %d, fallback loads %d, quiet overlapping loads %d",
 		n[hLoad], n[hGet], n[hInval], since().Round(time.Millisecond), len(faults), lost, fenced, fallbacks, overlaps.Load())
-	for _, err := range h.check(CoherenceBound) {
+	// The bound, unless the lease timer of a replica ran later than the
+	// 40ms it is given (a process starved of CPU; see lease.go).
+	bound := CoherenceBound
+	for _, r := range reps {
+		bound = max(bound, leaseFor+time.Duration(r.leaseLate.Load())+10*time.Millisecond)
+	}
+	if bound > CoherenceBound {
+		t.Logf("a lease timer ran late: checking the bound as %v", bound)
+	}
+	for _, err := range h.check(bound) {
 		t.Error(err)
 	}
 	if o := overlaps.Load(); uint64(o) > lost {

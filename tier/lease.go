@@ -74,7 +74,11 @@ func (c *Cache[V]) leaseCheck() {
 		return
 	}
 	c.leaseOK.Store(false)
-	c.leaseLate.Store(c.mono() - c.leaseTo)
+	for late := c.mono() - c.leaseTo; ; {
+		if old := c.leaseLate.Load(); old >= late || c.leaseLate.CompareAndSwap(old, late) {
+			break
+		}
+	}
 }
 
 // endLease makes every later hit go to Redis until the next renewal.

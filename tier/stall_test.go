@@ -148,7 +148,7 @@ func TestStalledLinkBound(t *testing.T) {
 		}
 		// The bound is leaseFor plus the lease timer's delay, which
 		// only a process starved of CPU makes longer than the 40ms left
-		// for it: allow what was measured if so.
+		// for it: allow the most that was measured if so.
 		late := time.Duration(a.leaseLate.Load())
 		t.Logf("round %d: stalled replica served the replaced value %d times, the last %v after the Set returned (bound %v; lease timer %v late)", round, served, lastOld, CoherenceBound, late)
 		if lastOld > max(CoherenceBound, leaseFor+late+10*time.Millisecond) {

@@ -81,7 +81,7 @@ type Cache[V any] struct {
 	leaseTo   int64        // mono() time until which L1 hits may be served (see lease.go)
 	leaseT    *time.Timer  // clears leaseOK when leaseTo passes
 	leaseOK   atomic.Bool  // leaseTo has not passed: what an L1 hit reads
-	leaseLate atomic.Int64 // how late the lease timer cleared leaseOK last (ns), for tests
+	leaseLate atomic.Int64 // the most the lease timer cleared leaseOK late (ns), for tests
 
 	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
 
