@@ -22,11 +22,11 @@
 // clients with their own connections) on one redis-server on loopback, on
 // a 2-core machine shared with other work, from the write's return to each
 // other replica's L1 drop (BenchmarkInvalidation3Replicas, 2,000 writes,
-// three runs):
+// six runs; the write itself took 80–125 µs at the median):
 //
 //	p50     0.7–21 µs (the invalidation often arrives before the writer's reply)
-//	p99     0.1–3.0 ms
-//	max     6–75 ms (scheduling on the loaded machine)
+//	p99     0.06–3.0 ms
+//	max     5–75 ms (scheduling on the loaded machine)
 //
 // When invalidations cannot arrive (a stalled link: a half-open TCP
 // connection, a paused server), the lease bounds it instead: a replica
