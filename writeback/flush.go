@@ -49,7 +49,8 @@ type pass[K comparable, V any] struct {
 // one write the store rejects does not hold back the others.
 func (b *Buffer[K, V]) flush(ctx context.Context) {
 	b.mu.Lock()
-	var alone, again, fresh []item[K, V]
+	var alone, again []item[K, V]
+	fresh := make([]item[K, V], 0, len(b.pending))
 	for e := b.head; e != nil; e = e.next {
 		it := item[K, V]{e: e, value: e.value, del: e.del, seq: e.seq, failed: e.failed, limit: e.limit, alone: e.alone}
 		switch {
@@ -76,21 +77,25 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 		removed := false
 		for i, it := range group {
 			e := it.e
-			if out[i].err != nil {
+			var o outcome
+			if out != nil {
+				o = out[i]
+			}
+			if o.err != nil {
 				stored = false
 			}
 			if e.seq != it.seq {
 				continue // rewritten meanwhile: the newer write stays pending
 			}
-			if out[i].err == nil {
+			if o.err == nil {
 				b.remove(e)
 				removed = true
 				continue
 			}
-			e.failed, e.limit, e.alone = true, out[i].limit, out[i].alone
+			e.failed, e.limit, e.alone = true, o.limit, o.alone
 			failed = append(failed, e.key)
 			if first == nil {
-				first = out[i].err
+				first = o.err
 			}
 		}
 		if removed {
@@ -158,40 +163,46 @@ func (b *Buffer[K, V]) retryDelay() int64 {
 	return d - rand.Int64N(d/2+1)
 }
 
-// write stores one group of distinct keys and returns each one's outcome:
-// through BulkStore if the store has it (one call per kind, stores and
-// deletes), else in one TxStore transaction, else one call per key.
+// write stores one group of distinct keys and returns each one's outcome,
+// or nil if all are stored: through BulkStore if the store has it (one
+// call per kind, stores and deletes), else in one TxStore transaction,
+// else one call per key.
 func (p *pass[K, V]) write(group []item[K, V]) []outcome {
-	out := make([]outcome, len(group))
 	b := p.b
 	switch {
-	case b.bulk != nil:
-		var stores, dels []int // indexes into group
+	case b.tx != nil && b.bulk == nil:
+		return p.group(group, p.txCall)
+	case b.bulk == nil:
+		out := make([]outcome, len(group))
 		for i, it := range group {
-			if it.del {
-				dels = append(dels, i)
-			} else {
-				stores = append(stores, i)
-			}
+			out[i] = outcome{err: p.retry(1, it.failed, func() error { return apply(p.ctx, b.store, it) }), limit: 1}
 		}
-		for _, idx := range [][]int{stores, dels} {
-			if len(idx) == 0 {
-				continue
-			}
-			sub := make([]item[K, V], len(idx))
-			for j, i := range idx {
-				sub[j] = group[i]
-			}
-			res := p.group(sub, p.bulkCall)
+		return out
+	}
+	var stores, dels []int // indexes into group
+	for i, it := range group {
+		if it.del {
+			dels = append(dels, i)
+		}
+	}
+	if len(dels) == 0 || len(dels) == len(group) {
+		return p.group(group, p.bulkCall) // one kind: one call
+	}
+	for i, it := range group {
+		if !it.del {
+			stores = append(stores, i)
+		}
+	}
+	out := make([]outcome, len(group))
+	for _, idx := range [][]int{stores, dels} {
+		sub := make([]item[K, V], len(idx))
+		for j, i := range idx {
+			sub[j] = group[i]
+		}
+		if res := p.group(sub, p.bulkCall); res != nil {
 			for j, i := range idx {
 				out[i] = res[j]
 			}
-		}
-	case b.tx != nil:
-		copy(out, p.group(group, p.txCall))
-	default:
-		for i, it := range group {
-			out[i] = outcome{err: p.retry(1, it.failed, func() error { return apply(p.ctx, b.store, it) }), limit: 1}
 		}
 	}
 	return out
@@ -226,9 +237,9 @@ func (p *pass[K, V]) txCall(group []item[K, V]) error {
 }
 
 // group writes group in one all-or-nothing call (once more if the group is
-// one write) and, if that fails, splits it.
+// one write) and, if that fails, splits it. It returns nil if the call
+// succeeded, else each write's outcome.
 func (p *pass[K, V]) group(group []item[K, V], call func([]item[K, V]) error) []outcome {
-	out := make([]outcome, len(group))
 	again := false
 	for _, it := range group {
 		again = again || it.failed
@@ -239,7 +250,11 @@ func (p *pass[K, V]) group(group []item[K, V], call func([]item[K, V]) error) []
 	} else if err = p.ctx.Err(); err == nil {
 		err = p.call(len(group), again, func() error { return call(group) })
 	}
-	if err == nil || len(group) == 1 || p.ctx.Err() != nil {
+	if err == nil {
+		return nil
+	}
+	out := make([]outcome, len(group))
+	if len(group) == 1 || p.ctx.Err() != nil {
 		for i := range out {
 			out[i] = outcome{err: err, limit: len(group)}
 		}
