@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -89,12 +90,13 @@ type Options struct {
 // store rejects (a poison value) does not hold back the keys batched with
 // it: if one half is stored and the other fails, the failed half is split
 // again, down to the one write the store rejects, which is isolated (from
-// then on written alone, until it is rewritten); if both halves fail (the
-// store may be down), the next flush writes each half in a call of its
-// own. With one rejected write in a batch of n, the n−1 others are stored
-// by the same flush, in 1 + 2·log₂(n) calls (21 for 1,024 keys). A store
-// call that panics fails like one that returns an error (a
-// [*PanicError]). Writes that still fail stay pending (a newer write of
+// then on written alone, until it is rewritten, and retried on a backoff
+// of its own, like RetryDelay's, which delays no other write); if both
+// halves fail (the store may be down), the next flush writes each half in
+// a call of its own. With one rejected write in a batch of n, the n−1
+// others are stored by the same flush, in 1 + 2·log₂(n) calls (21 for
+// 1,024 keys). A store call that panics fails like one that returns an
+// error (a [*PanicError]). Writes that still fail stay pending (a newer write of
 // the key replaces them), are reported to OnError, and make the next Flush
 // or Close return a [*FlushError] naming their keys: no write is lost
 // silently. After a flush with a failed call, the background goroutine
@@ -125,8 +127,15 @@ type Buffer[K comparable, V any] struct {
 	seq        uint64
 	hold       int64 // after a failed flush: no background flush before this
 	fails      int   // consecutive flushes whose store calls all failed
-	err        error // first store error not yet returned by Flush or Close
-	closed     bool
+	// The isolated entries (entry.alone) are in a list of their own,
+	// retried on a backoff of their own, so that a write the store rejects
+	// does not delay the others either.
+	isoHead, isoTail *entry[K, V]
+	isoN             int   // entries in that list
+	isoHold          int64 // no background retry of the isolated writes before this
+	isoFails         int   // consecutive flushes that failed to store any isolated write
+	err              error // first store error not yet returned by Flush or Close
+	closed           bool
 
 	sem    chan struct{}      // held by the one flush running
 	kick   chan struct{}      // asks the goroutine to check due() and its timer
@@ -322,14 +331,25 @@ func (b *Buffer[K, V]) write(ctx context.Context, key K, value V, del bool) erro
 		b.seq++
 		if ok {
 			e.value, e.del, e.seq = value, del, b.seq
-			e.failed, e.limit, e.alone = false, 0, false // a new write: batched like any other
+			e.failed, e.limit = false, 0 // a new write: batched like any other
+			wake := false
+			if e.alone { // its rejected write is replaced: back to the main list
+				b.unlink(e)
+				e.alone, e.since = false, b.clock.Now()
+				b.link(e)
+				wake = b.head == e // the goroutine's timer may be set for isoHold only
+			}
 			b.mu.Unlock()
+			if wake {
+				b.wake()
+			}
 			return nil
 		}
 		e = &entry[K, V]{key: key, value: value, del: del, seq: b.seq, since: b.clock.Now()}
 		b.pending[key] = e
-		b.push(e)
-		wake := len(b.pending) == 1 || len(b.pending) >= b.trigger()
+		b.link(e)
+		n := len(b.pending) - b.isoN
+		wake := n == 1 || n >= b.trigger()
 		b.mu.Unlock()
 		if wake {
 			b.wake()
@@ -341,30 +361,52 @@ func (b *Buffer[K, V]) write(ctx context.Context, key K, value V, del bool) erro
 // trigger is how many pending keys make a flush due.
 func (b *Buffer[K, V]) trigger() int { return min(b.opts.MaxBatch, b.opts.MaxPending) }
 
-// push appends e to the pending list. Caller holds mu.
-func (b *Buffer[K, V]) push(e *entry[K, V]) {
-	e.prev = b.tail
-	if b.tail == nil {
-		b.head = e
-	} else {
-		b.tail.next = e
+// ends returns the head and tail of the list of the entries that are
+// isolated (alone) or not. Caller holds mu.
+func (b *Buffer[K, V]) ends(alone bool) (head, tail **entry[K, V]) {
+	if alone {
+		return &b.isoHead, &b.isoTail
 	}
-	b.tail = e
+	return &b.head, &b.tail
 }
 
-// remove takes e's key out of the pending writes. Caller holds mu.
-func (b *Buffer[K, V]) remove(e *entry[K, V]) {
+// link appends e to its list (by e.alone). Caller holds mu.
+func (b *Buffer[K, V]) link(e *entry[K, V]) {
+	head, tail := b.ends(e.alone)
+	e.prev = *tail
+	if *tail == nil {
+		*head = e
+	} else {
+		(*tail).next = e
+	}
+	*tail = e
+	if e.alone {
+		b.isoN++
+	}
+}
+
+// unlink takes e out of its list (by e.alone). Caller holds mu.
+func (b *Buffer[K, V]) unlink(e *entry[K, V]) {
+	head, tail := b.ends(e.alone)
 	if e.prev == nil {
-		b.head = e.next
+		*head = e.next
 	} else {
 		e.prev.next = e.next
 	}
 	if e.next == nil {
-		b.tail = e.prev
+		*tail = e.prev
 	} else {
 		e.next.prev = e.prev
 	}
 	e.prev, e.next = nil, nil
+	if e.alone {
+		b.isoN--
+	}
+}
+
+// remove takes e's key out of the pending writes. Caller holds mu.
+func (b *Buffer[K, V]) remove(e *entry[K, V]) {
+	b.unlink(e)
 	delete(b.pending, e.key)
 }
 
@@ -399,7 +441,7 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 		}
 	}
 	defer func() { <-b.sem }()
-	b.flush(ctx)
+	b.flush(ctx, true)
 	b.wake() // have the goroutine re-arm its timer for what is left
 	return b.takeErr()
 }
@@ -466,7 +508,7 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 		if due {
 			select {
 			case b.sem <- struct{}{}:
-				b.flush(ctx)
+				b.flush(ctx, false)
 				<-b.sem
 			case <-b.stop:
 			}
@@ -486,23 +528,45 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 // due reports whether a background flush is due, and else how long until
 // one will be (-1: nothing waits to be flushed). A flush is due when
 // MaxBatch keys are pending or the oldest pending write is MaxDelay old,
-// and not before the pause after a failed flush.
+// and not before the pause after a failed flush; isolated writes are due
+// at the end of their own pause.
 func (b *Buffer[K, V]) due() (bool, time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.head == nil {
+	if b.head == nil && b.isoHead == nil {
 		return false, -1
 	}
 	now := b.clock.Now()
-	at := b.head.since + int64(b.opts.MaxDelay)
-	if len(b.pending) >= b.trigger() {
-		at = now
+	at := int64(math.MaxInt64)
+	if b.head != nil {
+		at = b.head.since + int64(b.opts.MaxDelay)
+		if len(b.pending)-b.isoN >= b.trigger() {
+			at = now
+		}
+	}
+	if b.isoHead != nil {
+		at = min(at, b.isoHold)
 	}
 	at = max(at, b.hold)
 	if now >= at {
 		return true, 0
 	}
 	return false, time.Duration(at - now)
+}
+
+// oldest returns the time of the oldest write pending, if any. Caller
+// holds mu.
+func (b *Buffer[K, V]) oldest() (int64, bool) {
+	at, ok := int64(0), b.head != nil
+	if ok {
+		at = b.head.since
+	}
+	for p := b.isoHead; p != nil; p = p.next {
+		if !ok || p.since < at {
+			at, ok = p.since, true
+		}
+	}
+	return at, ok
 }
 
 // takeErr returns, and forgets, the error for the stores failed since it
@@ -514,9 +578,11 @@ func (b *Buffer[K, V]) takeErr() error {
 		return nil
 	}
 	e := &FlushError[K]{Err: b.err}
-	for p := b.head; p != nil; p = p.next {
-		if p.failed {
-			e.Keys = append(e.Keys, p.key)
+	for _, p := range []*entry[K, V]{b.isoHead, b.head} {
+		for ; p != nil; p = p.next {
+			if p.failed {
+				e.Keys = append(e.Keys, p.key)
+			}
 		}
 	}
 	b.err = nil
@@ -528,8 +594,8 @@ func (b *Buffer[K, V]) takeErr() error {
 func (b *Buffer[K, V]) Stats() BufferStats {
 	b.mu.Lock()
 	st := BufferStats{Pending: len(b.pending)}
-	if b.head != nil {
-		st.OldestPending = time.Duration(max(b.clock.Now()-b.head.since, 0))
+	if oldest, ok := b.oldest(); ok {
+		st.OldestPending = time.Duration(max(b.clock.Now()-oldest, 0))
 	}
 	b.mu.Unlock()
 	st.Flushes = b.stats.flushes.Load()

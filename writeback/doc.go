@@ -38,8 +38,9 @@
 // it, and the flush splits it again, down to the rejected write, so that
 // one poison value does not hold back the keys batched with it (1,023 of
 // 1,024 stored by the same flush, in 21 calls). The rejected write is then
-// written alone by each later flush, before the fresh writes, until it is
-// stored or rewritten. If both halves fail (the store may be down), each
+// isolated: kept in a list of its own, written alone, retried after pauses
+// of its own (doubling like those below, which its failures do not
+// lengthen), until it is stored or rewritten. If both halves fail (the store may be down), each
 // half goes in a call of its own at the next flush, and so on; failed
 // writes that a later flush stores bring the calls back to MaxBatch keys,
 // doubling per call.

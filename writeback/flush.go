@@ -47,19 +47,28 @@ type pass[K comparable, V any] struct {
 // MaxBatch keys a call again); then the fresh writes, MaxBatch a group,
 // oldest first. A group whose call fails is split (see split), so that
 // one write the store rejects does not hold back the others.
-func (b *Buffer[K, V]) flush(ctx context.Context) {
+//
+// A background flush (all false) retries the isolated writes only once
+// their own pause (isoHold) is over: their failures neither delay the
+// other writes nor count in the backoff of the others, which follows
+// whether the store is up.
+func (b *Buffer[K, V]) flush(ctx context.Context, all bool) {
 	b.mu.Lock()
 	var alone, again []item[K, V]
-	fresh := make([]item[K, V], 0, len(b.pending))
+	fresh := make([]item[K, V], 0, len(b.pending)-b.isoN)
+	snap := func(e *entry[K, V]) item[K, V] {
+		return item[K, V]{e: e, value: e.value, del: e.del, seq: e.seq, failed: e.failed, limit: e.limit, alone: e.alone}
+	}
+	if all || b.clock.Now() >= b.isoHold {
+		for e := b.isoHead; e != nil; e = e.next {
+			alone = append(alone, snap(e))
+		}
+	}
 	for e := b.head; e != nil; e = e.next {
-		it := item[K, V]{e: e, value: e.value, del: e.del, seq: e.seq, failed: e.failed, limit: e.limit, alone: e.alone}
-		switch {
-		case it.alone:
-			alone = append(alone, it)
-		case it.limit > 0:
-			again = append(again, it)
-		default:
-			fresh = append(fresh, it)
+		if e.limit > 0 {
+			again = append(again, snap(e))
+		} else {
+			fresh = append(fresh, snap(e))
 		}
 	}
 	b.mu.Unlock()
@@ -92,7 +101,12 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 				removed = true
 				continue
 			}
-			e.failed, e.limit, e.alone = true, o.limit, o.alone
+			e.failed, e.limit = true, o.limit
+			if o.alone && !e.alone { // isolated: to the list of its kind
+				b.unlink(e)
+				e.alone = true
+				b.link(e)
+			}
 			failed = append(failed, e.key)
 			if first == nil {
 				first = o.err
@@ -107,6 +121,8 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 	for _, it := range alone {
 		write([]item[K, V]{it})
 	}
+	isoOK, isoBad := p.ok, p.bad
+	p.ok, p.bad = false, false
 	for grow := 0; len(again) > 0; {
 		n := min(max(again[0].limit, grow), b.opts.MaxBatch, len(again))
 		if write(again[:n]) {
@@ -121,18 +137,20 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 		write(fresh[:n])
 		fresh = fresh[n:]
 	}
-	if p.ok {
+	if p.ok || isoOK {
 		b.stats.flushes.Add(1)
 	}
 
 	// The backoff follows the store calls, also those whose writes were
 	// superseded meanwhile (their failure is not reported: the newer
-	// write is pending).
+	// write is pending). The isolated writes have a backoff of their own.
 	b.mu.Lock()
 	if first != nil && b.err == nil {
 		b.err = first
 	}
+	now := b.clock.Now()
 	switch {
+	case !p.ok && !p.bad: // only isolated writes were written
 	case !p.bad:
 		b.fails, b.hold = 0, 0
 	default:
@@ -141,7 +159,19 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 		} else {
 			b.fails++
 		}
-		b.hold = b.clock.Now() + int64(b.retryDelay())
+		b.hold = now + b.retryDelay(b.fails)
+	}
+	switch {
+	case b.isoHead == nil:
+		b.isoFails, b.isoHold = 0, 0
+	case isoOK:
+		b.isoFails = 0
+		b.isoHold = now + b.retryDelay(0)
+	case isoBad:
+		b.isoFails++
+		b.isoHold = now + b.retryDelay(b.isoFails)
+	default: // newly isolated writes: their first pause
+		b.isoHold = max(b.isoHold, now+b.retryDelay(b.isoFails))
 	}
 	b.mu.Unlock()
 	if first != nil && b.opts.OnError != nil {
@@ -150,13 +180,13 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 }
 
 // retryDelay returns the pause before the next background flush after a
-// failed one: after n flushes in a row whose store calls all failed, a
-// random time in [d/2, d] for d = min(RetryDelay × 2^(n−1),
-// MaxRetryDelay); after a flush in which some call succeeded, d =
-// RetryDelay. Caller holds mu.
-func (b *Buffer[K, V]) retryDelay() int64 {
+// failed one: after fails flushes in a row whose store calls all failed, a
+// random time in [d/2, d] for d = min(RetryDelay × 2^(fails−1),
+// MaxRetryDelay); after a flush in which some call succeeded (fails 0), d =
+// RetryDelay.
+func (b *Buffer[K, V]) retryDelay(fails int) int64 {
 	d, ceiling := int64(b.opts.RetryDelay), int64(b.opts.MaxRetryDelay)
-	for i := 1; i < b.fails && d < ceiling; i++ {
+	for i := 1; i < fails && d < ceiling; i++ {
 		d = min(d, ceiling/2) * 2 // no overflow: d ≤ ceiling after this
 	}
 	d = min(d, ceiling)

@@ -217,6 +217,72 @@ func TestBuffer_PoisonKeyDoesNotHoldBackItsBatch(t *testing.T) {
 	}
 }
 
+// Item 3: a rejected write, once isolated, is retried on a backoff of its
+// own (pauses doubling to MaxRetryDelay), which delays no other write: a
+// write made later, or a good rewrite of the rejected key, is stored
+// MaxDelay after it is made, as with no rejected write pending. (The
+// backoff after a failed flush used to hold every background flush, so a
+// later write waited up to MaxRetryDelay, 5 s.)
+func TestBuffer_PoisonKeyDoesNotDelayLaterWrites(t *testing.T) {
+	const step = time.Millisecond
+	ctx := t.Context()
+	clk := clock.NewManual(time.Unix(1_700_000_000, 0))
+	s := rejectingBulk{newBase()}
+	b, err := writeback.New[string, string](s, writeback.Options{Clock: clk}) // MaxDelay 10 ms, RetryDelay 100 ms, MaxRetryDelay 5 s
+	require.NoError(t, err)
+	defer b.Close(ctx)
+	advance := func(d time.Duration) {
+		for range d / step {
+			clk.Advance(step)
+			b.Tick()
+		}
+	}
+	// storedWithin returns how long after now key is stored, failing after limit.
+	storedWithin := func(key string, limit time.Duration) time.Duration {
+		for waited := time.Duration(0); ; waited += step {
+			if has(t, s.mem, key) {
+				return waited
+			}
+			require.Less(t, waited, limit, "%s not stored", key)
+			clk.Advance(step)
+			b.Tick()
+		}
+	}
+	for i := range 16 {
+		v := "good"
+		if i == 3 {
+			v = "poison"
+		}
+		require.NoError(t, b.Store(ctx, fmt.Sprint("k", i), v))
+	}
+	storedWithin("k15", writeback.DefaultMaxDelay+step)
+	st := b.Stats()
+	require.EqualValues(t, 1, st.Isolated)
+	require.Equal(t, 1, st.Pending)
+
+	calls := st.StoreCalls
+	advance(20 * time.Second)
+	calls = b.Stats().StoreCalls - calls
+	t.Logf("the isolated write: %d store calls in 20 s", calls)
+	require.LessOrEqual(t, calls, uint64(2*13), "pauses of at least 50, 100, 200 ... 2500, 2500 ms in 20 s, a call and a retry each")
+	require.GreaterOrEqual(t, calls, uint64(2*4), "the isolated write is still retried")
+
+	for i := range 5 {
+		k := fmt.Sprint("late", i)
+		require.NoError(t, b.Store(ctx, k, "good"))
+		waited := storedWithin(k, time.Minute)
+		require.LessOrEqual(t, waited, writeback.DefaultMaxDelay+step, "%s waited %v with a rejected write pending", k, waited)
+		advance(time.Duration(i) * 700 * time.Millisecond)
+	}
+	require.Equal(t, 1, b.Stats().Pending)
+	require.NoError(t, b.Store(ctx, "k3", "fixed"))
+	waited := storedWithin("k3", time.Minute)
+	require.LessOrEqual(t, waited, writeback.DefaultMaxDelay+step, "the good rewrite of the rejected key waited %v", waited)
+	require.Zero(t, b.Stats().Pending)
+	require.Error(t, b.Flush(ctx), "the failures are still reported once")
+	require.NoError(t, b.Flush(ctx))
+}
+
 // Item 4: a Store or Delete of a new key from OnError, with MaxPending
 // keys pending, returns ErrFullInOnError at once (it used to wait for the
 // flush that called OnError, for ever, so that Flush with a 1 s deadline
