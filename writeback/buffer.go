@@ -69,7 +69,7 @@ type Options struct {
 	// OnError, if set, is called with a *FlushError after every flush,
 	// background or not, that left writes unstored. It runs on the
 	// flushing goroutine with no lock held and must not call Flush or
-	// Close. It may Store or Delete, but with MaxPending keys pending a
+	// Close (they return an error at once). It may Store or Delete, but with MaxPending keys pending a
 	// write of a key not pending would wait for the flush that called
 	// OnError: such a write returns [ErrFullInOnError] at once instead.
 	OnError func(error)
@@ -231,6 +231,10 @@ func New[K comparable, V any](store KV[K, V], opts Options) (*Buffer[K, V], erro
 // ever. The write is not queued.
 var ErrFullInOnError = errors.New("writeback: Store or Delete of a new key from OnError while MaxPending keys are pending: " +
 	"it would wait for room that only the flush running OnError can make (write fewer keys from OnError, or raise MaxPending)")
+
+// errFlushInOnError is returned by Flush and Close called from
+// Options.OnError, which they would wait for.
+var errFlushInOnError = errors.New("writeback: Flush or Close called from OnError: it would wait for the flush that is running OnError")
 
 // onError calls Options.OnError with err, noting the goroutine that runs it.
 func (b *Buffer[K, V]) onError(err error) {
@@ -431,6 +435,9 @@ func (b *Buffer[K, V]) wake() {
 // pending, or ctx's error if ctx ended before the flush could start. Flush
 // may be called after Close, to retry what Close could not store.
 func (b *Buffer[K, V]) Flush(ctx context.Context) error {
+	if b.inOnError() {
+		return errFlushInOnError
+	}
 	select {
 	case b.sem <- struct{}{}:
 	default: // a flush is running: wait for it, or for ctx
@@ -453,6 +460,9 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 // the buffer runs after Close returns. Calling Close again retries the
 // flush.
 func (b *Buffer[K, V]) Close(ctx context.Context) error {
+	if b.inOnError() {
+		return errFlushInOnError
+	}
 	b.mu.Lock()
 	first := !b.closed
 	if first {

@@ -353,3 +353,32 @@ func TestBuffer_StoreFromOnErrorIntoAFullBufferFailsFast(t *testing.T) {
 		})
 	}
 }
+
+// Item 4, the same for Flush and Close, documented as forbidden in
+// OnError: they return an error naming the problem instead of waiting for
+// the flush that called OnError, for ever.
+func TestBuffer_FlushOrCloseFromOnErrorFailsFast(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := t.Context()
+		s := &failing{base: newBase()}
+		s.set(1 << 30)
+		var fromOnError []error
+		var b *writeback.Buffer[string, string]
+		b, err := writeback.New[string, string](s, writeback.Options{MaxDelay: time.Second,
+			OnError: func(error) { fromOnError = append(fromOnError, b.Flush(ctx), b.Close(ctx)) }})
+		require.NoError(t, err)
+		require.NoError(t, b.Store(ctx, "a", "1"))
+		time.Sleep(time.Second) // the background flush fails and calls OnError
+		synctest.Wait()
+		require.Len(t, fromOnError, 2)
+		for _, err := range fromOnError {
+			require.EqualError(t, err, "writeback: Flush or Close called from OnError: it would wait for the flush that is running OnError")
+		}
+		require.NoError(t, b.Store(ctx, "b", "1"), "the buffer is not closed")
+		s.set(0)
+		require.Error(t, b.Flush(ctx), "reports the earlier failure") // called from the test, not OnError: it flushes
+		require.NoError(t, b.Close(ctx))
+		require.True(t, has(t, s.mem, "a"))
+		require.True(t, has(t, s.mem, "b"))
+	})
+}
