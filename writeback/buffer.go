@@ -95,8 +95,10 @@ type Options struct {
 // halves fail (the store may be down), the next flush writes each half in
 // a call of its own. With one rejected write in a batch of n, the n−1
 // others are stored by the same flush, in 1 + 2·log₂(n) calls (21 for
-// 1,024 keys). A store call that panics fails like one that returns an
-// error (a [*PanicError]). Writes that still fail stay pending (a newer write of
+// 1,024 keys). With one call per key, a write whose call and retry fail
+// while other writes of the flush are stored is isolated likewise. A
+// store call that panics fails like one that returns an error (a
+// [*PanicError]). Writes that still fail stay pending (a newer write of
 // the key replaces them), are reported to OnError, and make the next Flush
 // or Close return a [*FlushError] naming their keys: no write is lost
 // silently. After a flush with a failed call, the background goroutine

@@ -40,7 +40,9 @@
 // 1,024 stored by the same flush, in 21 calls). The rejected write is then
 // isolated: kept in a list of its own, written alone, retried after pauses
 // of its own (doubling like those below, which its failures do not
-// lengthen), until it is stored or rewritten. If both halves fail (the store may be down), each
+// lengthen), until it is stored or rewritten; with one call per key, so is
+// a write whose call and retry failed while others of its flush were
+// stored. If both halves fail (the store may be down), each
 // half goes in a call of its own at the next flush, and so on; failed
 // writes that a later flush stores bring the calls back to MaxBatch keys,
 // doubling per call.

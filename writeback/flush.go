@@ -79,6 +79,7 @@ func (b *Buffer[K, V]) flush(ctx context.Context, all bool) {
 	p := &pass[K, V]{b: b, ctx: ctx}
 	var failed []K
 	var first error
+	var lone []item[K, V] // with one call per key: the writes whose call and retry failed
 	write := func(group []item[K, V]) bool {
 		out := p.write(group)
 		stored := true
@@ -102,6 +103,9 @@ func (b *Buffer[K, V]) flush(ctx context.Context, all bool) {
 				continue
 			}
 			e.failed, e.limit = true, o.limit
+			if b.bulk == nil && b.tx == nil && !e.alone {
+				lone = append(lone, it)
+			}
 			if o.alone && !e.alone { // isolated: to the list of its kind
 				b.unlink(e)
 				e.alone = true
@@ -147,6 +151,19 @@ func (b *Buffer[K, V]) flush(ctx context.Context, all bool) {
 	b.mu.Lock()
 	if first != nil && b.err == nil {
 		b.err = first
+	}
+	if p.ok {
+		// With one call per key, a write that failed in a flush in
+		// which other writes were stored is rejected, like one isolated
+		// by a split.
+		for _, it := range lone {
+			if e := it.e; e.seq == it.seq && !e.alone {
+				b.unlink(e)
+				e.alone = true
+				b.link(e)
+				b.stats.isolated.Add(1)
+			}
+		}
 	}
 	now := b.clock.Now()
 	switch {

@@ -222,13 +222,28 @@ func TestBuffer_PoisonKeyDoesNotHoldBackItsBatch(t *testing.T) {
 // write made later, or a good rewrite of the rejected key, is stored
 // MaxDelay after it is made, as with no rejected write pending. (The
 // backoff after a failed flush used to hold every background flush, so a
-// later write waited up to MaxRetryDelay, 5 s.)
+// later write waited up to MaxRetryDelay, 5 s.) With one call per key
+// (no BulkStore, no TxStore), a write whose call and retry failed while
+// other writes of the flush were stored is isolated the same way.
 func TestBuffer_PoisonKeyDoesNotDelayLaterWrites(t *testing.T) {
+	for _, mode := range []string{"bulk", "single"} {
+		t.Run(mode, func(t *testing.T) { testPoisonDoesNotDelay(t, mode) })
+	}
+}
+
+// single shows only a store's KV methods.
+type single struct{ writeback.KV[string, string] }
+
+func testPoisonDoesNotDelay(t *testing.T, mode string) {
 	const step = time.Millisecond
 	ctx := t.Context()
 	clk := clock.NewManual(time.Unix(1_700_000_000, 0))
 	s := rejectingBulk{newBase()}
-	b, err := writeback.New[string, string](s, writeback.Options{Clock: clk}) // MaxDelay 10 ms, RetryDelay 100 ms, MaxRetryDelay 5 s
+	var kv writeback.KV[string, string] = s
+	if mode == "single" {
+		kv = single{s}
+	}
+	b, err := writeback.New(kv, writeback.Options{Clock: clk}) // MaxDelay 10 ms, RetryDelay 100 ms, MaxRetryDelay 5 s
 	require.NoError(t, err)
 	defer b.Close(ctx)
 	advance := func(d time.Duration) {
@@ -263,7 +278,7 @@ func TestBuffer_PoisonKeyDoesNotDelayLaterWrites(t *testing.T) {
 	calls := st.StoreCalls
 	advance(20 * time.Second)
 	calls = b.Stats().StoreCalls - calls
-	t.Logf("the isolated write: %d store calls in 20 s", calls)
+	t.Logf("%s: the isolated write: %d store calls in 20 s", mode, calls)
 	require.LessOrEqual(t, calls, uint64(2*13), "pauses of at least 50, 100, 200 ... 2500, 2500 ms in 20 s, a call and a retry each")
 	require.GreaterOrEqual(t, calls, uint64(2*4), "the isolated write is still retried")
 

@@ -24,7 +24,7 @@ type BufferStats struct {
 	Retries       uint64        // store calls that retried writes of an earlier failed call
 	Written       uint64        // key writes (stores and deletes) the store accepted
 	Splits        uint64        // failed calls of many keys whose keys were retried in two calls, one per half
-	Isolated      uint64        // writes the store rejected alone while it stored the rest of their batch; each is then written alone until rewritten
+	Isolated      uint64        // writes the store rejected alone while it stored the rest of their batch (with one call per key: other writes of the flush); each is then retried on its own until rewritten
 }
 
 // CacheStats is a snapshot of a Cache's counters, from [Cache.Stats]. The
