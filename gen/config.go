@@ -40,8 +40,8 @@ func (c Config) Validate() error {
 	if msg := nameProblem(c.Name); msg != "" {
 		return errorf("-name=%s %s", c.Name, msg)
 	}
-	if types.Universe.Lookup(c.Name) != nil {
-		return errorf("-name=%s would shadow the predeclared identifier %s", c.Name, c.Name)
+	if msg := reserved(c.Name, ""); msg != "" {
+		return errorf("-name=%s cannot name the generated type: %s", c.Name, msg)
 	}
 	if localNames[c.Name] {
 		return errorf("-name=%s is a local name in the generated code; choose another", c.Name)
@@ -119,6 +119,23 @@ func nameProblem(name string) string {
 		return fmt.Sprintf("starts with the non-ASCII lower-case letter %c: an unexported name must start with an ASCII letter or _", r)
 	}
 	return fmt.Sprintf("starts with %c, neither upper-case nor ASCII: the name must start with an ASCII letter, _, or an upper-case letter", r)
+}
+
+// reserved explains why name cannot be declared as a type at the scope of
+// a package named pkg ("" when not known yet), or returns "": init can
+// only name functions, main only the function of package main, and a
+// predeclared identifier (string, len, any, nil…) would be shadowed in the
+// whole package, breaking the generated code and the package's own.
+func reserved(name, pkg string) string {
+	switch {
+	case name == "init":
+		return "a package can declare init only as init functions"
+	case name == "main" && pkg == "main":
+		return "package main can declare main only as its main function"
+	case types.Universe.Lookup(name) != nil:
+		return "it would shadow the predeclared identifier " + name
+	}
+	return ""
 }
 
 // DefaultOutput returns the file name cachegen writes when -output is not

@@ -71,6 +71,7 @@ var goldenCases = []struct {
 	{"err_invalid_name", "p", gen.Config{Name: "1x", Key: "string", Value: "int"}},
 	{"err_predeclared_name", "p", gen.Config{Name: "string", Key: "string", Value: "int"}},
 	{"err_local_name", "p", gen.Config{Name: "c", Key: "string", Value: "int"}},
+	{"err_init_name", "p", gen.Config{Name: "init", Key: "string", Value: "int"}},
 	{"err_key_syntax", "p", gen.Config{Name: "X", Key: "[32byte", Value: "int"}},
 	{"err_key_newline", "p", gen.Config{Name: "X", Key: "map[string]\nint", Value: "int"}},
 	{"err_missing_value", "p", gen.Config{Name: "X", Key: "string"}},

@@ -52,6 +52,9 @@ func Render(s Spec) ([]byte, error) {
 	if msg := nameProblem(s.Name); msg != "" {
 		return nil, errorf("%q cannot name the generated type: it %s", s.Name, msg)
 	}
+	if msg := reserved(s.Name, s.Pkg.Name()); msg != "" {
+		return nil, errorf("%q cannot name the generated type: %s", s.Name, msg)
+	}
 	q := qualifier(s.Pkg)
 	for i, t := range []types.Type{s.Key, s.Value} {
 		if isConstraint(t) {

@@ -40,7 +40,7 @@ func TestKeySlotMatchesRedis(t *testing.T) {
 func keysOn(rc *redisCluster, s *redisServer, prefix string, n int) (on, off []string) {
 	for i := 0; len(on) < n || len(off) < n; i++ {
 		k := fmt.Sprintf("key-%d", i)
-		if rc.owner(keySlot(prefix+"v:", k)) == s {
+		if rc.owner(keySlot(prefix+"v:{"+k+"}", "")) == s {
 			if len(on) < n {
 				on = append(on, k)
 			}
@@ -96,8 +96,8 @@ func TestClusterMasterDown(t *testing.T) {
 	before := b.Stats()
 	loads := 0
 	load := func(_ context.Context, k string) (string, error) { loads++; return "loaded-" + k, nil }
-	// Several health checks (pingEvery) and rueidis reconnection attempts.
-	for end := time.Now().Add(6 * pingEvery); time.Now().Before(end); {
+	// Several health checks (slotsEvery) and rueidis reconnection attempts.
+	for end := time.Now().Add(6 * slotsEvery); time.Now().Before(end); {
 		for _, k := range onLive {
 			if v, ok := inL1(b, k); !ok || v != "v-"+k {
 				t.Fatalf("a key of a live master left L1 while another master is down (L1: %q, %v; %+v)", v, ok, b.Stats())
@@ -144,7 +144,7 @@ func TestClusterMasterDown(t *testing.T) {
 		t.Fatalf("replicas do not see every master up 3s after the restart: %+v", b.Stats().Nodes)
 	}
 	// No raw cluster error reaches a caller while the master settles.
-	for end := time.Now().Add(4 * pingEvery); time.Now().Before(end); {
+	for end := time.Now().Add(4 * slotsEvery); time.Now().Before(end); {
 		for _, k := range onDead {
 			if _, _, err := b.Get(bg, k); err != nil && !errors.Is(err, ErrUnavailable) {
 				t.Fatalf("Get after the master returned: %v", err)
@@ -199,7 +199,7 @@ func TestClusterMasterPaused(t *testing.T) {
 	paused := time.Now()
 	markedDown(t, b, victim, before.Disconnects)
 	t.Logf("paused master marked down after %v", time.Since(paused))
-	for end := time.Now().Add(6 * pingEvery); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+	for end := time.Now().Add(6 * slotsEvery); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		if !b.Stats().Connected {
 			t.Fatal("one paused master of three marked the whole cache unreachable")
 		}
@@ -303,7 +303,7 @@ func TestClusterSlotMigrationToNewNode(t *testing.T) {
 	a, b, c := newReplica(t, rc, "mig:"), newReplica(t, rc, "mig:"), newReplica(t, rc, "mig:")
 	d := rc.addNode()
 	const k = "user-42"
-	slot := keySlot("mig:v:", k)
+	slot := keySlot("mig:v:{"+k+"}", "")
 	if err := a.Set(bg, k, "v1"); err != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +385,7 @@ func TestClusterFailoverToReplica(t *testing.T) {
 	rc := startCluster(t, 3)
 	a, b := newReplica(t, rc, "fo:"), newReplica(t, rc, "fo:")
 	const k = "user-7"
-	slot := keySlot("fo:v:", k)
+	slot := keySlot("fo:v:{"+k+"}", "")
 	m := rc.owner(slot)
 	r := rc.addReplica(m)
 	if err := a.Set(bg, k, "v1"); err != nil {

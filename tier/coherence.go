@@ -3,7 +3,6 @@ package tier
 import (
 	"context"
 	"hash/maphash"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,9 +49,6 @@ func (c *Cache[V]) snapshot(key string) snap {
 // every stripe's: so either store sees the change and keeps nothing, or
 // the change comes after the store and removes what it stored. A value
 // invalidated meanwhile is never visible in L1, not even briefly.
-//
-// Storing or removing also supersedes a shard load of key in flight, so the
-// shard never stores a load's result on its own.
 func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
 	st := &c.stripes[s.stripe]
 	st.mu.Lock()
@@ -64,10 +60,10 @@ func (c *Cache[V]) store(key string, v V, ttl time.Duration, s snap) {
 	c.dropL1(key)
 }
 
-// dropL1 removes key from L1 and supersedes a shard load of key in flight.
-// shard's Delete does both: it skips the shard lock only when the key is
-// absent and no load of the shard is pending, the common case of an
-// invalidation of a key this replica does not hold.
+// dropL1 removes key from L1. shard's Delete skips the shard lock when the
+// key is absent and no load of the shard is pending (the tier makes none:
+// its GetOrLoad attempts are its own), the common case of an invalidation
+// of a key this replica does not hold.
 func (c *Cache[V]) dropL1(key string) { c.l1.Delete(key) }
 
 // invalidate records a change of key in Redis and removes its L1 copy.
@@ -110,23 +106,34 @@ func (c *Cache[V]) invalidated(msgs []rueidis.RedisMessage) {
 	}
 	for i := range msgs {
 		k, err := msgs[i].ToString()
-		if err != nil || !strings.HasPrefix(k, c.vpre) {
+		if err != nil {
 			continue
 		}
-		key := k[len(c.vpre):]
+		key, ok := c.keyOf(k)
+		if !ok {
+			continue
+		}
 		c.st.invalidations.Add(1)
 		c.invalidate(key)
 		c.waiters.wake(key)
 	}
 }
 
-// monitor PINGs Redis every pingEvery. A PING that fails or takes longer
-// than pingTimeout marks Redis unreachable and empties L1; the first one
-// that succeeds afterwards marks it reachable again (after one more flush,
-// so nothing read across the gap is kept).
+// monitor PINGs Redis every heartbeatEvery (every node, on the
+// connections that carry invalidations). An answered PING renews the lease
+// (see lease.go); a PING that fails or takes longer than pingTimeout ends
+// it, marks Redis unreachable and empties L1; the first one that succeeds
+// afterwards marks it reachable again (after one more flush, so nothing
+// read across the gap is kept). While a PING hangs, the lease runs out on
+// its own: L1 hits stop within leaseFor of the last answered PING's send.
+//
+// On a Cluster the PINGs go to the masters marked up, and the lease is
+// renewed when each of them answered or was marked down (its keys removed
+// from L1) for failing; slotsMonitor reads the slot map and marks masters
+// up again (see nodes.go).
 func (c *Cache[V]) monitor() {
 	defer c.done.Done()
-	t := time.NewTicker(pingEvery)
+	t := time.NewTicker(heartbeatEvery)
 	defer t.Stop()
 	for {
 		select {
@@ -134,31 +141,59 @@ func (c *Cache[V]) monitor() {
 			return
 		case <-t.C:
 		}
+		sent := c.mono()
 		ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+		if c.cl != nil {
+			c.pingMasters(ctx)
+			cancel()
+			if c.up.Load() {
+				c.renewLease(sent)
+			}
+			continue
+		}
 		err := c.ping(ctx)
 		cancel()
-		switch {
-		case err != nil && c.up.Load():
-			c.up.Store(false)
-			c.flushLocal(nil)
-			c.st.disconnects.Add(1)
-		case err == nil && !c.up.Load():
-			c.flushLocal(nil)
-			c.up.Store(true)
-			c.st.reconnects.Add(1)
+		c.health(err)
+		if err == nil {
+			c.renewLease(sent)
 		}
 	}
 }
 
-// ping checks the connection that carries invalidations: the client's own
-// with New, the dedicated tracking connection with NewWithClient (set up
-// again if it was lost).
+// health records the result of a health check of Redis as a whole: a
+// failure ends the lease, marks Redis unreachable and empties L1; the
+// first success after one empties L1 once more, then marks it reachable.
+func (c *Cache[V]) health(err error) {
+	switch {
+	case err != nil && c.up.Load():
+		c.endLease()
+		c.up.Store(false)
+		c.flushLocal(nil)
+		c.st.disconnects.Add(1)
+	case err == nil && !c.up.Load():
+		c.flushLocal(nil)
+		c.up.Store(true)
+		c.st.reconnects.Add(1)
+	}
+	if err != nil {
+		c.endLease()
+	}
+}
+
+// ping checks the connections that carry invalidations: the client's own,
+// one per node, with New; the dedicated tracking connection with
+// NewWithClient (set up again if it was lost).
 func (c *Cache[V]) ping(ctx context.Context) error {
 	if c.cl != nil {
 		return c.pingCluster(ctx)
 	}
 	if c.track == nil {
-		return c.client.Do(ctx, c.client.B().Ping().Build()).Error()
+		for _, n := range c.client.Nodes() {
+			if err := n.Do(ctx, n.B().Ping().Build()).Error(); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	return c.track.ping(ctx, c.client, c.vpre, c.trackerInvalidated)
 }
@@ -170,6 +205,7 @@ func (c *Cache[V]) ping(ctx context.Context) error {
 // tracking connection: values read before then could miss invalidations.
 func (c *Cache[V]) trackerInvalidated(msgs []rueidis.RedisMessage) {
 	if len(msgs) == 0 {
+		c.endLease()
 		c.up.Store(false)
 	}
 	c.invalidated(msgs)
@@ -200,9 +236,17 @@ func (t *tracker) ping(ctx context.Context, client rueidis.Client, prefix string
 		d, _ := client.Dedicate()
 		t.d = d
 		t.closed = d.SetOnInvalidations(fn)
-		if err := d.Do(ctx, d.B().Arbitrary("CLIENT", "TRACKING", "ON", "PREFIX", prefix, "BCAST").Build()).Error(); err != nil {
-			t.dropLocked()
-			return err
+		// A client with client-side caching (rueidis's default) has set
+		// up tracking in its default mode on every connection: switch it
+		// off first, since Redis refuses to change the mode of a tracking
+		// connection. The connection is closed, never returned, after.
+		for _, r := range d.DoMulti(ctx,
+			d.B().Arbitrary("CLIENT", "TRACKING", "OFF").Build(),
+			d.B().Arbitrary("CLIENT", "TRACKING", "ON", "PREFIX", prefix, "BCAST").Build()) {
+			if err := r.Error(); err != nil {
+				t.dropLocked()
+				return err
+			}
 		}
 	}
 	if err := t.d.Do(ctx, t.d.B().Ping().Build()).Error(); err != nil {

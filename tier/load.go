@@ -33,12 +33,27 @@ const (
 // load, which then runs once across all replicas: the replica that takes
 // the key's lock in Redis (SET NX with LockTTL, extended while load runs)
 // calls load, stores its value in Redis for TTL (unless a Set stored one
-// meanwhile) and releases the lock; the other replicas wait until Redis
-// announces the value (or the lock is free: they poll for that). Within
-// one replica, concurrent calls for one key share one such attempt
-// (shard.Cache.GetOrLoad): a caller whose ctx ends returns ctx.Err() at
-// once while the attempt goes on for the others, and load runs with a
-// context that carries ctx's values but not its cancellation.
+// meanwhile, or the lock was lost) and releases the lock; the other
+// replicas wait until Redis announces the value (or the lock is free: they
+// poll for that). Within one replica, concurrent calls for one key share
+// one such attempt, also while Redis is unreachable: a caller whose ctx
+// ends returns ctx.Err() at once while the attempt goes on for the others
+// (and its waits for another replica's lock end when no caller is left);
+// load runs with a context that carries ctx's values but not its
+// cancellation, and is cancelled with cause ErrLockLost when the lock is
+// found lost.
+//
+// Fencing: the value is stored only if the lock still holds this load's
+// token, checked by Redis in the same step (a Lua script). Delete and
+// InvalidatePrefix remove the locks of the keys they invalidate, so a load
+// in flight across an invalidation never stores what it read before it: an
+// invalidation that has returned wins, on every replica. A lock that
+// expired (Redis paused longer than LockTTL) is counted in
+// Stats.LostLocks. Whenever the store is refused (lock lost, or a Set came
+// first), the callers get what Redis then holds, or, if Redis holds
+// nothing, the result of a new attempt (after three refused attempts in a
+// row, the value of a direct load, not stored): while Redis is reachable, every
+// caller's result agrees with Redis.
 //
 // A load that returns an error (or panics: the error is then a
 // *shard.PanicError) releases the lock at once; the error goes to this
@@ -46,11 +61,12 @@ const (
 // take the lock and load themselves. A replica that dies holding the lock
 // delays the others by at most LockTTL.
 //
-// While Redis is unreachable (or when a Redis call fails), GetOrLoad calls
-// load directly and returns its value without storing it anywhere: values
-// are not kept in L1 while invalidations could be missed.
+// While Redis is unreachable (or when a Redis call fails), the attempt
+// calls load directly and returns its value to the callers that share it
+// without storing it anywhere: values are not kept in L1 while
+// invalidations could be missed.
 func (c *Cache[V]) GetOrLoad(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
-	if v, ok := c.l1.Get(key); ok && c.up.Load() {
+	if v, ok := c.l1.Get(key); ok && c.leased() {
 		return v, nil
 	}
 	var zero V
@@ -60,16 +76,11 @@ func (c *Cache[V]) GetOrLoad(ctx context.Context, key string, load func(context.
 	if load == nil {
 		return zero, errors.New(errPrefix + "GetOrLoad: load is nil")
 	}
-	if !c.keyUp(key) {
-		return c.loadDirect(ctx, key, load)
-	}
-	return c.l1.GetOrLoad(ctx, key, func(ctx context.Context, key string) (V, error) {
-		return c.loadShared(ctx, key, load)
-	})
+	return c.getOrLoadShared(ctx, key, load)
 }
 
 // loadDirect calls load without Redis or L1, turning a panic into a
-// *shard.PanicError as the shared path does.
+// *shard.PanicError.
 func (c *Cache[V]) loadDirect(ctx context.Context, key string, load func(context.Context, string) (V, error)) (v V, err error) {
 	c.st.fallbacks.Add(1)
 	c.st.loads.Add(1)
@@ -84,37 +95,64 @@ func (c *Cache[V]) loadDirect(ctx context.Context, key string, load func(context
 	return load(ctx, key)
 }
 
-// loadShared runs as the shard load of key: it reads Redis, and loads under
-// the key's Redis lock if Redis has no value. Whenever it returns a value it
-// has stored it in L1 itself (or dropped key from L1), which supersedes the
-// shard's own store of its result; an error the shard does not store.
-func (c *Cache[V]) loadShared(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
+// maxRefused is how many loads in a row whose store Redis refused an
+// attempt makes before it calls load directly and returns that value
+// without storing it (a storm of invalidations of one key).
+const maxRefused = 3
+
+// loadShared is one attempt of GetOrLoad: it reads Redis, and loads under
+// the key's Redis lock if Redis has no value. fctx ends when no caller
+// waits any more; lctx is the load's context. Whenever it returns a value
+// it has stored it in L1 itself, or kept none; fresh is a mono() time no
+// later than the Redis read or the load the value comes from.
+func (c *Cache[V]) loadShared(fctx, lctx context.Context, key string, load func(context.Context, string) (V, error)) (_ V, fresh int64, _ error) {
+	var zero V
 	wait := pollMin
 	waited := false
+	refused := 0
 	for {
-		if !c.keyUp(key) || c.closed.Load() {
-			c.dropL1(key)
-			return c.loadDirect(ctx, key, load)
+		if err := fctx.Err(); err != nil {
+			return zero, 0, err
 		}
-		v, ok, err := c.fetch(ctx, key)
+		fresh = c.mono()
+		if !c.keyUp(key) || c.closed.Load() {
+			v, err := c.loadDirect(lctx, key, load)
+			return v, fresh, err
+		}
+		v, ok, err := c.fetch(fctx, key)
 		if err == nil && ok {
-			return v, nil
+			return v, fresh, nil
 		}
 		var token string
 		var got bool
 		if err == nil {
-			token, got, err = c.lock(ctx, key)
+			token, got, err = c.lock(fctx, key)
 		}
 		if err != nil {
 			if errors.Is(err, ErrUnavailable) {
-				c.dropL1(key)
-				return c.loadDirect(ctx, key, load)
+				fresh = c.mono()
+				v, err := c.loadDirect(lctx, key, load)
+				return v, fresh, err
 			}
-			var zero V
-			return zero, fmt.Errorf("%sGetOrLoad %q: %w", errPrefix, key, err) // a bad value or a Redis error reply
+			if fctx.Err() != nil {
+				return zero, 0, fctx.Err()
+			}
+			return zero, 0, fmt.Errorf("%sGetOrLoad %q: %w", errPrefix, key, err) // a bad value or a Redis error reply
 		}
 		if got {
-			return c.loadLocked(ctx, key, token, load)
+			v, fresh, stored, err := c.loadLocked(fctx, lctx, key, token, load)
+			if err != nil || stored {
+				return v, fresh, err
+			}
+			// Refused: read Redis again (and load again if it holds
+			// nothing), unless that happened too often in a row.
+			if refused++; refused >= maxRefused {
+				fresh = c.mono()
+				v, err := c.loadDirect(lctx, key, load)
+				return v, fresh, err
+			}
+			wait = pollMin
+			continue
 		}
 		if !waited {
 			waited = true
@@ -122,7 +160,9 @@ func (c *Cache[V]) loadShared(ctx context.Context, key string, load func(context
 		}
 		// Wait for the holder's value to be announced (the invalidation
 		// of key that its SET causes), or for the next poll.
-		c.waitWrite(key, wait)
+		if err := c.waitWrite(fctx, key, wait); err != nil {
+			return zero, 0, err
+		}
 		wait = min(2*wait, pollMax)
 	}
 }
@@ -134,7 +174,7 @@ func (c *Cache[V]) lock(ctx context.Context, key string) (string, bool, error) {
 	token := hex.EncodeToString(b[:])
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.client.Do(cctx, c.client.B().Set().Key(c.lpre+key).Value(token).Nx().Px(c.lockTTL).Build()).Error()
+	err := c.client.Do(cctx, c.client.B().Set().Key(c.lkey(key)).Value(token).Nx().Px(c.lockTTL).Build()).Error()
 	if rueidis.IsRedisNil(err) {
 		return "", false, nil // held by another
 	}
@@ -145,11 +185,20 @@ func (c *Cache[V]) lock(ctx context.Context, key string) (string, bool, error) {
 }
 
 // loadLocked runs load while holding key's lock (extending it every third
-// of LockTTL), stores the value in Redis and L1, and releases the lock,
-// also when load fails or panics.
-func (c *Cache[V]) loadLocked(ctx context.Context, key, token string, load func(context.Context, string) (V, error)) (V, error) {
+// of LockTTL, and cancelling load's context with ErrLockLost if an
+// extension finds the lock gone), then stores the value in Redis with the
+// fence and in L1, and releases the lock, also when load fails or panics.
+// stored is false when Redis refused the value (the lock was lost, or a
+// Set came first): the caller then reads Redis again. If the store fails
+// (Redis unreachable: whether it stored is unknown), the value returned is
+// that of a new direct load, since an invalidation may have been refused
+// meanwhile. fresh is as for loadShared.
+func (c *Cache[V]) loadLocked(fctx, lctx context.Context, key, token string, load func(context.Context, string) (V, error)) (v V, fresh int64, stored bool, err error) {
 	var zero V
-	lk := c.lpre + key
+	lk := c.lkey(key)
+	var lost atomic.Bool
+	loadCtx, cancelLoad := context.WithCancelCause(lctx)
+	defer cancelLoad(nil)
 	stopExtend := make(chan struct{})
 	extended := make(chan struct{})
 	go func() { // keeps the lock while load runs
@@ -162,47 +211,80 @@ func (c *Cache[V]) loadLocked(ctx context.Context, key, token string, load func(
 				return
 			case <-t.C:
 				cctx, cancel := context.WithTimeout(context.Background(), callTimeout)
-				extendScript.Exec(cctx, c.client, []string{lk}, []string{token, fmt.Sprint(c.lockTTL.Milliseconds())})
+				n, err := extendScript.Exec(cctx, c.client, []string{lk}, []string{token, fmt.Sprint(c.lockTTL.Milliseconds())}).AsInt64()
 				cancel()
+				if err == nil && n == 0 {
+					// Expired (Redis was paused or out of reach for
+					// LockTTL) or revoked by an invalidation: another
+					// replica may be loading now, and our store will be
+					// refused. Say so, as rueidislock does.
+					lost.Store(true)
+					c.st.lostLocks.Add(1)
+					cancelLoad(ErrLockLost)
+					return
+				}
 			}
 		}
 	}()
+	released := false
 	defer func() {
 		close(stopExtend)
 		<-extended
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
+		if released {
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 		unlockScript.Exec(cctx, c.client, []string{lk}, []string{token})
 		cancel()
 	}()
 
 	// A holder that finished just before we took the lock has stored the
 	// value: look again before loading.
-	if v, ok, err := c.fetch(ctx, key); err == nil && ok {
-		return v, nil
+	fresh = c.mono()
+	if v, ok, err := c.fetch(fctx, key); err == nil && ok {
+		return v, fresh, true, nil
 	}
 	c.st.loads.Add(1)
-	v, err := load(ctx, key) // a panic unlocks (deferred) and reaches the shard
+	v, err = load(loadCtx, key) // a panic unlocks (deferred) and reaches the flight
 	if err != nil {
 		c.st.loadErrors.Add(1)
-		return zero, err
+		if lost.Load() {
+			return zero, 0, false, nil // the error may be ours (ErrLockLost): read Redis again
+		}
+		return zero, 0, false, err
 	}
 	b, err := c.codec.Marshal(v)
 	if err != nil {
-		return zero, fmt.Errorf("%sGetOrLoad %q: encoding the loaded value: %w", errPrefix, key, err)
+		return zero, 0, false, fmt.Errorf("%sGetOrLoad %q: encoding the loaded value: %w", errPrefix, key, err)
 	}
 	s := c.snapshot(key)
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	sent := time.Now()
-	err = c.client.Do(cctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Nx().Px(c.ttl).Build()).Error()
+	cctx, cancel := context.WithTimeout(context.Background(), callTimeout)
+	sent := c.clk.Now()
+	fresh = c.mono()
+	res, err := c.storeFenced(cctx, key, token, b)
 	cancel()
 	if err != nil {
-		// Not stored (a Set won, or Redis failed): the caller still gets
-		// the value it asked for, but L1 keeps nothing.
+		// Unknown whether it was stored (Redis failed), or whether an
+		// invalidation came meanwhile: L1 keeps nothing, and the callers
+		// get a value loaded now, as during an outage.
 		c.dropL1(key)
-		return v, nil
+		fresh = c.mono()
+		v, err := c.loadDirect(lctx, key, load)
+		return v, fresh, true, err
 	}
-	c.store(key, v, l1TTL(c.ttl, sent), s)
-	return v, nil
+	released = true // by the script, or the lock is not ours any more
+	switch res {
+	case storeDone:
+		c.store(key, v, c.l1TTL(c.ttl, sent), s)
+		return v, fresh, true, nil
+	case storeLockLost:
+		if !lost.Load() {
+			c.st.lostLocks.Add(1)
+		}
+		c.st.fencedStores.Add(1)
+	}
+	c.dropL1(key)
+	return v, fresh, false, nil
 }
 
 // writeWaiters lets replicas waiting for another's load wake up when Redis
@@ -213,8 +295,9 @@ type writeWaiters struct {
 	m  map[string][]chan struct{}
 }
 
-// waitWrite returns when an invalidation of key arrives or after d.
-func (c *Cache[V]) waitWrite(key string, d time.Duration) {
+// waitWrite returns when an invalidation of key arrives or after d, or
+// with ctx's error when ctx ends.
+func (c *Cache[V]) waitWrite(ctx context.Context, key string, d time.Duration) error {
 	w := &c.waiters
 	ch := make(chan struct{})
 	w.mu.Lock()
@@ -225,11 +308,15 @@ func (c *Cache[V]) waitWrite(key string, d time.Duration) {
 	w.n.Store(int32(len(w.m)))
 	w.mu.Unlock()
 	t := time.NewTimer(d)
+	var err error
 	select {
 	case <-ch:
 		t.Stop()
-		return
+		return nil
 	case <-t.C:
+	case <-ctx.Done():
+		t.Stop()
+		err = ctx.Err()
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -246,6 +333,7 @@ func (c *Cache[V]) waitWrite(key string, d time.Duration) {
 		w.m[key] = chs
 	}
 	w.n.Store(int32(len(w.m)))
+	return err
 }
 
 // wake releases the waiters of key (called for every invalidated key).

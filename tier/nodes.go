@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/redis/rueidis"
 )
@@ -31,6 +32,18 @@ const numSlots = 16384
 type cluster struct {
 	topo    atomic.Pointer[topology]
 	changes atomic.Uint64 // slot-map changes seen after the first
+
+	// mu serializes changes of the topology and of the nodes' up flags
+	// (and the flushes that go with them) between monitor and
+	// slotsMonitor.
+	mu sync.Mutex
+
+	// dedicated: the cache was built by NewWithClient, and each master's
+	// invalidations arrive on a connection of its own, trackers[addr]
+	// (guarded by trackMu), set up by nodePing.
+	dedicated bool
+	trackMu   sync.Mutex
+	trackers  map[string]*tracker
 }
 
 // topology is one reading of the slot map. It is immutable once published,
@@ -71,7 +84,7 @@ func (c *Cache[V]) keyUp(key string) bool {
 	if t == nil {
 		return false
 	}
-	i := t.owner[keySlot(c.vpre, key)]
+	i := t.owner[c.slotOf(key)]
 	return i != 0 && t.nodes[i-1].up.Load()
 }
 
@@ -116,7 +129,7 @@ func (c *Cache[V]) nodeStats() []NodeStats {
 // all of L1 is emptied; a master that goes down, or comes back, has its
 // keys removed from L1. It returns an error only if no node answered: the
 // cache is then unavailable as a whole, as with a standalone Redis that is
-// down. Only the monitor calls it (and start, before the monitor runs).
+// down. Only slotsMonitor calls it (and start, before the monitors run).
 func (c *Cache[V]) pingCluster(ctx context.Context) error {
 	conns := c.client.Nodes()
 	old := c.cl.topo.Load()
@@ -171,6 +184,19 @@ func (c *Cache[V]) pingCluster(ctx context.Context) error {
 		}
 		return fmt.Errorf("no Redis Cluster node answered CLUSTER SLOTS: %w", errors.Join(errs...))
 	}
+	if c.cl.dedicated {
+		// Up only while its invalidations flow (on a tracking connection
+		// of its own, set up now if need be). Checked before mu is
+		// taken: a tracking connection's close takes it (nodeLost).
+		for _, n := range t.nodes {
+			if answered[n.addr] {
+				answered[n.addr] = c.nodePing(ctx, n.addr, conns[n.addr]) == nil
+			}
+		}
+	}
+	c.cl.mu.Lock()
+	defer c.cl.mu.Unlock()
+	old = c.cl.topo.Load()
 	if old != nil && t.sig == old.sig {
 		t = old
 	} else {
@@ -194,28 +220,142 @@ func (c *Cache[V]) pingCluster(ctx context.Context) error {
 			// it; a read that cannot reach it fails as unavailable.
 			up = n.up.Load()
 		}
-		if up == n.up.Load() {
-			continue
-		}
-		idx := uint16(i + 1)
-		onNode := func(k string, _ V) bool { return t.owner[keySlot(c.vpre, k)] == idx }
-		if up {
-			// Back: drop whatever a read across the gap kept, then serve.
-			c.flushLocal(onNode)
-			n.up.Store(true)
-			c.st.reconnects.Add(1)
-		} else {
-			// Marked first, so that no read stores a copy of its keys
-			// after the flush. (An L1 hit, which does not look at the
-			// node's state, may still return a copy until the flush
-			// has removed it: a copy that no write on the silent node
-			// can have made stale.)
-			n.up.Store(false)
-			c.flushLocal(onNode)
-			c.st.disconnects.Add(1)
-		}
+		c.setUpLocked(t, i, up)
 	}
 	return nil
+}
+
+// setUpLocked marks the i-th master of t up or down, removing its keys from
+// L1 (after marking it down; before marking it up). c.cl.mu is held.
+func (c *Cache[V]) setUpLocked(t *topology, i int, up bool) {
+	n := t.nodes[i]
+	if up == n.up.Load() {
+		return
+	}
+	idx := uint16(i + 1)
+	onNode := func(k string, _ V) bool { return t.owner[c.slotOf(k)] == idx }
+	if up {
+		// Back: drop whatever a read across the gap kept, then serve.
+		c.flushLocal(onNode)
+		n.up.Store(true)
+		c.st.reconnects.Add(1)
+		return
+	}
+	// Marked first, so that no read stores a copy of its keys after the
+	// flush. (An L1 hit, which does not look at the node's state, may
+	// still return a copy until the flush has removed it: within the
+	// lease, which no PING of the silent node has renewed since it last
+	// answered.)
+	n.up.Store(false)
+	c.flushLocal(onNode)
+	c.st.disconnects.Add(1)
+}
+
+// pingMasters PINGs, in parallel, every master marked up that rueidis is
+// connected to (see nodePing), and marks down each that fails or does not
+// answer before ctx ends. Afterwards every master marked up has answered a
+// PING sent after the call began, or has no connection yet (so no copy in
+// L1 was read from it before the call): the monitor may renew the lease.
+func (c *Cache[V]) pingMasters(ctx context.Context) {
+	t := c.cl.topo.Load()
+	if t == nil {
+		return
+	}
+	conns := c.client.Nodes()
+	errs := make([]error, len(t.nodes))
+	var wg sync.WaitGroup
+	for i, n := range t.nodes {
+		conn := conns[n.addr]
+		if conn == nil || !n.up.Load() {
+			continue
+		}
+		wg.Go(func() { errs[i] = c.nodePing(ctx, n.addr, conn) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err == nil {
+			continue
+		}
+		c.cl.mu.Lock()
+		if c.cl.topo.Load() == t {
+			c.setUpLocked(t, i, false)
+		}
+		c.cl.mu.Unlock()
+	}
+}
+
+// nodePing checks the connection that carries a master's invalidations:
+// the client's own to it with New; a dedicated tracking connection to it
+// with NewWithClient, set up first if there is none.
+func (c *Cache[V]) nodePing(ctx context.Context, addr string, conn rueidis.Client) error {
+	if conn == nil {
+		return fmt.Errorf("no connection to %s", addr)
+	}
+	if !c.cl.dedicated {
+		return conn.Do(ctx, conn.B().Ping().Build()).Error()
+	}
+	c.cl.trackMu.Lock()
+	tr := c.cl.trackers[addr]
+	if tr == nil {
+		if c.cl.trackers == nil {
+			c.cl.trackers = map[string]*tracker{}
+		}
+		tr = &tracker{}
+		c.cl.trackers[addr] = tr
+	}
+	c.cl.trackMu.Unlock()
+	return tr.ping(ctx, conn, c.vpre, func(msgs []rueidis.RedisMessage) {
+		if len(msgs) == 0 {
+			// The tracking connection closed: invalidations of this
+			// master may be lost until a new one is set up.
+			c.nodeLost(addr)
+		}
+		c.invalidated(msgs)
+	})
+}
+
+// nodeLost marks the master at addr down (its keys leave L1).
+func (c *Cache[V]) nodeLost(addr string) {
+	c.cl.mu.Lock()
+	defer c.cl.mu.Unlock()
+	t := c.cl.topo.Load()
+	if t == nil {
+		return
+	}
+	if i := slices.IndexFunc(t.nodes, func(n *node) bool { return n.addr == addr }); i >= 0 {
+		c.setUpLocked(t, i, false)
+	}
+}
+
+// dropTrackers closes NewWithClient's tracking connections of a Cluster.
+func (c *Cache[V]) dropTrackers() {
+	c.cl.trackMu.Lock()
+	defer c.cl.trackMu.Unlock()
+	for _, tr := range c.cl.trackers {
+		tr.drop()
+	}
+}
+
+// slotsMonitor reads the slot map every slotsEvery (pingCluster): it
+// follows slot-map changes, marks masters that answer up again, and marks
+// the cache unreachable as a whole when no node answers. It runs apart
+// from monitor so that a node that does not answer never delays the
+// lease's renewals.
+func (c *Cache[V]) slotsMonitor() {
+	defer c.done.Done()
+	t := time.NewTicker(slotsEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), pingTimeout)
+		err := c.pingCluster(ctx)
+		cancel()
+		c.health(err)
+	}
 }
 
 // parseSlots builds a topology from a CLUSTER SLOTS reply: entries of
@@ -271,6 +411,10 @@ func parseSlots(msgs []rueidis.RedisMessage) (*topology, error) {
 	t.sig = sig.String()
 	return t, nil
 }
+
+// slotOf is the hash slot of key's value (and of its load lock: they share
+// the hash tag, see fence.go).
+func (c *Cache[V]) slotOf(key string) uint16 { return keySlot(c.vkey(key), "") }
 
 // keySlot is the Redis Cluster hash slot of the key prefix+key (without
 // building the string): CRC16 (XMODEM) of the key, or of its hash tag (what

@@ -1,12 +1,14 @@
 package tier
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/hotcache/hotcache/shard"
+	"github.com/redis/rueidis"
 )
 
 // Codec turns values into the bytes stored in Redis and back. It must be
@@ -27,10 +29,14 @@ type Options[V any] struct {
 	Addrs []string
 
 	// Prefix is the namespace of this cache's keys in Redis; required.
-	// A value is stored under Prefix+"v:"+key and the load lock of a key
-	// under Prefix+"l:"+key, so Prefix should end with a separator (e.g.
-	// "perm:"). Every replica of one cache uses the same Prefix; two
-	// caches must not use prefixes of which one begins the other.
+	// A value is stored under Prefix+"v:{"+key+"}" and the load lock of a
+	// key under Prefix+"l:{"+key+"}" (the braces make {key} the Redis
+	// Cluster hash tag, so that a key's value and lock share a slot and one
+	// script can check both), so Prefix should end with a separator (e.g.
+	// "perm:"), and must not hold a "{" without a later "}" (a balanced
+	// "{tag}" in it puts the whole cache in one slot). Every replica of one
+	// cache uses the same Prefix; two caches must not use prefixes of which
+	// one begins the other.
 	Prefix string
 
 	// TTL is the lifetime of a value in Redis, and the longest it stays in
@@ -38,13 +44,19 @@ type Options[V any] struct {
 	// least 1ms.
 	TTL time.Duration
 
-	// Local configures the L1, an in-process shard.Cache. Capacity is
-	// required. TTL, Expiry and RefreshAhead must be zero (TTL above
-	// governs both tiers), and so must NegativeTTL (an absence remembered
-	// in one process would not be invalidated by another's write).
-	// Local.OnEvict, if set, also runs on rueidis's reading goroutine for
-	// copies dropped by invalidations: it must be quick there, and must not
-	// call this Cache (it runs under one of its locks).
+	// Local configures the L1, an in-process shard.Cache; the type is
+	// shard's own, so that its fields mean what they mean there. Capacity
+	// is required. Six fields must be left zero, each for a reason (New
+	// says which): TTL, Expiry, and MaxTTL and Skew (which only shape
+	// Expiry's deadlines), because Options.TTL and each value's remaining
+	// lifetime in Redis govern both tiers (an L1 copy must never outlive
+	// its Redis original); RefreshAhead, because a background reload would
+	// bypass the Redis tier, its lock and its fence; NegativeTTL, because
+	// an absence remembered in one process would not be invalidated by
+	// another's write. Local.Clock is the clock of L1 lifetimes (computed
+	// with it too). Local.OnEvict, if set, also runs on rueidis's reading
+	// goroutine for copies dropped by invalidations: it must be quick
+	// there, and must not call this Cache (it runs under one of its locks).
 	Local shard.Options[string, V]
 
 	// Codec encodes values for Redis; nil means encoding/json.
@@ -55,6 +67,26 @@ type Options[V any] struct {
 	// slow load keeps it; a replica that dies holding it frees the key
 	// after at most LockTTL.
 	LockTTL time.Duration
+
+	// Username and Password authenticate New's connections (Redis 6 ACL
+	// user, or Password alone for requirepass); TLSConfig, if not nil,
+	// makes them TLS connections (managed Redis services need both). For
+	// NewWithClient they must be empty: configure the client instead.
+	Username  string
+	Password  string
+	TLSConfig *tls.Config
+
+	// ClientOption, if not nil, edits the rueidis.ClientOption New builds
+	// its client from, after Username, Password and TLSConfig are set:
+	// any other field (timeouts, Sentinel, dialer, ...) may be set there.
+	// New then sets, whatever the function did, the fields coherence
+	// needs: InitAddress (from Addrs), ClientTrackingOptions,
+	// OnInvalidations, DisableCache (false) and PipelineMultiplex (-1: one
+	// connection per node, so each invalidation arrives once). Before the
+	// function runs, DisableRetry is true and ConnWriteTimeout 2s (the
+	// function may change them: retries then delay errors, and so the
+	// fallback to the loader). Must be nil for NewWithClient.
+	ClientOption func(*rueidis.ClientOption)
 }
 
 // DefaultLockTTL is the LockTTL used when Options.LockTTL is 0.
@@ -85,6 +117,10 @@ func (o *Options[V]) validate(needAddrs bool) error {
 		return fmt.Errorf("%sLockTTL must be >= 0 (0: %v), got %v", errPrefix, DefaultLockTTL, o.LockTTL)
 	case o.LockTTL > 0 && o.LockTTL < 10*time.Millisecond:
 		return fmt.Errorf("%sLockTTL must be 0 or at least 10ms, got %v", errPrefix, o.LockTTL)
+	case !prefixTagSafe(o.Prefix):
+		return fmt.Errorf("%sPrefix %q has a \"{\" without a later \"}\": the cache wraps each key in a Redis Cluster hash tag, {key}, which such a prefix would break", errPrefix, o.Prefix)
+	case !needAddrs && (o.Username != "" || o.Password != "" || o.TLSConfig != nil || o.ClientOption != nil):
+		return errors.New(errPrefix + "NewWithClient: Username, Password, TLSConfig and ClientOption configure New's client; set them on the client given to NewWithClient instead")
 	case needAddrs && len(o.Addrs) == 0:
 		return errors.New(errPrefix + "Addrs is empty: give at least one Redis address, host:port")
 	case o.Local.TTL != 0:
@@ -96,7 +132,7 @@ func (o *Options[V]) validate(needAddrs bool) error {
 	case o.Local.NegativeTTL != 0:
 		return fmt.Errorf("%sLocal.NegativeTTL must be 0 (a remembered absence would not be invalidated by other replicas), got %v", errPrefix, o.Local.NegativeTTL)
 	case o.Local.MaxTTL != 0 || o.Local.Skew != 0:
-		return errors.New(errPrefix + "Local.MaxTTL and Local.Skew must be 0 (they need Local.Expiry)")
+		return errors.New(errPrefix + "Local.MaxTTL and Local.Skew must be 0 (they shape deadlines that Local.Expiry computes, and Local.Expiry must be nil: Options.TTL governs both tiers)")
 	}
 	for i, a := range o.Addrs {
 		if a == "" {

@@ -25,7 +25,7 @@ type redisServer struct {
 	port   int
 	cmd    *exec.Cmd
 	paused bool
-	args   []string // more redis-server arguments (a cluster node's)
+	args   []string // more redis-server arguments (a cluster node's, a TLS server's)
 }
 
 // startRedis starts a redis-server with args added to its command line, or

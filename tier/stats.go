@@ -25,6 +25,14 @@ type Stats struct {
 	LockWaits  uint64 // shared loads that found another replica holding the key's lock and waited
 	Fallbacks  uint64 // loader calls made without Redis because it was unreachable
 
+	// LostLocks counts loads whose lock in Redis was found gone before
+	// they stored (it expired while Redis was paused or out of reach, or
+	// an invalidation revoked it): another replica may have loaded the key
+	// meanwhile. FencedStores counts loaded values Redis refused for that
+	// reason (their callers got what Redis held instead, or a new load).
+	LostLocks    uint64
+	FencedStores uint64
+
 	Invalidations uint64 // keys named by Redis invalidation messages
 	Flushes       uint64 // "invalidate everything" messages (FLUSHALL, a closed connection)
 	Disconnects   uint64 // times Redis was found unreachable (L1 emptied)
@@ -52,6 +60,7 @@ type counters struct {
 	loads, loadErrors, lockWaits, fallbacks         atomic.Uint64
 	invalidations, flushes, disconnects, reconnects atomic.Uint64
 	unavailable                                     atomic.Uint64
+	lostLocks, fencedStores                         atomic.Uint64
 }
 
 // Stats returns a snapshot of the cache's counters.
@@ -71,6 +80,8 @@ func (c *Cache[V]) Stats() Stats {
 		Disconnects:   c.st.disconnects.Load(),
 		Reconnects:    c.st.reconnects.Load(),
 		Unavailable:   c.st.unavailable.Load(),
+		LostLocks:     c.st.lostLocks.Load(),
+		FencedStores:  c.st.fencedStores.Load(),
 		Connected:     c.up.Load() && !c.closed.Load(),
 		Nodes:         c.nodeStats(),
 

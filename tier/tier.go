@@ -16,15 +16,17 @@ import (
 
 // Timing of the connection monitor and of every Redis call.
 const (
-	// pingEvery is how often the monitor checks the connection.
-	pingEvery = 250 * time.Millisecond
 	// pingTimeout is how long a PING may take before Redis counts as
-	// unreachable: loss is detected within pingEvery+pingTimeout.
+	// unreachable: loss is detected within heartbeatEvery+pingTimeout.
 	pingTimeout = 500 * time.Millisecond
 	// callTimeout bounds every Redis call the cache makes (the caller's
 	// ctx may end it sooner), so that a hung connection fails a call
 	// instead of blocking it.
 	callTimeout = time.Second
+	// slotsEvery is how often, on a Redis Cluster, the slot map is read
+	// from every node (see slotsMonitor): slot-map changes are followed,
+	// and masters marked down marked up again, within about this.
+	slotsEvery = 250 * time.Millisecond
 )
 
 // Cache is a two-tier cache: an in-process shard.Cache (L1) in front of
@@ -47,7 +49,11 @@ const (
 // copy the same way once Redis has answered; the next Get reads Redis
 // again. None of this is on the path of an L1 hit.
 //
-// When a connection closes, L1 is emptied. When a PING (sent every 250 ms)
+// L1 hits are served only under a lease that each answered PING renews
+// (see CoherenceBound): a replica whose link stalls stops serving them
+// within 60 ms of its last answered PING, before any error shows.
+//
+// When a connection closes, L1 is emptied. When a PING (sent every 20 ms)
 // fails or takes over 500 ms, Redis counts as unreachable: L1 is emptied
 // and stays empty, Get returns an error wrapping ErrUnavailable, and
 // GetOrLoad calls its loader directly, until a PING succeeds again; then
@@ -73,6 +79,15 @@ type Cache[V any] struct {
 	stripes [numStripes]stripe
 
 	waiters writeWaiters // replicas waiting for another's load
+	flights flights[V]   // this replica's GetOrLoad attempts in flight
+
+	clk       clock.Clock  // L1's clock: L1 lifetimes are computed with it
+	born      time.Time    // origin of mono()
+	leaseMu   sync.Mutex   // guards leaseTo and leaseT (the monitor, the lease timer, Close)
+	leaseTo   int64        // mono() time until which L1 hits may be served (see lease.go)
+	leaseT    *time.Timer  // clears leaseOK when leaseTo passes
+	leaseOK   atomic.Bool  // leaseTo has not passed: what an L1 hit reads
+	leaseLate atomic.Int64 // the most the lease timer cleared leaseOK late (ns), for tests
 
 	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
 	cl    *cluster // per-node health on a Redis Cluster; nil on a standalone Redis
@@ -97,20 +112,7 @@ func New[V any](opts Options[V]) (*Cache[V], error) {
 	if err != nil {
 		return nil, err
 	}
-	client, err := rueidis.NewClient(rueidis.ClientOption{
-		InitAddress: append([]string(nil), opts.Addrs...),
-		// Broadcast tracking of our namespace of values: Redis pushes the
-		// name of every key written under it to every connection. NOLOOP:
-		// our own writes drop their L1 copies themselves.
-		ClientTrackingOptions: []string{"PREFIX", c.vpre, "BCAST", "NOLOOP"},
-		OnInvalidations:       c.invalidated,
-		DisableRetry:          true,            // fail fast; never block until a deadline
-		ConnWriteTimeout:      2 * time.Second, // rueidis closes a silent connection after this
-		PipelineMultiplex:     -1,              // one connection per node: each invalidation arrives once
-		// On a Cluster, rueidis reads the slot map this often, so that it
-		// connects (with tracking) to a master as soon as it serves slots.
-		ClusterOption: rueidis.ClusterOption{ShardsRefreshInterval: pingEvery},
-	})
+	client, err := rueidis.NewClient(c.clientOption(opts))
 	if err != nil {
 		c.l1.Close()
 		return nil, fmt.Errorf("%scannot connect to Redis at %s: %w", errPrefix, strings.Join(opts.Addrs, ", "), err)
@@ -129,12 +131,16 @@ func New[V any](opts Options[V]) (*Cache[V], error) {
 
 // NewWithClient is New over a client the caller built and keeps owning
 // (Close does not close it); opts.Addrs must be empty. Invalidations reach
-// the cache through one connection it dedicates from client (client.Dedicate)
-// for CLIENT TRACKING, so the client must talk to one standalone Redis (or
-// a sentinel-managed primary), not to a Cluster: for a Cluster, use New.
-// The client's own retry and timeout settings apply to the cache's calls.
-// A FLUSHALL (or a lost tracking connection) makes such a cache count Redis
-// as unreachable until its next health check, up to 250 ms later.
+// the cache through a connection it dedicates from client (client.Dedicate)
+// for CLIENT TRACKING: one to a standalone Redis (or a sentinel-managed
+// primary), one to each master of a Cluster (client.Nodes()), with the same
+// per-master health as New. The client's own retry and timeout settings
+// apply to the cache's calls. A FLUSHALL (or a lost tracking connection)
+// makes such a cache count Redis (on a Cluster: that master) as
+// unreachable until its next health check, up to 20 ms later (250 ms on a
+// Cluster). On a Cluster, the client's ShardsRefreshInterval says how soon
+// it connects to a master that gains slots; until then that master's keys
+// fail as unavailable.
 func NewWithClient[V any](client rueidis.Client, opts Options[V]) (*Cache[V], error) {
 	if client == nil {
 		return nil, errors.New(errPrefix + "NewWithClient: client is nil")
@@ -150,9 +156,13 @@ func NewWithClient[V any](client rueidis.Client, opts Options[V]) (*Cache[V], er
 		return nil, err
 	}
 	c.client = client
-	c.track = &tracker{}
+	if client.Mode() == rueidis.ClientModeCluster {
+		c.cl = &cluster{dedicated: true}
+	} else {
+		c.track = &tracker{}
+	}
 	if err := c.start(); err != nil {
-		c.track.drop()
+		c.dropTracking()
 		c.l1.Close()
 		return nil, fmt.Errorf("%sNewWithClient: %w", errPrefix, err)
 	}
@@ -173,6 +183,11 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 		vpre:    opts.Prefix + "v:",
 		lpre:    opts.Prefix + "l:",
 		stop:    make(chan struct{}),
+		clk:     opts.Local.Clock,
+		born:    time.Now(),
+	}
+	if c.clk == nil {
+		c.clk = clock.ForCaller() // what shard.New chose for L1
 	}
 	if c.codec == nil {
 		c.codec = jsonCodec[V]{}
@@ -188,12 +203,18 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 func (c *Cache[V]) start() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*callTimeout)
 	defer cancel()
+	sent := c.mono()
 	if err := c.ping(ctx); err != nil {
 		return err
 	}
 	c.up.Store(true)
+	c.renewLease(sent)
 	c.done.Add(1)
 	go c.monitor()
+	if c.cl != nil {
+		c.done.Add(1)
+		go c.slotsMonitor()
+	}
 	return nil
 }
 
@@ -203,9 +224,10 @@ func (c *Cache[V]) start() error {
 // error means the value is unknown: Redis could not be reached (errors.Is
 // ErrUnavailable, or the ctx error), or its bytes could not be decoded.
 func (c *Cache[V]) Get(ctx context.Context, key string) (V, bool, error) {
-	// up is false from the moment a loss is detected (before L1 is
-	// emptied) and after Close: a hit is served only while neither.
-	if v, ok := c.l1.Get(key); ok && c.up.Load() {
+	// The lease ends when a loss is detected (before L1 is emptied), at
+	// Close, and whenever no PING has been answered lately: a hit is served
+	// only while it holds.
+	if v, ok := c.l1.Get(key); ok && c.leased() {
 		return v, true, nil
 	}
 	return c.getSlow(ctx, key)
@@ -234,8 +256,8 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	snap := c.snapshot(key)
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	rk := c.vpre + key
-	sent := time.Now()
+	rk := c.vkey(key)
+	sent := c.clk.Now()
 	res := c.client.DoMulti(cctx,
 		c.client.B().Get().Key(rk).Build(),
 		c.client.B().Pttl().Key(rk).Build())
@@ -253,7 +275,7 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 	}
 	c.st.l2Hits.Add(1)
 	if ms, err := res[1].AsInt64(); err == nil && ms > 0 {
-		c.store(key, v, l1TTL(time.Duration(ms)*time.Millisecond, sent), snap)
+		c.store(key, v, c.l1TTL(time.Duration(ms)*time.Millisecond, sent), snap)
 	} else {
 		// No lifetime to give the copy (the key expired or was deleted
 		// right after the GET, or was written without one): keep none,
@@ -270,11 +292,11 @@ func (c *Cache[V]) fetch(ctx context.Context, key string) (V, bool, error) {
 const clockSlack = 2 * clock.DefaultResolution
 
 // l1TTL is the L1 lifetime of a copy of a value that had ttl left in Redis
-// when a command sent at sent ran: what remains of it now, less clockSlack,
-// so that L1 never serves a copy after Redis has dropped the original. A
-// result <= 0 makes store keep nothing.
-func l1TTL(ttl time.Duration, sent time.Time) time.Duration {
-	return ttl - time.Since(sent) - clockSlack
+// when a command sent at sent (L1's clock) ran: what remains of it now on
+// L1's clock, less clockSlack, so that L1 never serves a copy after Redis
+// has dropped the original. A result <= 0 makes store keep nothing.
+func (c *Cache[V]) l1TTL(ttl time.Duration, sent int64) time.Duration {
+	return ttl - time.Duration(c.clk.Now()-sent) - clockSlack
 }
 
 // redisErr wraps a network error of a Redis call in ErrUnavailable, and so
@@ -311,7 +333,7 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V) error {
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err = c.client.Do(cctx, c.client.B().Set().Key(c.vpre+key).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
+	err = c.client.Do(cctx, c.client.B().Set().Key(c.vkey(key)).Value(rueidis.BinaryString(b)).Px(c.ttl).Build()).Error()
 	c.invalidate(key)
 	if err != nil {
 		return fmt.Errorf("%sSet %q: %w", errPrefix, key, c.redisErr(ctx, err))
@@ -321,14 +343,16 @@ func (c *Cache[V]) Set(ctx context.Context, key string, v V) error {
 }
 
 // Delete removes key from Redis and so from every replica's L1, with the
-// same guarantees as Set.
+// same guarantees as Set. It also revokes the key's load lock, so that a
+// GetOrLoad in flight on any replica cannot store what its loader read
+// before the Delete (see GetOrLoad).
 func (c *Cache[V]) Delete(ctx context.Context, key string) error {
 	if c.closed.Load() {
 		return ErrClosed
 	}
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	err := c.client.Do(cctx, c.client.B().Del().Key(c.vpre+key).Build()).Error()
+	err := c.deleteFenced(cctx, key)
 	c.invalidate(key)
 	if err != nil {
 		return fmt.Errorf("%sDelete %q: %w", errPrefix, key, c.redisErr(ctx, err))
@@ -341,31 +365,23 @@ func (c *Cache[V]) Delete(ctx context.Context, key string) error {
 // every key that begins with keyPrefix (e.g. "registry-a/" for all results
 // of one registry), and returns how many Redis held. It walks the key space
 // with SCAN on every node (every master of a Cluster): keys written while
-// it runs may survive it. A node that fails does not stop it: the others'
-// keys are deleted, and the error names each node that failed (wrapping
-// ErrUnavailable if it could not be reached). An empty keyPrefix deletes
-// the whole cache.
+// it runs by Set may survive it. It first revokes the load locks of the
+// keys under keyPrefix, on every node, so that no GetOrLoad in flight
+// stores a value loaded before the call (see GetOrLoad). A node that fails
+// does not stop it: the others' keys are deleted, and the error names each
+// node that failed (wrapping ErrUnavailable if it could not be reached).
+// An empty keyPrefix deletes the whole cache.
 func (c *Cache[V]) InvalidatePrefix(ctx context.Context, keyPrefix string) (int, error) {
 	if c.closed.Load() {
 		return 0, ErrClosed
 	}
 	defer c.flushLocal(func(k string, _ V) bool { return strings.HasPrefix(k, keyPrefix) })
-	pattern := globEscape(c.vpre+keyPrefix) + "*"
 	n := 0
-	var errs []error
-	// Every node, even after one failed: on a Cluster, the keys of the
-	// masters that answer are deleted whatever the others do.
-	for addr, node := range c.scanNodes() {
-		if node == nil {
-			errs = append(errs, fmt.Errorf("node %s: %w: no connection to it yet", addr, ErrUnavailable))
-			continue
-		}
-		m, err := c.unlinkMatching(ctx, node, pattern)
-		n += m
-		if err != nil {
-			errs = append(errs, fmt.Errorf("node %s: %w", addr, c.redisErr(ctx, err)))
-		}
-	}
+	// Locks first on every node, then values on every node, even after
+	// a node failed: on a Cluster, the keys of the masters that answer
+	// are deleted whatever the others do.
+	errs := c.scanUnlink(ctx, globEscape(c.lpre+"{"+keyPrefix)+"*", nil)
+	errs = append(errs, c.scanUnlink(ctx, globEscape(c.vpre+"{"+keyPrefix)+"*", &n)...)
 	if len(errs) > 0 {
 		return n, fmt.Errorf("%sInvalidatePrefix %q: %w", errPrefix, keyPrefix, errors.Join(errs...))
 	}
@@ -406,6 +422,16 @@ func (c *Cache[V]) unlinkMatching(ctx context.Context, node rueidis.Client, patt
 	}
 }
 
+// dropTracking closes NewWithClient's tracking connections.
+func (c *Cache[V]) dropTracking() {
+	if c.track != nil {
+		c.track.drop()
+	}
+	if c.cl != nil {
+		c.dropTrackers()
+	}
+}
+
 // globEscape escapes the characters special to Redis's MATCH patterns.
 func globEscape(s string) string {
 	var b strings.Builder
@@ -428,10 +454,9 @@ func (c *Cache[V]) Close() error {
 	}
 	close(c.stop)
 	c.done.Wait()
+	c.endLease()
 	c.up.Store(false)
-	if c.track != nil {
-		c.track.drop()
-	}
+	c.dropTracking()
 	if c.own {
 		c.client.Close()
 	}

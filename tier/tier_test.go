@@ -193,7 +193,7 @@ func testLoaderFailsOnOneReplicaWhileOthersWait(t *testing.T, s *redisEnv) {
 		wg.Go(func() { _, err := a.GetOrLoad(bg, "k", failing); aErrs <- err })
 	}
 	if !waitFor(5*time.Second, func() bool {
-		return raw.Do(bg, raw.B().Exists().Key("fail:l:k").Build()).Error() == nil && aLoads.Load() == 1
+		return raw.Do(bg, raw.B().Exists().Key("fail:l:{k}").Build()).Error() == nil && aLoads.Load() == 1
 	}) {
 		t.Fatal("replica a never took the lock")
 	}
@@ -250,7 +250,7 @@ func TestLoaderPanicReleasesLock(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Value != "kaboom" {
 		t.Fatalf("GetOrLoad with a panicking loader: %v, want *shard.PanicError", err)
 	}
-	if n, _ := raw.Do(bg, raw.B().Exists().Key("panic:l:k").Build()).AsInt64(); n != 0 {
+	if n, _ := raw.Do(bg, raw.B().Exists().Key("panic:l:{k}").Build()).AsInt64(); n != 0 {
 		t.Fatal("the lock is still held after the loader panicked")
 	}
 	v, err := a.GetOrLoad(bg, "k", func(context.Context, string) (string, error) { return "ok", nil })
@@ -267,7 +267,7 @@ func testLockHolderCrash(t *testing.T, s *redisEnv) {
 	raw := s.rawClient()
 	// A replica that took the lock and died: its token is in Redis, and
 	// nobody will release it.
-	if err := raw.Do(bg, raw.B().Set().Key("crash:l:k").Value("dead-replica-token").Px(lockTTL).Build()).Error(); err != nil {
+	if err := raw.Do(bg, raw.B().Set().Key("crash:l:{k}").Value("dead-replica-token").Px(lockTTL).Build()).Error(); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -422,7 +422,7 @@ func TestL1LivesNoLongerThanRedis(t *testing.T) {
 	s := startRedis(t)
 	a := newReplica(t, s, "ttl:")
 	raw := s.rawClient()
-	raw.Do(bg, raw.B().Set().Key("ttl:v:k").Value(`"short"`).Px(300*time.Millisecond).Build())
+	raw.Do(bg, raw.B().Set().Key("ttl:v:{k}").Value(`"short"`).Px(300*time.Millisecond).Build())
 	cache(t, a, "k", "short")
 	_, exp, ok := a.l1.GetWithExpiry("k")
 	if !ok || time.Until(exp) > 300*time.Millisecond {
@@ -524,10 +524,10 @@ func TestBadOptionsAndInput(t *testing.T) {
 		t.Fatalf("Set with a failing codec: %v", err)
 	}
 	raw := s.rawClient()
-	if n, _ := raw.Do(bg, raw.B().Exists().Key("bad:v:k").Build()).AsInt64(); n != 0 {
+	if n, _ := raw.Do(bg, raw.B().Exists().Key("bad:v:{k}").Build()).AsInt64(); n != 0 {
 		t.Fatal("a value the codec could not encode reached Redis")
 	}
-	raw.Do(bg, raw.B().Set().Key("bad:v:k").Value("garbage").Build())
+	raw.Do(bg, raw.B().Set().Key("bad:v:{k}").Value("garbage").Build())
 	if _, _, err := c.Get(bg, "k"); err == nil || !strings.Contains(err.Error(), "cannot decode") {
 		t.Fatalf("Get of undecodable bytes: %v", err)
 	}

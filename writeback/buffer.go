@@ -1,9 +1,12 @@
 package writeback
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"math"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,8 +69,9 @@ type Options struct {
 	// OnError, if set, is called with a *FlushError after every flush,
 	// background or not, that left writes unstored. It runs on the
 	// flushing goroutine with no lock held and must not call Flush or
-	// Close, nor Store or Delete a key that may not be pending (with
-	// MaxPending keys pending, those wait for the flush that called it).
+	// Close (they return an error at once). It may Store or Delete, but with MaxPending keys pending a
+	// write of a key not pending would wait for the flush that called
+	// OnError: such a write returns [ErrFullInOnError] at once instead.
 	OnError func(error)
 }
 
@@ -80,9 +84,21 @@ type Options struct {
 // A flush starts when MaxBatch keys are pending or the oldest pending write
 // is MaxDelay old, and on [Buffer.Flush]. It writes through [BulkStore] when
 // the store has it, else one [TxStore] transaction per batch, else one call
-// per key; the keys of one call are distinct. A failed call is retried
-// once; a store call that panics fails like one that returns an error
-// (a [*PanicError]). Writes that still fail stay pending (a newer write of
+// per key; the keys of one call are distinct. A failed call of one key is
+// retried once; a failed call of many (a BulkStore call, a transaction) is
+// retried as two calls, one per half of its keys, so that a write the
+// store rejects (a poison value) does not hold back the keys batched with
+// it: if one half is stored and the other fails, the failed half is split
+// again, down to the one write the store rejects, which is isolated (from
+// then on written alone, until it is rewritten, and retried on a backoff
+// of its own, like RetryDelay's, which delays no other write); if both
+// halves fail (the store may be down), the next flush writes each half in
+// a call of its own. With one rejected write in a batch of n, the n−1
+// others are stored by the same flush, in 1 + 2·log₂(n) calls (21 for
+// 1,024 keys). With one call per key, a write whose call and retry fail
+// while other writes of the flush are stored is isolated likewise. A
+// store call that panics fails like one that returns an error (a
+// [*PanicError]). Writes that still fail stay pending (a newer write of
 // the key replaces them), are reported to OnError, and make the next Flush
 // or Close return a [*FlushError] naming their keys: no write is lost
 // silently. After a flush with a failed call, the background goroutine
@@ -113,8 +129,15 @@ type Buffer[K comparable, V any] struct {
 	seq        uint64
 	hold       int64 // after a failed flush: no background flush before this
 	fails      int   // consecutive flushes whose store calls all failed
-	err        error // first store error not yet returned by Flush or Close
-	closed     bool
+	// The isolated entries (entry.alone) are in a list of their own,
+	// retried on a backoff of their own, so that a write the store rejects
+	// does not delay the others either.
+	isoHead, isoTail *entry[K, V]
+	isoN             int   // entries in that list
+	isoHold          int64 // no background retry of the isolated writes before this
+	isoFails         int   // consecutive flushes that failed to store any isolated write
+	err              error // first store error not yet returned by Flush or Close
+	closed           bool
 
 	sem    chan struct{}      // held by the one flush running
 	kick   chan struct{}      // asks the goroutine to check due() and its timer
@@ -123,7 +146,8 @@ type Buffer[K comparable, V any] struct {
 	done   chan struct{}      // closed when the goroutine has exited
 	cancel context.CancelFunc // cancels the background flush's context
 
-	stats counters
+	stats   counters
+	onErrGo atomic.Uint64 // the goroutine running OnError (see goid), 0 when none
 }
 
 // entry is a pending key and its latest write. Its fields but key (set
@@ -136,12 +160,14 @@ type entry[K comparable, V any] struct {
 	seq        uint64 // unique per write: a flush removes only the write it stored
 	since      int64  // time of the key's oldest write not yet stored
 	failed     bool   // storing this write failed
+	limit      int    // 0: not failed; else the keys of the last call it failed in, the most its next call writes
+	alone      bool   // isolated: failed in a call of its own while the rest of its batch was stored; written alone until rewritten
 	prev, next *entry[K, V]
 }
 
 // counters are the Stats counters, bumped by the flushing goroutine.
 type counters struct {
-	flushes, calls, errors, retries, written atomic.Uint64
+	flushes, calls, errors, retries, written, splits, isolated atomic.Uint64
 }
 
 // New returns a buffer in front of store and starts its goroutine. It
@@ -201,6 +227,51 @@ func New[K comparable, V any](store KV[K, V], opts Options) (*Buffer[K, V], erro
 	return b, nil
 }
 
+// ErrFullInOnError is returned by Store and Delete called from
+// Options.OnError for a key that is not pending while MaxPending keys are:
+// waiting for room would wait for the flush that is running OnError, for
+// ever. The write is not queued.
+var ErrFullInOnError = errors.New("writeback: Store or Delete of a new key from OnError while MaxPending keys are pending: " +
+	"it would wait for room that only the flush running OnError can make (write fewer keys from OnError, or raise MaxPending)")
+
+// errFlushInOnError is returned by Flush and Close called from
+// Options.OnError, which they would wait for.
+var errFlushInOnError = errors.New("writeback: Flush or Close called from OnError: it would wait for the flush that is running OnError")
+
+// onError calls Options.OnError with err, noting the goroutine that runs it.
+func (b *Buffer[K, V]) onError(err error) {
+	b.onErrGo.Store(goid())
+	defer b.onErrGo.Store(0)
+	b.opts.OnError(err)
+}
+
+// inOnError reports whether the calling goroutine is running OnError.
+func (b *Buffer[K, V]) inOnError() bool {
+	g := b.onErrGo.Load()
+	return g != 0 && g == goid()
+}
+
+// goid returns the calling goroutine's id, read from the first line of its
+// stack trace ("goroutine 18 [running]:"), or 0 if that fails. It costs
+// about a microsecond, so it is used only where a write would otherwise
+// wait.
+func goid() uint64 {
+	var buf [64]byte
+	line := buf[:runtime.Stack(buf[:], false)]
+	line, ok := bytes.CutPrefix(line, []byte("goroutine "))
+	if !ok {
+		return 0
+	}
+	var id uint64
+	for _, c := range line {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
+}
+
 // timeClock reads the time package's clock.
 type timeClock struct{}
 
@@ -249,6 +320,10 @@ func (b *Buffer[K, V]) write(ctx context.Context, key K, value V, del bool) erro
 		}
 		e, ok := b.pending[key]
 		if !ok && len(b.pending) >= b.opts.MaxPending {
+			if b.inOnError() {
+				b.mu.Unlock()
+				return ErrFullInOnError
+			}
 			room := b.room
 			b.mu.Unlock()
 			b.wake() // full: make sure a flush is on its way
@@ -261,14 +336,26 @@ func (b *Buffer[K, V]) write(ctx context.Context, key K, value V, del bool) erro
 		}
 		b.seq++
 		if ok {
-			e.value, e.del, e.seq, e.failed = value, del, b.seq, false
+			e.value, e.del, e.seq = value, del, b.seq
+			e.failed, e.limit = false, 0 // a new write: batched like any other
+			wake := false
+			if e.alone { // its rejected write is replaced: back to the main list
+				b.unlink(e)
+				e.alone, e.since = false, b.clock.Now()
+				b.link(e)
+				wake = b.head == e // the goroutine's timer may be set for isoHold only
+			}
 			b.mu.Unlock()
+			if wake {
+				b.wake()
+			}
 			return nil
 		}
 		e = &entry[K, V]{key: key, value: value, del: del, seq: b.seq, since: b.clock.Now()}
 		b.pending[key] = e
-		b.push(e)
-		wake := len(b.pending) == 1 || len(b.pending) >= b.trigger()
+		b.link(e)
+		n := len(b.pending) - b.isoN
+		wake := n == 1 || n >= b.trigger()
 		b.mu.Unlock()
 		if wake {
 			b.wake()
@@ -280,30 +367,52 @@ func (b *Buffer[K, V]) write(ctx context.Context, key K, value V, del bool) erro
 // trigger is how many pending keys make a flush due.
 func (b *Buffer[K, V]) trigger() int { return min(b.opts.MaxBatch, b.opts.MaxPending) }
 
-// push appends e to the pending list. Caller holds mu.
-func (b *Buffer[K, V]) push(e *entry[K, V]) {
-	e.prev = b.tail
-	if b.tail == nil {
-		b.head = e
-	} else {
-		b.tail.next = e
+// ends returns the head and tail of the list of the entries that are
+// isolated (alone) or not. Caller holds mu.
+func (b *Buffer[K, V]) ends(alone bool) (head, tail **entry[K, V]) {
+	if alone {
+		return &b.isoHead, &b.isoTail
 	}
-	b.tail = e
+	return &b.head, &b.tail
 }
 
-// remove takes e's key out of the pending writes. Caller holds mu.
-func (b *Buffer[K, V]) remove(e *entry[K, V]) {
+// link appends e to its list (by e.alone). Caller holds mu.
+func (b *Buffer[K, V]) link(e *entry[K, V]) {
+	head, tail := b.ends(e.alone)
+	e.prev = *tail
+	if *tail == nil {
+		*head = e
+	} else {
+		(*tail).next = e
+	}
+	*tail = e
+	if e.alone {
+		b.isoN++
+	}
+}
+
+// unlink takes e out of its list (by e.alone). Caller holds mu.
+func (b *Buffer[K, V]) unlink(e *entry[K, V]) {
+	head, tail := b.ends(e.alone)
 	if e.prev == nil {
-		b.head = e.next
+		*head = e.next
 	} else {
 		e.prev.next = e.next
 	}
 	if e.next == nil {
-		b.tail = e.prev
+		*tail = e.prev
 	} else {
 		e.next.prev = e.prev
 	}
 	e.prev, e.next = nil, nil
+	if e.alone {
+		b.isoN--
+	}
+}
+
+// remove takes e's key out of the pending writes. Caller holds mu.
+func (b *Buffer[K, V]) remove(e *entry[K, V]) {
+	b.unlink(e)
 	delete(b.pending, e.key)
 }
 
@@ -328,6 +437,9 @@ func (b *Buffer[K, V]) wake() {
 // pending, or ctx's error if ctx ended before the flush could start. Flush
 // may be called after Close, to retry what Close could not store.
 func (b *Buffer[K, V]) Flush(ctx context.Context) error {
+	if b.inOnError() {
+		return errFlushInOnError
+	}
 	select {
 	case b.sem <- struct{}{}:
 	default: // a flush is running: wait for it, or for ctx
@@ -338,7 +450,7 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 		}
 	}
 	defer func() { <-b.sem }()
-	b.flush(ctx)
+	b.flush(ctx, true)
 	b.wake() // have the goroutine re-arm its timer for what is left
 	return b.takeErr()
 }
@@ -350,6 +462,9 @@ func (b *Buffer[K, V]) Flush(ctx context.Context) error {
 // the buffer runs after Close returns. Calling Close again retries the
 // flush.
 func (b *Buffer[K, V]) Close(ctx context.Context) error {
+	if b.inOnError() {
+		return errFlushInOnError
+	}
 	b.mu.Lock()
 	first := !b.closed
 	if first {
@@ -405,7 +520,7 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 		if due {
 			select {
 			case b.sem <- struct{}{}:
-				b.flush(ctx)
+				b.flush(ctx, false)
 				<-b.sem
 			case <-b.stop:
 			}
@@ -425,23 +540,45 @@ func (b *Buffer[K, V]) run(ctx context.Context) {
 // due reports whether a background flush is due, and else how long until
 // one will be (-1: nothing waits to be flushed). A flush is due when
 // MaxBatch keys are pending or the oldest pending write is MaxDelay old,
-// and not before the pause after a failed flush.
+// and not before the pause after a failed flush; isolated writes are due
+// at the end of their own pause.
 func (b *Buffer[K, V]) due() (bool, time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.head == nil {
+	if b.head == nil && b.isoHead == nil {
 		return false, -1
 	}
 	now := b.clock.Now()
-	at := b.head.since + int64(b.opts.MaxDelay)
-	if len(b.pending) >= b.trigger() {
-		at = now
+	at := int64(math.MaxInt64)
+	if b.head != nil {
+		at = b.head.since + int64(b.opts.MaxDelay)
+		if len(b.pending)-b.isoN >= b.trigger() {
+			at = now
+		}
+	}
+	if b.isoHead != nil {
+		at = min(at, b.isoHold)
 	}
 	at = max(at, b.hold)
 	if now >= at {
 		return true, 0
 	}
 	return false, time.Duration(at - now)
+}
+
+// oldest returns the time of the oldest write pending, if any. Caller
+// holds mu.
+func (b *Buffer[K, V]) oldest() (int64, bool) {
+	at, ok := int64(0), b.head != nil
+	if ok {
+		at = b.head.since
+	}
+	for p := b.isoHead; p != nil; p = p.next {
+		if !ok || p.since < at {
+			at, ok = p.since, true
+		}
+	}
+	return at, ok
 }
 
 // takeErr returns, and forgets, the error for the stores failed since it
@@ -453,9 +590,11 @@ func (b *Buffer[K, V]) takeErr() error {
 		return nil
 	}
 	e := &FlushError[K]{Err: b.err}
-	for p := b.head; p != nil; p = p.next {
-		if p.failed {
-			e.Keys = append(e.Keys, p.key)
+	for _, p := range []*entry[K, V]{b.isoHead, b.head} {
+		for ; p != nil; p = p.next {
+			if p.failed {
+				e.Keys = append(e.Keys, p.key)
+			}
 		}
 	}
 	b.err = nil
@@ -467,8 +606,8 @@ func (b *Buffer[K, V]) takeErr() error {
 func (b *Buffer[K, V]) Stats() BufferStats {
 	b.mu.Lock()
 	st := BufferStats{Pending: len(b.pending)}
-	if b.head != nil {
-		st.OldestPending = time.Duration(max(b.clock.Now()-b.head.since, 0))
+	if oldest, ok := b.oldest(); ok {
+		st.OldestPending = time.Duration(max(b.clock.Now()-oldest, 0))
 	}
 	b.mu.Unlock()
 	st.Flushes = b.stats.flushes.Load()
@@ -476,5 +615,7 @@ func (b *Buffer[K, V]) Stats() BufferStats {
 	st.StoreErrors = b.stats.errors.Load()
 	st.Retries = b.stats.retries.Load()
 	st.Written = b.stats.written.Load()
+	st.Splits = b.stats.splits.Load()
+	st.Isolated = b.stats.isolated.Load()
 	return st
 }

@@ -31,26 +31,35 @@ func (s *mapStore) Delete(_ context.Context, k string) error {
 	return nil
 }
 
-// checkList fails unless the pending list holds each pending entry once,
-// in order of the oldest unstored write, and nothing else.
+// checkList fails unless the pending lists hold each pending entry once:
+// the isolated ones in theirs, the others in order of the oldest unstored
+// write, and nothing else.
 func checkList[K comparable, V any](t *testing.T, b *Buffer[K, V]) {
 	t.Helper()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	n := 0
-	var prev *entry[K, V]
-	for e := b.head; e != nil; e = e.next {
-		require.Same(t, b.pending[e.key], e, "a listed entry is not the key's pending entry")
-		require.Equal(t, prev, e.prev)
-		if prev != nil {
-			require.LessOrEqual(t, prev.since, e.since)
+	n, iso := 0, 0
+	for _, alone := range []bool{false, true} {
+		head, tail := b.ends(alone)
+		var prev *entry[K, V]
+		for e := *head; e != nil; e = e.next {
+			require.Same(t, b.pending[e.key], e, "a listed entry is not the key's pending entry")
+			require.Equal(t, prev, e.prev)
+			require.Equal(t, alone, e.alone, "an entry in the wrong list")
+			if prev != nil && !alone {
+				require.LessOrEqual(t, prev.since, e.since)
+			}
+			prev = e
+			n++
+			if alone {
+				iso++
+			}
+			require.LessOrEqual(t, n, len(b.pending), "the lists are longer than the pending keys")
 		}
-		prev = e
-		n++
-		require.LessOrEqual(t, n, len(b.pending), "the list is longer than the pending keys")
+		require.Equal(t, prev, *tail)
 	}
-	require.Equal(t, prev, b.tail)
-	require.Equal(t, len(b.pending), n, "pending keys missing from the list")
+	require.Equal(t, len(b.pending), n, "pending keys missing from the lists")
+	require.Equal(t, b.isoN, iso, "isoN")
 }
 
 // Item 12: the list of pending keys stays exactly the pending keys while
@@ -95,13 +104,12 @@ func TestRetryDelay(t *testing.T) {
 		b := &Buffer[string, string]{opts: o}
 		want := int64(o.RetryDelay)
 		for fails := range 80 {
-			b.fails = fails
 			if fails > 1 {
 				want = min(want, int64(o.MaxRetryDelay)/2) * 2
 				want = min(want, int64(o.MaxRetryDelay))
 			}
 			for range 20 {
-				d := b.retryDelay()
+				d := b.retryDelay(fails)
 				require.GreaterOrEqual(t, d, want-want/2, "%+v after %d failures", o, fails)
 				require.LessOrEqual(t, d, want, "%+v after %d failures", o, fails)
 			}

@@ -33,6 +33,19 @@
 // the entries whose sequence number is unchanged. A write made during the
 // flush stays pending, and so does a write whose store call failed twice
 // (one retry); a store call that panics has failed, with a [*PanicError].
+// The retry of a failed call of many keys is two calls, one per half: if
+// one half is stored and the other fails, the store rejects something in
+// it, and the flush splits it again, down to the rejected write, so that
+// one poison value does not hold back the keys batched with it (1,023 of
+// 1,024 stored by the same flush, in 21 calls). The rejected write is then
+// isolated: kept in a list of its own, written alone, retried after pauses
+// of its own (doubling like those below, which its failures do not
+// lengthen), until it is stored or rewritten; with one call per key, so is
+// a write whose call and retry failed while others of its flush were
+// stored. If both halves fail (the store may be down), each
+// half goes in a call of its own at the next flush, and so on; failed
+// writes that a later flush stores bring the calls back to MaxBatch keys,
+// doubling per call.
 // Nothing leaves the map unstored, so nothing is lost silently: failures
 // go to Options.OnError and the next Flush or Close returns a
 // [*FlushError] naming every key still unstored.
@@ -41,8 +54,8 @@
 // next: RetryDelay, doubled after each flush in which every call failed,
 // up to MaxRetryDelay, each pause drawn between half that and that; a
 // flush with a successful call brings the delay back to RetryDelay. Each
-// flush calls the store at most twice per pending key, so a store that is
-// down sees at most 4/MaxRetryDelay calls per pending key per second once
+// flush calls a store that fails every call at most twice per pending
+// key, so a store that is down sees at most 4/MaxRetryDelay calls per pending key per second once
 // the delay is capped (0.8 with the defaults). Flush and Close do not
 // wait for the pause.
 //

@@ -115,3 +115,46 @@ func ExampleBuffer_Stats() {
 	// pending: 2
 	// pending: 0 written: 2 store calls: 1
 }
+
+// checked is a bulk store whose table refuses empty values, as a NOT NULL
+// or CHECK constraint would: a StoreMany holding one fails whole.
+type checked struct {
+	writeback.KV[string, string] // Load, Store and Delete
+	db                           *memstore.Store[string, string]
+}
+
+func (c checked) StoreMany(ctx context.Context, es []writeback.Entry[string, string]) error {
+	for _, e := range es {
+		if e.Value == "" {
+			return fmt.Errorf("%s: empty value refused", e.Key)
+		}
+	}
+	return c.db.StoreMany(ctx, es)
+}
+
+func (c checked) DeleteMany(ctx context.Context, keys []string) error {
+	return c.db.DeleteMany(ctx, keys)
+}
+
+// A value the store rejects holds back no other write: the buffer splits
+// the failed call until the rejected write is alone, stores the others,
+// and keeps that one pending, reported, until it is rewritten.
+func ExampleBuffer_rejectedValue() {
+	ctx := context.Background()
+	db := memstore.New[string, string]()
+	buf, _ := writeback.New[string, string](checked{db, db}, writeback.Options{MaxDelay: time.Hour})
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		_ = buf.Store(ctx, k, "v-"+k)
+	}
+	_ = buf.Store(ctx, "c", "") // a bug upstream
+	fmt.Println(buf.Flush(ctx))
+	st := buf.Stats()
+	fmt.Println("stored:", len(db.Snapshot()), "pending:", st.Pending, "splits:", st.Splits, "isolated:", st.Isolated)
+
+	_ = buf.Store(ctx, "c", "v-c") // the fix
+	fmt.Println(buf.Close(ctx), len(db.Snapshot()))
+	// Output:
+	// writeback: 1 writes not stored (keys c): c: empty value refused
+	// stored: 7 pending: 1 splits: 3 isolated: 1
+	// <nil> 8
+}

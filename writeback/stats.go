@@ -13,7 +13,8 @@ import (
 // StoreCalls counts the calls the buffer makes to its store's write
 // methods: one per StoreMany or DeleteMany, one per transaction (InTx; the
 // writes inside it are not counted again), or one per Store or Delete
-// when the store has neither. A call's retry is a call of its own.
+// when the store has neither. A call's retry is a call of its own, and so
+// is each half of a failed call that the buffer split (see [Buffer]).
 type BufferStats struct {
 	Pending       int           // keys whose latest write is not stored yet
 	OldestPending time.Duration // age of the oldest pending write (by the buffer's clock); 0 when none
@@ -22,6 +23,8 @@ type BufferStats struct {
 	StoreErrors   uint64        // of which failed (a panic counts)
 	Retries       uint64        // store calls that retried writes of an earlier failed call
 	Written       uint64        // key writes (stores and deletes) the store accepted
+	Splits        uint64        // failed calls of many keys whose keys were retried in two calls, one per half
+	Isolated      uint64        // writes the store rejected alone while it stored the rest of their batch (with one call per key: other writes of the flush); each is then retried on its own until rewritten
 }
 
 // CacheStats is a snapshot of a Cache's counters, from [Cache.Stats]. The

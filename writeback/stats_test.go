@@ -28,7 +28,9 @@ func TestBuffer_Stats(t *testing.T) {
 	s.set(3) // a: call and retry fail; b: the first call fails, its retry succeeds
 	require.Error(t, b.Flush(ctx))
 	require.Equal(t, writeback.BufferStats{Pending: 1, OldestPending: 2 * time.Second,
-		Flushes: 1, StoreCalls: 4, StoreErrors: 3, Retries: 2, Written: 1}, b.Stats())
+		Flushes: 1, StoreCalls: 4, StoreErrors: 3, Retries: 2, Written: 1,
+		Isolated: 1, // a failed while b was stored: retried on its own from now on
+	}, b.Stats())
 
 	s.set(0)
 	require.NoError(t, b.Flush(ctx))

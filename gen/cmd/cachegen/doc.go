@@ -67,8 +67,11 @@
 // untouched. It replaces an existing file only if that file is its own
 // output for the same -name (the header above says so): never a file it did
 // not write, nor another cache's (-name=HTTPCache and -name=HttpCache both
-// default to http_cache.go). It exits 2 on a usage error (a missing or
-// malformed flag, an invalid identifier, a type that does not parse) and 1
+// default to http_cache.go), nor a symbolic link (point -output at its
+// target instead). It exits 2 on a usage error (a missing or malformed
+// flag, a -name that cannot name a type at package scope: not an
+// identifier, _, init, a predeclared identifier such as string; a type
+// that does not parse) and 1
 // on any other error: an unknown type, a key type that is not comparable
 // (the message names the type and the field that makes it so), a
 // constraint such as comparable given as a type, a -name or constructor

@@ -96,8 +96,13 @@ func generate(dir string, cfg gen.Config) error {
 // for the cache name before (its header says so), and otherwise an error
 // that names the file as shown: cachegen never replaces a file it did not
 // write, nor another cache's file (-name=HTTPCache and -name=HttpCache both
-// default to http_cache.go).
+// default to http_cache.go), nor a symbolic link (renaming the new file
+// over the link would replace the link, leaving its target stale).
 func mayReplace(file, shown, name string) error {
+	if info, err := os.Lstat(file); err == nil && info.Mode()&fs.ModeSymlink != 0 {
+		target, _ := os.Readlink(file)
+		return fmt.Errorf("cachegen: %s is a symbolic link to %s: not replacing it (point -output at the link's target, or remove the link)", shown, target)
+	}
 	old, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
