@@ -343,3 +343,24 @@ func (e *redisEnv) start() {
 	}
 	e.cluster.waitHealthy()
 }
+
+// pause stops every server with SIGSTOP; resume continues them.
+func (e *redisEnv) pause() {
+	if e.cluster == nil {
+		e.single.pause()
+		return
+	}
+	for _, s := range e.cluster.running() {
+		s.pause()
+	}
+}
+
+func (e *redisEnv) resume() {
+	if e.cluster == nil {
+		e.single.resume()
+		return
+	}
+	for _, s := range e.cluster.running() {
+		s.resume()
+	}
+}
