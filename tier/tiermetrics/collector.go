@@ -80,7 +80,7 @@ func newDescs(name string) *descs {
 		"L1 lookups that found a copy: Get and GetOrLoad calls served by L1. Counted only with Local.CountHits (see hotcache_tier_l1_hits_counted).",
 		prometheus.CounterValue, func(st *tier.Stats) float64 { return float64(st.L1.Hits) })
 	add(&d.hits, "hotcache_tier_l1_misses_total",
-		"L1 lookups that found no copy (a GetOrLoad that misses looks twice). Counted only with Local.CountHits (see hotcache_tier_l1_hits_counted).",
+		"L1 lookups that found no copy. Counted only with Local.CountHits (see hotcache_tier_l1_hits_counted).",
 		prometheus.CounterValue, func(st *tier.Stats) float64 { return float64(st.L1.Misses) })
 	add(&d.families, "hotcache_tier_l1_hits_counted",
 		"1 if L1 counts hits and misses (Local.CountHits), else 0: without it hotcache_tier_l1_hits_total and hotcache_tier_l1_misses_total are not exported.",
@@ -99,6 +99,10 @@ func newDescs(name string) *descs {
 		func(st *tier.Stats) uint64 { return st.LoadErrors })
 	counter("hotcache_tier_lock_waits_total", "Loads that found another replica holding the key's load lock and waited for it.",
 		func(st *tier.Stats) uint64 { return st.LockWaits })
+	counter("hotcache_tier_lost_locks_total", "Loads whose Redis lock was found gone before they stored (expired while Redis was paused or out of reach, or revoked by an invalidation): another replica may have loaded the key meanwhile.",
+		func(st *tier.Stats) uint64 { return st.LostLocks })
+	counter("hotcache_tier_fenced_stores_total", "Loaded values Redis refused to store because the load's lock was lost; their callers got what Redis held, or a new load.",
+		func(st *tier.Stats) uint64 { return st.FencedStores })
 	counter("hotcache_tier_fallbacks_total", "Loader calls made without Redis because the key's Redis node was unreachable.",
 		func(st *tier.Stats) uint64 { return st.Fallbacks })
 	counter("hotcache_tier_unavailable_total", "Get calls that returned ErrUnavailable without trying Redis.",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -116,15 +117,17 @@ func TestCollectorAgainstRedis(t *testing.T) {
 	c.Get(bg, "a") // L1 miss, L2 hit, kept in L1
 	c.Get(bg, "a") // L1 hit
 	c.Get(bg, "b") // L1 miss, L2 miss
-	// Each GetOrLoad below looks L1 up twice (its fast path, then L1's
-	// own GetOrLoad): two L1 misses each.
+	// Each GetOrLoad below looks L1 up once: one L1 miss each.
 	c.GetOrLoad(bg, "c", func(context.Context, string) (string, error) { return "3", nil })
 	c.GetOrLoad(bg, "d", func(context.Context, string) (string, error) { return "", errors.New("backend down") })
 	other.Set(bg, "a", "2") // invalidates c's copy of a (both writes are announced to c: broadcast mode)
-	if !waitFor(time.Second, func() bool { return c.Stats().Invalidations == 2 }) {
+	// c's own fenced store of "c" is announced to c too (NOLOOP does not
+	// cover a Lua script's writes), before the script's reply: so the
+	// loaded "c" is not kept in L1, and c counts 3 invalidations.
+	if !waitFor(time.Second, func() bool { return c.Stats().Invalidations == 3 }) {
 		t.Fatalf("c received no invalidation: %+v", c.Stats())
 	}
-	c.Delete(bg, "c")
+	c.Delete(bg, "c") // a Lua script too: announced to c, the 4th invalidation
 
 	want := fmt.Sprintf(`
 # HELP hotcache_tier_connected 1 if Redis (on a Cluster, some node) answered the last health check, else 0.
@@ -138,19 +141,19 @@ hotcache_tier_deletes_total{cache="perms"} 1
 hotcache_tier_fallbacks_total{cache="perms"} 0
 # HELP hotcache_tier_invalidations_total Keys named by Redis invalidation messages received by this replica.
 # TYPE hotcache_tier_invalidations_total counter
-hotcache_tier_invalidations_total{cache="perms"} 2
+hotcache_tier_invalidations_total{cache="perms"} 4
 # HELP hotcache_tier_l1_evictions_total L1 copies that left L1, by reason: capacity, expired, deleted (invalidations included), replaced.
 # TYPE hotcache_tier_l1_evictions_total counter
 hotcache_tier_l1_evictions_total{cache="perms",reason="capacity"} 0
-hotcache_tier_l1_evictions_total{cache="perms",reason="deleted"} 2
+hotcache_tier_l1_evictions_total{cache="perms",reason="deleted"} 1
 hotcache_tier_l1_evictions_total{cache="perms",reason="expired"} 0
 hotcache_tier_l1_evictions_total{cache="perms",reason="replaced"} 0
 # HELP hotcache_tier_l1_hits_total L1 lookups that found a copy: Get and GetOrLoad calls served by L1. Counted only with Local.CountHits (see hotcache_tier_l1_hits_counted).
 # TYPE hotcache_tier_l1_hits_total counter
 hotcache_tier_l1_hits_total{cache="perms"} 1
-# HELP hotcache_tier_l1_misses_total L1 lookups that found no copy (a GetOrLoad that misses looks twice). Counted only with Local.CountHits (see hotcache_tier_l1_hits_counted).
+# HELP hotcache_tier_l1_misses_total L1 lookups that found no copy. Counted only with Local.CountHits (see hotcache_tier_l1_hits_counted).
 # TYPE hotcache_tier_l1_misses_total counter
-hotcache_tier_l1_misses_total{cache="perms"} 6
+hotcache_tier_l1_misses_total{cache="perms"} 4
 # HELP hotcache_tier_l2_hits_total Redis reads that found a value (L1 misses served by Redis).
 # TYPE hotcache_tier_l2_hits_total counter
 hotcache_tier_l2_hits_total{cache="perms"} 1
@@ -178,6 +181,31 @@ hotcache_tier_node_up{cache="perms",node=%q} 1
 	}
 	if problems, err := testutil.GatherAndLint(reg); err != nil || len(problems) != 0 {
 		t.Fatalf("lint: %v %+v", err, problems)
+	}
+
+	// A load whose lock another replica's Delete revokes: its store is
+	// refused (a lost lock, a fenced store) and it loads again.
+	var fLoads atomic.Int32
+	if v, err := c.GetOrLoad(bg, "f", func(context.Context, string) (string, error) {
+		if fLoads.Add(1) == 1 {
+			if err := other.Delete(bg, "f"); err != nil {
+				return "", err
+			}
+		}
+		return "6", nil
+	}); err != nil || v != "6" || fLoads.Load() != 2 {
+		t.Fatalf("GetOrLoad with its lock revoked: %q, %v after %d loads; want 6 after 2", v, err, fLoads.Load())
+	}
+	fenced := `
+# HELP hotcache_tier_fenced_stores_total Loaded values Redis refused to store because the load's lock was lost; their callers got what Redis held, or a new load.
+# TYPE hotcache_tier_fenced_stores_total counter
+hotcache_tier_fenced_stores_total{cache="perms"} 1
+# HELP hotcache_tier_lost_locks_total Loads whose Redis lock was found gone before they stored (expired while Redis was paused or out of reach, or revoked by an invalidation): another replica may have loaded the key meanwhile.
+# TYPE hotcache_tier_lost_locks_total counter
+hotcache_tier_lost_locks_total{cache="perms"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(fenced), "hotcache_tier_fenced_stores_total", "hotcache_tier_lost_locks_total"); err != nil {
+		t.Fatal(err)
 	}
 
 	// Redis lost: the node and the cache turn 0, loads fall back.

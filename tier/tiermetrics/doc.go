@@ -8,7 +8,7 @@
 // hotcache collectors (base units, _total on counters):
 //
 //	hotcache_tier_l1_hits_total               counter  L1 lookups that found a copy (Local.CountHits only)
-//	hotcache_tier_l1_misses_total             counter  ...that did not; a GetOrLoad that misses looks twice (Local.CountHits only)
+//	hotcache_tier_l1_misses_total             counter  ...that did not (Local.CountHits only)
 //	hotcache_tier_l1_hits_counted             gauge    1 with Local.CountHits, else 0
 //	hotcache_tier_l1_evictions_total{reason}  counter  L1 copies that left: capacity, expired, deleted, replaced
 //	hotcache_tier_l2_hits_total               counter  Redis reads that found a value
@@ -18,6 +18,8 @@
 //	hotcache_tier_loads_total                 counter  loader calls (fallbacks included)
 //	hotcache_tier_load_errors_total           counter  loader calls that failed or panicked
 //	hotcache_tier_lock_waits_total            counter  loads that waited for another replica's lock
+//	hotcache_tier_lost_locks_total            counter  loads whose lock was found lost (expired or revoked)
+//	hotcache_tier_fenced_stores_total         counter  loaded values Redis refused (lock lost)
 //	hotcache_tier_fallbacks_total             counter  loader calls made without Redis (unreachable)
 //	hotcache_tier_unavailable_total           counter  Get calls answered ErrUnavailable without trying Redis
 //	hotcache_tier_invalidations_total         counter  keys named by Redis invalidation messages
