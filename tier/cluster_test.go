@@ -9,6 +9,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hotcache/hotcache/shard"
+	"github.com/redis/rueidis"
 )
 
 // TestKeySlotMatchesRedis checks keySlot against CLUSTER KEYSLOT, hash
@@ -70,9 +73,34 @@ func ownerFunc(rc *redisCluster) func(slot uint16) *redisServer {
 // Get and the loader's value to GetOrLoad, InvalidatePrefix deletes what
 // the live masters hold and names the dead one; once the master is back,
 // no raw cluster error reaches a caller and coherence resumes on its keys.
+// The lease keeps serving L1 hits meanwhile (at least half the samples:
+// a PING round delayed over 60 ms by a loaded machine may lapse it
+// briefly). Replica b is built by New, then by NewWithClient over a
+// cluster client of the test's (with rueidis's default client-side
+// caching on), which must have the same per-master health.
 func TestClusterMasterDown(t *testing.T) {
+	for _, how := range []string{"New", "NewWithClient"} {
+		t.Run(how, func(t *testing.T) { testClusterMasterDown(t, how) })
+	}
+}
+
+func testClusterMasterDown(t *testing.T, how string) {
 	rc := startCluster(t, 3)
 	a, b := newReplica(t, rc, "down:"), newReplica(t, rc, "down:")
+	if how == "NewWithClient" {
+		client, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: rc.seeds(), DisableRetry: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(client.Close)
+		if b, err = NewWithClient(client, Options[string]{Prefix: "down:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 10_000}}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		if b.cl == nil || !b.cl.dedicated {
+			t.Fatal("NewWithClient on a cluster client did not set up per-master health")
+		}
+	}
 	victim := rc.nodes[1]
 	onDead, onLive := keysOn(rc, victim, "down:", 20)
 	for _, k := range slices.Concat(onDead, onLive) {
@@ -97,7 +125,12 @@ func TestClusterMasterDown(t *testing.T) {
 	loads := 0
 	load := func(_ context.Context, k string) (string, error) { loads++; return "loaded-" + k, nil }
 	// Several health checks (slotsEvery) and rueidis reconnection attempts.
+	leased, samples := 0, 0
 	for end := time.Now().Add(6 * slotsEvery); time.Now().Before(end); {
+		samples++
+		if b.leased() {
+			leased++
+		}
 		for _, k := range onLive {
 			if v, ok := inL1(b, k); !ok || v != "v-"+k {
 				t.Fatalf("a key of a live master left L1 while another master is down (L1: %q, %v; %+v)", v, ok, b.Stats())
@@ -118,6 +151,10 @@ func TestClusterMasterDown(t *testing.T) {
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	t.Logf("lease held in %d of %d samples while a master was down", leased, samples)
+	if leased*2 < samples {
+		t.Fatalf("L1 hits served in %d of %d samples while one master was down: the dead master stops the lease", leased, samples)
 	}
 	st := b.Stats()
 	if st.Flushes != before.Flushes {

@@ -434,45 +434,49 @@ func TestL1LivesNoLongerThanRedis(t *testing.T) {
 	}
 }
 
+// TestNewWithClientAndInvalidatePrefix: a cache on a caller's client (a
+// cluster client on a cluster) receives invalidations and its
+// InvalidatePrefix reaches every node.
 func TestNewWithClientAndInvalidatePrefix(t *testing.T) {
-	s := startRedis(t)
-	a := newReplica(t, s, "wc:")
-	raw := s.rawClient()
-	b, err := NewWithClient(raw, Options[string]{Prefix: "wc:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 100}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	for _, k := range []string{"reg-a/1", "reg-a/2", "reg-b/1"} {
-		a.Set(bg, k, "v")
-		mustGet(t, a, k)
-		mustGet(t, b, k)
-	}
-	a.Set(bg, "reg-a/1", "v2")
-	if !waitFor(coherenceBound, func() bool { v, _ := mustGet(t, b, "reg-a/1"); return v == "v2" }) {
-		t.Fatal("a cache on a caller's client missed an invalidation")
-	}
-	mustGet(t, b, "reg-a/1")
-	n, err := b.InvalidatePrefix(bg, "reg-a/")
-	if err != nil || n != 2 {
-		t.Fatalf("InvalidatePrefix: %d, %v; want 2", n, err)
-	}
-	for _, r := range []*Cache[string]{a, b} {
-		if !waitFor(coherenceBound, func() bool {
-			_, ok1 := mustGet(t, r, "reg-a/1")
-			_, ok2 := mustGet(t, r, "reg-a/2")
-			return !ok1 && !ok2
-		}) {
-			t.Fatal("a replica still reads a key of the invalidated prefix")
+	eachTopology(t, func(t *testing.T, s *redisEnv) {
+		a := newReplica(t, s, "wc:")
+		raw := s.rawClient()
+		b, err := NewWithClient(raw, Options[string]{Prefix: "wc:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 100}})
+		if err != nil {
+			t.Fatal(err)
 		}
-		if _, ok := mustGet(t, r, "reg-b/1"); !ok {
-			t.Fatal("InvalidatePrefix removed a key outside the prefix")
+		defer b.Close()
+		for _, k := range []string{"reg-a/1", "reg-a/2", "reg-b/1"} {
+			a.Set(bg, k, "v")
+			mustGet(t, a, k)
+			mustGet(t, b, k)
 		}
-	}
-	b.Close()
-	if err := raw.Do(bg, raw.B().Ping().Build()).Error(); err != nil {
-		t.Fatalf("Close closed the caller's client: %v", err)
-	}
+		a.Set(bg, "reg-a/1", "v2")
+		if !waitFor(coherenceBound, func() bool { v, _ := mustGet(t, b, "reg-a/1"); return v == "v2" }) {
+			t.Fatal("a cache on a caller's client missed an invalidation")
+		}
+		mustGet(t, b, "reg-a/1")
+		n, err := b.InvalidatePrefix(bg, "reg-a/")
+		if err != nil || n != 2 {
+			t.Fatalf("InvalidatePrefix: %d, %v; want 2", n, err)
+		}
+		for _, r := range []*Cache[string]{a, b} {
+			if !waitFor(coherenceBound, func() bool {
+				_, ok1 := mustGet(t, r, "reg-a/1")
+				_, ok2 := mustGet(t, r, "reg-a/2")
+				return !ok1 && !ok2
+			}) {
+				t.Fatal("a replica still reads a key of the invalidated prefix")
+			}
+			if _, ok := mustGet(t, r, "reg-b/1"); !ok {
+				t.Fatal("InvalidatePrefix removed a key outside the prefix")
+			}
+		}
+		b.Close()
+		if err := raw.Do(bg, raw.B().Ping().Build()).Error(); err != nil {
+			t.Fatalf("Close closed the caller's client: %v", err)
+		}
+	})
 }
 
 type failCodec struct{}
