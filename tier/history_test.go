@@ -67,24 +67,93 @@ type hwindow struct {
 // checks.
 const faultMargin = 2 * time.Second
 
-func TestHistories(t *testing.T) {
-	soak := time.Duration(0)
-	if d := os.Getenv("TIER_SOAK"); d != "" {
-		var err error
-		if soak, err = time.ParseDuration(d); err != nil {
-			t.Fatalf("TIER_SOAK=%q: %v", d, err)
-		}
+// histPrefix is the Prefix of the history tests' caches; histKeys their
+// keys (two groups, for InvalidatePrefix).
+const histPrefix = "hist:"
+
+var histKeys = []string{"g0/a", "g0/b", "g1/a", "g1/b"}
+
+// histLockTTL is the history tests' LockTTL: short, so that faults make
+// locks expire.
+func histLockTTL(o *Options[string]) { o.LockTTL = 200 * time.Millisecond }
+
+// soakFor is TIER_SOAK, or 0.
+func soakFor(t *testing.T) time.Duration {
+	d := os.Getenv("TIER_SOAK")
+	if d == "" {
+		return 0
 	}
+	soak, err := time.ParseDuration(d)
+	if err != nil {
+		t.Fatalf("TIER_SOAK=%q: %v", d, err)
+	}
+	return soak
+}
+
+// faultFunc injects a fault named name: begin, d later end.
+type faultFunc func(name string, d time.Duration, begin, end func())
+
+func TestHistories(t *testing.T) {
 	s := startRedis(t)
 	p := newStallProxy(t, s.addr)
-	const prefix = "hist:"
-	lockTTL := func(o *Options[string]) { o.LockTTL = 200 * time.Millisecond }
 	reps := []*Cache[string]{
-		newReplica(t, s, prefix, lockTTL),
-		newReplica(t, s, prefix, lockTTL),
-		newReplica(t, &redisServer{tb: t, addr: p.addr()}, prefix, lockTTL),
+		newReplica(t, s, histPrefix, histLockTTL),
+		newReplica(t, s, histPrefix, histLockTTL),
+		newReplica(t, &redisServer{tb: t, addr: p.addr()}, histPrefix, histLockTTL),
 	}
-	keys := []string{"g0/a", "g0/b", "g1/a", "g1/b"}
+	raw := s.rawClient()
+	runHistories(t, reps, func(fault faultFunc, quiet func()) {
+		fault("kill", 300*time.Millisecond, s.kill, s.start)
+		quiet()
+		fault("SIGSTOP", 300*time.Millisecond, s.pause, s.resume)
+		quiet()
+		fault("DEBUG SLEEP", 0, func() {
+			if err := raw.Do(bg, raw.B().Arbitrary("DEBUG", "SLEEP", "0.3").Build()).Error(); err != nil {
+				t.Errorf("DEBUG SLEEP: %v", err)
+			}
+		}, func() {})
+		quiet()
+		fault("stall", 400*time.Millisecond, p.stall, p.resume)
+		quiet()
+		fault("drop", 0, p.drop, func() {})
+	})
+}
+
+// TestClusterHistories is TestHistories on a 3-master Redis Cluster:
+// three replicas on the cluster's seeds, while the master of histKeys[0]
+// is killed and restarted (empty), paused with SIGSTOP, and put to sleep
+// with DEBUG SLEEP; the keys on the other masters stay reachable
+// throughout. Same checks: the bound, agreement, one loader.
+func TestClusterHistories(t *testing.T) {
+	rc := startCluster(t, 3)
+	reps := []*Cache[string]{
+		newReplica(t, rc, histPrefix, histLockTTL),
+		newReplica(t, rc, histPrefix, histLockTTL),
+		newReplica(t, rc, histPrefix, histLockTTL),
+	}
+	victim := rc.owner(keySlot(histPrefix+"v:{"+histKeys[0]+"}", ""))
+	others := 0
+	for _, k := range histKeys {
+		if rc.owner(keySlot(histPrefix+"v:{"+k+"}", "")) != victim {
+			others++
+		}
+	}
+	t.Logf("victim %s serves %d of %d keys", victim.addr, len(histKeys)-others, len(histKeys))
+	runHistories(t, reps, func(fault faultFunc, quiet func()) {
+		fault("kill a master", 300*time.Millisecond, func() { rc.kill(victim) }, func() { rc.restart(victim) })
+		quiet()
+		fault("SIGSTOP a master", 300*time.Millisecond, victim.pause, victim.resume)
+		quiet()
+		fault("DEBUG SLEEP a master", 0, func() { rc.do(victim, "DEBUG", "SLEEP", "0.3") }, func() {})
+	})
+}
+
+// runHistories runs the recorded workload on reps (see the comment above
+// TestHistories) with round injecting one round of faults, repeated for
+// TIER_SOAK, and checks the history.
+func runHistories(t *testing.T, reps []*Cache[string], round func(fault faultFunc, quiet func())) {
+	soak := soakFor(t)
+	keys := histKeys
 	var src [4]atomic.Int64
 	start := time.Now()
 	since := func() time.Duration { return time.Since(start) }
@@ -186,7 +255,6 @@ func TestHistories(t *testing.T) {
 		wg.Go(func() { writer(r) })
 	}
 
-	raw := s.rawClient()
 	fault := func(name string, d time.Duration, begin, end func()) {
 		faulty.Add(1)
 		w := hwindow{name: name, start: since()}
@@ -200,19 +268,9 @@ func TestHistories(t *testing.T) {
 		time.AfterFunc(faultMargin, func() { faulty.Add(-1) })
 	}
 	quiet := func() { time.Sleep(700 * time.Millisecond) }
-	for round := 0; round == 0 || since() < soak; round++ {
+	for r := 0; r == 0 || since() < soak; r++ {
 		quiet()
-		fault("kill", 300*time.Millisecond, s.kill, s.start)
-		quiet()
-		fault("SIGSTOP", 300*time.Millisecond, s.pause, s.resume)
-		quiet()
-		fault("DEBUG SLEEP", 0, func() {
-			raw.Do(bg, raw.B().Arbitrary("DEBUG", "SLEEP", "0.3").Build())
-		}, func() {})
-		quiet()
-		fault("stall", 400*time.Millisecond, p.stall, p.resume)
-		quiet()
-		fault("drop", 0, p.drop, func() {})
+		round(fault, quiet)
 		quiet()
 	}
 	close(stop)
