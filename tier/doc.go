@@ -28,6 +28,19 @@
 //	p99     0.06–3.0 ms
 //	max     5–75 ms (scheduling on the loaded machine)
 //
+// Across processes, on a single server and on a 3-master Redis Cluster
+// (TestCrossProcessInvalidationLatency: the test as the writer, two copies
+// of the test binary as reader replicas, 300 writes spread over keys and
+// so over the cluster's masters; a sample is the time until the old value
+// is gone from both readers' L1, 0 if it was gone before the Set
+// returned; medians of 5 runs, each run's range in brackets, on the same
+// shared 2-core machine):
+//
+//	                  from Set returned                from Set called
+//	                  p50            p99               p50              p99
+//	single server     0 (0–21 µs)    2.6 ms (0.15–3.4) 217 µs (191–274) 4.5 ms (0.70–12.9)
+//	3-master cluster  0 (0–36 µs)    0.43 ms (0.24–3.1) 234 µs (212–238) 3.0 ms (0.80–9.2)
+//
 // When invalidations cannot arrive (a stalled link: a half-open TCP
 // connection, a paused server), the lease bounds it instead: a replica
 // serves L1 hits only while a PING it sent (every 20 ms) within the last

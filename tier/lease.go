@@ -21,6 +21,14 @@ import "time"
 // CPU), however the network behaves: a stalled link, a paused server, or a lost
 // invalidation that no PONG can overtake.
 //
+// On a Redis Cluster the lease is still one for all masters (a hit does not
+// hash its key to a slot): a round renews it when every master marked up
+// answered its PING, and a master that fails one is first marked down,
+// its keys removed from L1 and kept out, so the round renews the lease for
+// the others (pingMasters in nodes.go). A master that hangs silently
+// stops the renewals until its PING times out (pingTimeout), then is
+// marked down.
+//
 // The hit path reads one atomic bool, leaseOK. The monitor sets it when it
 // renews the lease and arms a timer for the lease's end, which clears it;
 // renewals, the timer and endLease hold leaseMu, so a timer that fires

@@ -61,10 +61,10 @@ const (
 // take the lock and load themselves. A replica that dies holding the lock
 // delays the others by at most LockTTL.
 //
-// While Redis is unreachable (or when a Redis call fails), the attempt
-// calls load directly and returns its value to the callers that share it
-// without storing it anywhere: values are not kept in L1 while
-// invalidations could be missed.
+// While Redis (on a Cluster, the key's master) is unreachable (or when a
+// Redis call fails), the attempt calls load directly and returns its value
+// to the callers that share it without storing it anywhere: values are not
+// kept in L1 while invalidations could be missed.
 func (c *Cache[V]) GetOrLoad(ctx context.Context, key string, load func(context.Context, string) (V, error)) (V, error) {
 	if v, ok := c.l1.Get(key); ok && c.leased() {
 		return v, nil
