@@ -18,7 +18,7 @@ import (
 func TestNew_BadOptions(t *testing.T) {
 	mem := memstore.New[string, string]()
 	for _, c := range []struct {
-		store writeback.Store[string, string]
+		store writeback.KV[string, string]
 		opts  writeback.Options
 		want  string
 	}{
@@ -39,7 +39,7 @@ func TestNew_BadOptions(t *testing.T) {
 }
 
 // has reports whether s stores key.
-func has(t *testing.T, s writeback.Store[string, string], key string) bool {
+func has(t *testing.T, s writeback.KV[string, string], key string) bool {
 	_, err := s.Load(context.Background(), key)
 	if errors.Is(err, shard.ErrNotFound) {
 		return false
@@ -246,7 +246,7 @@ func (s *bulkCounter) DeleteMany(ctx context.Context, keys []string) error {
 	return s.mem.DeleteMany(ctx, keys)
 }
 
-func (s *bulkCounter) InTx(ctx context.Context, fn func(writeback.Store[string, string]) error) error {
+func (s *bulkCounter) InTx(ctx context.Context, fn func(writeback.KV[string, string]) error) error {
 	return s.mem.InTx(ctx, fn)
 }
 

@@ -196,7 +196,7 @@ func (b *Buffer[K, V]) call(n int, again bool, f func() error) (err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
+			err = &PanicError{Value: r, Stack: debug.Stack(), Op: "writeback: store"}
 		}
 		if err != nil {
 			b.stats.errors.Add(1)

@@ -41,11 +41,18 @@ func (e *Engine[K, V]) GetOrLoadCached(ctx context.Context, h uint64, k K, load 
 // remembered: the next GetOrLoad of the key loads again.
 type PanicError struct {
 	Value any    // the value passed to panic
-	Stack []byte // the stack of the loading goroutine when it panicked
+	Stack []byte // the stack of the goroutine when it panicked
+	Op    string // what panicked, e.g. "writeback: store"; "" for a loader (and refresh)
 }
 
-// Error returns "shard: loader panicked: " and the panic value.
-func (p *PanicError) Error() string { return fmt.Sprintf("%sloader panicked: %v", errPrefix, p.Value) }
+// Error returns "shard: loader panicked: " (or Op and " panicked: ") and
+// the panic value.
+func (p *PanicError) Error() string {
+	if p.Op != "" {
+		return fmt.Sprintf("%s panicked: %v", p.Op, p.Value)
+	}
+	return fmt.Sprintf("%sloader panicked: %v", errPrefix, p.Value)
+}
 
 // Unwrap returns the panic value if it is an error, so that errors.Is and
 // errors.As see through the panic.
@@ -356,6 +363,10 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 	if err := ctx.Err(); err != nil {
 		e.miss()
 		return v, false, err
+	}
+	if e.closed.Load() { // no load starts on a closed cache
+		e.miss()
+		return v, false, ErrClosed
 	}
 	s.mu.Lock()
 	now := e.now()

@@ -56,6 +56,11 @@ const errPrefix = "shard: "
 // value; see the loading methods.
 var ErrNotFound = errors.New(errPrefix + "not found")
 
+// ErrClosed is returned by GetOrLoad, for a key it would have to load, once
+// the cache is closed; shard.ErrClosed is this error, and so are
+// writeback.ErrClosed and tier.ErrClosed.
+var ErrClosed = errors.New("hotcache: closed")
+
 const maxShards = 256
 
 func (o *Options[K, V]) validate() error {
