@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync/atomic"
@@ -73,6 +74,8 @@ type loadOptions[K comparable, V any] struct {
 	skew        int64
 	negTTL      time.Duration
 	refresh     float64 // Options.RefreshAhead; 0 = no refresh-ahead
+	onLoad      func(K, time.Duration, error)
+	logger      *slog.Logger
 
 	// negHits counts GetOrLoad calls answered by a remembered not-found
 	// (Stats.NegativeHits), striped like the read counters because those
@@ -91,6 +94,8 @@ func newLoadOptions[K comparable, V any](o Options[K, V]) loadOptions[K, V] {
 		skew:        int64(o.Skew),
 		negTTL:      o.NegativeTTL,
 		refresh:     o.RefreshAhead,
+		onLoad:      o.OnLoad,
+		logger:      o.Logger,
 	}
 	if o.NegativeTTL > 0 {
 		lo.negHits = newReadCounters()
@@ -457,6 +462,11 @@ func (e *Engine[K, V]) register(ctx context.Context, s *shard[K, V], k K, refres
 func (e *Engine[K, V]) run(h uint64, k K, c *call[K, V], load func(context.Context, K) (V, error)) {
 	var d int64
 	var w uint64
+	var start time.Time
+	if e.lo.onLoad != nil {
+		start = time.Now()
+		defer func() { e.lo.onLoad(k, time.Since(start), c.err) }() // after complete: waiters never wait for it
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -493,6 +503,9 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64)
 		s.ld.counts[countNotFound].Add(1)
 	case c.refresh:
 		s.ld.counts[countRefreshErrors].Add(1)
+		if l := e.lo.logger; l != nil {
+			l.Warn("hotcache: refresh-ahead failed; the current value is kept until its deadline", "key", k, "err", c.err)
+		}
 	default:
 		s.ld.counts[countLoadErrors].Add(1)
 	}

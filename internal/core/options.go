@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
@@ -47,6 +48,10 @@ type Options[K comparable, V any] struct {
 	NegativeTTL time.Duration
 
 	RefreshAhead float64
+
+	OnLoad func(key K, d time.Duration, err error)
+
+	Logger *slog.Logger
 }
 
 // errPrefix starts every error this package returns.
