@@ -18,8 +18,12 @@ func TestOptionsValidate_L1RejectionsSayWhy(t *testing.T) {
 		want string
 	}{
 		{"TTL", func(o *shard.Options[string, string]) { o.TTL = time.Second }, ".TTL must be 0 (Options.TTL governs both tiers)"},
-		{"Expiry", func(o *shard.Options[string, string]) { o.Expiry = func(string, string) time.Time { return time.Time{} } }, ".Expiry must be nil (Options.TTL governs both tiers)"},
-		{"ExpireAfter", func(o *shard.Options[string, string]) { o.ExpireAfter = func(string, string) time.Duration { return 0 } }, ".ExpireAfter must be nil (Options.TTL governs both tiers: an L1 copy lives only as long as its Redis original)"},
+		{"Expiry", func(o *shard.Options[string, string]) {
+			o.Expiry = func(string, string) time.Time { return time.Time{} }
+		}, ".Expiry must be nil (Options.TTL governs both tiers)"},
+		{"ExpireAfter", func(o *shard.Options[string, string]) {
+			o.ExpireAfter = func(string, string) time.Duration { return 0 }
+		}, ".ExpireAfter must be nil (Options.TTL governs both tiers: an L1 copy lives only as long as its Redis original)"},
 		{"RefreshAhead", func(o *shard.Options[string, string]) { o.RefreshAhead = 0.5 }, ".RefreshAhead must be 0 (a background reload would bypass the Redis tier)"},
 		{"NegativeTTL", func(o *shard.Options[string, string]) { o.NegativeTTL = time.Second }, ".NegativeTTL must be 0 (a remembered absence would not be invalidated by other replicas)"},
 		{"MaxTTL", func(o *shard.Options[string, string]) { o.MaxTTL = time.Second }, ".MaxTTL must be 0 (it caps Expiry, which Options.TTL replaces here)"},
