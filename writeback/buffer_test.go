@@ -3,6 +3,7 @@ package writeback_test
 import (
 	"context"
 	"errors"
+	"github.com/hotcache/hotcache/internal/testhook"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -209,16 +210,16 @@ func TestBuffer_BackgroundFailure(t *testing.T) {
 	s.set(1 << 30)
 	require.NoError(t, b.Store(ctx, "a", "1"))
 	clk.Advance(time.Second)
-	b.Tick()
+	testhook.BufferTick(b)
 	require.Equal(t, 1, reported)
 	calls := s.set(1 << 30)
 	require.Equal(t, 2, calls, "one call and one retry")
 
 	clk.Advance(time.Second - 1)
-	b.Tick()
+	testhook.BufferTick(b)
 	require.Equal(t, 2, s.set(1<<30), "a failed background flush waits at least RetryDelay/2 before the next")
 	clk.Advance(time.Second + 1)
-	b.Tick()
+	testhook.BufferTick(b)
 	require.Equal(t, 4, s.set(0))
 	require.Equal(t, 2, reported)
 

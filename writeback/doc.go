@@ -58,7 +58,7 @@
 // Time: Options.Clock measures MaxDelay and the pauses, and the goroutine
 // sleeps on a time.Timer. Tests either run the buffer in a
 // testing/synctest bubble with the default clock, or use a *clock.Manual
-// and call [Buffer.Tick], which makes the goroutine check its triggers and
+// and [Buffer.Tick] (deprecated), which makes the goroutine check its triggers and
 // waits for the result.
 //
 // # Cache

@@ -86,8 +86,8 @@ func (b *Buffer[K, V]) flush(ctx context.Context) {
 		b.hold = b.clock.Now() + int64(b.retryDelay())
 	}
 	b.mu.Unlock()
-	if first != nil && b.opts.OnError != nil {
-		b.opts.OnError(&FlushError[K]{Keys: failed, Err: first})
+	if first != nil {
+		b.reportFlushError(&FlushError[K]{Keys: failed, Err: first})
 	}
 }
 
