@@ -55,7 +55,7 @@
 // invalidation holds while it bumps the counter and removes the key (a
 // flush holds all of them). Invalidations are handled on rueidis's reading
 // goroutine; they take one stripe mutex briefly, and the key's L1 shard
-// lock only if L1 holds the key (or a load of its shard is in flight). Local.OnEvict runs under a stripe mutex and must not call the
+// lock only if L1 holds the key (or a load of its shard is in flight). L1.OnEvict runs under a stripe mutex and must not call the
 // tier Cache.
 //
 // # What it does not do
