@@ -42,7 +42,7 @@ type Options[V any] struct {
 
 	// L1 configures the in-process cache, a shard.Cache: every field has
 	// its meaning and default there, as in writeback.CacheOptions.L1 and
-	// objects.NewStore. Capacity (or MaxWeight) is required. Seven fields
+	// objects.NewStore. Capacity (or MaxWeight) is required. Eight fields
 	// must stay zero, each for a reason the error names: TTL, Expiry,
 	// ExpireAfter, MaxTTL and Skew (Options.TTL governs both tiers: an L1
 	// copy lives only as long as its Redis original), RefreshAhead (a
