@@ -28,4 +28,16 @@
 // The caches that cachegen generates, specialized to one key type, run on
 // the same machinery through package shard/shardimpl, which is for
 // generated code only.
+//
+// Options is the one options type of hotcache: writeback.CacheOptions and
+// tier.Options wrap it whole as their L1 field, and package objects takes
+// it as is, so a field means the same and has the same default
+// everywhere. Options.BindFlags exposes the common ones as flags;
+// Options.OnLoad reports each load's duration (for a histogram); and
+// Options.Logger records failures of background work (nil: no logging).
+// ErrClosed, ErrNotFound and PanicError are the errors of every package:
+// Close is idempotent, and after it a method that can fail returns
+// ErrClosed (here, GetOrLoad where it would start a load); Get, which
+// cannot fail, returns (V, bool). The table of shared names is
+// docs/vocabulary.md in the repository.
 package shard

@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
@@ -185,6 +186,25 @@ type Options[K comparable, V any] struct {
 	// a write to a present key allocates a new entry rather than update
 	// the value in place.
 	RefreshAhead float64
+
+	// OnLoad, if set, is called once for every load GetOrLoad runs (and
+	// every refresh-ahead reload), after the load's waiters have been
+	// released, with the key, how long the loader ran (by the time
+	// package's monotonic clock, which a testing/synctest bubble controls)
+	// and the error it returned (nil, one wrapping ErrNotFound, a
+	// *PanicError, ...). It is how load latency reaches a histogram (see
+	// package metrics' LoadHistogram). It runs on the loading goroutine
+	// with no lock held, must be safe for concurrent use, and must not
+	// panic. nil costs nothing: not even a time reading per load.
+	OnLoad func(key K, d time.Duration, err error)
+
+	// Logger, if set, receives a record of each failure of the cache's
+	// background work, which no caller sees otherwise: a refresh-ahead
+	// reload that failed (Warn, with the key and the error). Records carry
+	// the key: leave Logger nil if keys are secrets. nil means no logging
+	// (pass slog.Default() for the process's logger); the same rule holds
+	// for writeback.Options.Logger and tier.Options.Logger.
+	Logger *slog.Logger
 }
 
 // ErrNotFound is returned, or wrapped, by loaders to say that a key has no

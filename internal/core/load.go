@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync/atomic"
@@ -41,11 +42,18 @@ func (e *Engine[K, V]) GetOrLoadCached(ctx context.Context, h uint64, k K, load 
 // remembered: the next GetOrLoad of the key loads again.
 type PanicError struct {
 	Value any    // the value passed to panic
-	Stack []byte // the stack of the loading goroutine when it panicked
+	Stack []byte // the stack of the goroutine when it panicked
+	Op    string // what panicked, e.g. "writeback: store"; "" for a loader (and refresh)
 }
 
-// Error returns "shard: loader panicked: " and the panic value.
-func (p *PanicError) Error() string { return fmt.Sprintf("%sloader panicked: %v", errPrefix, p.Value) }
+// Error returns "shard: loader panicked: " (or Op and " panicked: ") and
+// the panic value.
+func (p *PanicError) Error() string {
+	if p.Op != "" {
+		return fmt.Sprintf("%s panicked: %v", p.Op, p.Value)
+	}
+	return fmt.Sprintf("%sloader panicked: %v", errPrefix, p.Value)
+}
 
 // Unwrap returns the panic value if it is an error, so that errors.Is and
 // errors.As see through the panic.
@@ -66,6 +74,8 @@ type loadOptions[K comparable, V any] struct {
 	skew        int64
 	negTTL      time.Duration
 	refresh     float64 // Options.RefreshAhead; 0 = no refresh-ahead
+	onLoad      func(K, time.Duration, error)
+	logger      *slog.Logger
 
 	// negHits counts GetOrLoad calls answered by a remembered not-found
 	// (Stats.NegativeHits), striped like the read counters because those
@@ -84,6 +94,8 @@ func newLoadOptions[K comparable, V any](o Options[K, V]) loadOptions[K, V] {
 		skew:        int64(o.Skew),
 		negTTL:      o.NegativeTTL,
 		refresh:     o.RefreshAhead,
+		onLoad:      o.OnLoad,
+		logger:      o.Logger,
 	}
 	if o.NegativeTTL > 0 {
 		lo.negHits = newReadCounters()
@@ -357,6 +369,10 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		e.miss()
 		return v, false, err
 	}
+	if e.closed.Load() { // no load starts on a closed cache
+		e.miss()
+		return v, false, ErrClosed
+	}
 	s.mu.Lock()
 	now := e.now()
 	// Look again under the lock: a load may have stored k, or remembered
@@ -446,6 +462,11 @@ func (e *Engine[K, V]) register(ctx context.Context, s *shard[K, V], k K, refres
 func (e *Engine[K, V]) run(h uint64, k K, c *call[K, V], load func(context.Context, K) (V, error)) {
 	var d int64
 	var w uint64
+	var start time.Time
+	if e.lo.onLoad != nil {
+		start = time.Now()
+		defer func() { e.lo.onLoad(k, time.Since(start), c.err) }() // after complete: waiters never wait for it
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -482,6 +503,9 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64)
 		s.ld.counts[countNotFound].Add(1)
 	case c.refresh:
 		s.ld.counts[countRefreshErrors].Add(1)
+		if l := e.lo.logger; l != nil {
+			l.Warn("hotcache: refresh-ahead failed; the current value is kept until its deadline", "key", k, "err", c.err)
+		}
 	default:
 		s.ld.counts[countLoadErrors].Add(1)
 	}
