@@ -131,20 +131,20 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		n = defaultShards(nominal)
 	}
 	e := &Engine[K, V]{
-		shards:    make([]shard[K, V], n),
-		shift:     uint(64 - log2(n)),
-		seed:      MakeSeed(),
-		hash:      hash,
-		clk:       opts.Clock,
-		ttl:       opts.TTL,
-		onEvict:   opts.OnEvict,
-		lo:        newLoadOptions(opts),
-		vmode:     valueModeOf[V](),
+		shards:  make([]shard[K, V], n),
+		shift:   uint(64 - log2(n)),
+		seed:    MakeSeed(),
+		hash:    hash,
+		clk:     opts.Clock,
+		ttl:     opts.TTL,
+		onEvict: opts.OnEvict,
+		lo:      newLoadOptions(opts),
+		vmode:   valueModeOf[V](),
 
 		unequalKeys: mayBeUnequal(reflect.TypeFor[K]()),
-		capacity:  int64(opts.Capacity),
-		maxWeight: opts.MaxWeight,
-		weigher:   opts.Weigher,
+		capacity:    int64(opts.Capacity),
+		maxWeight:   opts.MaxWeight,
+		weigher:     opts.Weigher,
 	}
 	if opts.CountHits {
 		e.reads = newReadCounters()
