@@ -827,6 +827,16 @@ func (vs *victims[K, V]) fire(e *Engine[K, V]) {
 // has already updated (issue 17, item 1).
 func (e *Engine[K, V]) Delete(h uint64, k K) bool {
 	s := e.shard(h)
+	if reopen17 {
+		// The order before issue 17's fix: the index, then pending.
+		if s.table.Load().find(h, k) == nil {
+			widen()
+			if s.ld.pending.Load() == 0 {
+				return false
+			}
+		}
+		return e.remove(h, k, evict.Deleted, nil)
+	}
 	if s.ld.pending.Load() == 0 {
 		widen() // between the two looks
 		if s.table.Load().find(h, k) == nil {
