@@ -932,7 +932,9 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.filterLoads(f)
-		e.forgetFunc(s, f)
+		if !reopen17item2 {
+			e.forgetFunc(s, f)
+		}
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {

@@ -271,7 +271,7 @@ func (e *Engine[K, V]) claim(s *shard[K, V], h uint64, k K, c *call[K, V]) bool 
 		}
 		return true
 	}
-	if !c.superseded && (c.err == nil || c.notFound) && len(c.filters) > c.checked {
+	if !c.superseded && (c.err == nil || c.notFound && !reopen17item2) && len(c.filters) > c.checked {
 		c.again = true
 		return false
 	}
@@ -429,7 +429,7 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		}
 	}
 	c := s.ld.calls[k]
-	if c != nil && (c.superseded || len(c.filters) > c.checked) {
+	if c != nil && !reopen17item2 && (c.superseded || len(c.filters) > c.checked) {
 		// A DeleteFunc reached c after it started, and c's value is not
 		// known to have escaped it yet: a GetOrLoad that may have started
 		// after that DeleteFunc returned must not get c's value. c goes on
@@ -567,7 +567,7 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64)
 	}
 	widen() // between the load's end and the publication of its result
 	for {
-		if c.err == nil || c.notFound {
+		if c.err == nil || c.notFound && !reopen17item2 {
 			e.applyFilters(s, k, c) // a not-found is judged as the zero value
 		}
 		c.again = false // only this goroutine writes it once registered
