@@ -28,6 +28,10 @@
 // TestChecker_ReportsReopenedRace17, which runs in every go test, builds
 // the checker with both tags and requires it to report a violation for
 // every target: a checker that cannot fail proves nothing.
+// TestChecker_ReportsReopenedItem2 does the same with hotcache_reopen17_item2
+// (issue 17, item 2: a GetOrLoad joins a load that a DeleteFunc reached,
+// and DeleteFunc leaves remembered not-founds). Each reports a violation
+// within a second of checking.
 //
 // # Running it
 //
@@ -44,5 +48,7 @@
 //	done
 //
 // Each target logs the histories and operations it checked and the
-// violations found (a violation fails the test).
+// violations found (a violation fails the test). With $LINCHECK_DUMP set
+// to a file name, a failing history's offending key is also written there
+// as text, one operation a line in call order.
 package lincheck
