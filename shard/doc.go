@@ -25,6 +25,35 @@
 // clock) on every read that meets an expiring entry. The default clock is
 // coarse: one atomic load per read.
 //
+// # Linearizability
+//
+// Per key, these operations are linearizable: each appears to take effect
+// at one instant between its call and its return, in an order that every
+// goroutine agrees on: Get (and Peek, GetWithExpiry), Set, SetTTL,
+// SetIfAbsent, Delete, DeleteFunc, Clear, and GetOrLoad with respect to
+// invalidation. A Set, SetTTL, Delete, DeleteFunc or Clear that has
+// returned wins over every load in flight: no GetOrLoad or Get that starts
+// after it returned sees a value that a load read before it was called.
+// (DeleteFunc wins for the keys its function matches, as its doc says;
+// Clear and DeleteFunc act on one key at a time, so they are linearizable
+// per key, not across keys.) A cache may miss at any time (eviction,
+// admission, expiry): a miss is always allowed, a value older than the
+// last completed write or invalidation never is.
+//
+// Len, All and Stats are not linearizable: they add up or walk the shards
+// one at a time, with no lock, while writes go on, and may see some of
+// those writes and not others.
+//
+// The proof is the checker of package internal/lincheck: concurrent
+// clients record histories of Get, Set, Delete, DeleteFunc, Clear and
+// GetOrLoad over a versioned source of truth that writers update before
+// they invalidate (cache-aside), and porcupine checks each history against
+// a per-key model, for Cache, a generated cache and writeback.Cache. CI
+// runs it with the race windows widened on purpose (build tag
+// hotcache_widen), and requires it to report a violation when the race it
+// was written for is put back (build tag hotcache_reopen17). It proves the
+// histories it checked, not all histories; see that package for the soak.
+//
 // The caches that cachegen generates, specialized to one key type, run on
 // the same machinery through package shard/shardimpl, which is for
 // generated code only.

@@ -26,9 +26,16 @@ type Options[K comparable, V any] struct {
 	// Weigher and MaxWeight bound the cache by weight (bytes, say) rather
 	// than, or as well as, by the number of entries: with MaxWeight > 0,
 	// the total weight of the stored entries, each weighed by
-	// Weigher(key, value) when it is written, stays at most MaxWeight
-	// whenever no write is in flight, and a Set evicts as many entries as
-	// it takes to make room. A value heavier than MaxWeight (or than
+	// Weigher(key, value) when it is written, stays at most MaxWeight, and
+	// a Set evicts as many entries as it takes to make room. The bound
+	// holds at every instant, writes in flight included: a write that
+	// finds no room evicts (from other shards if its own is empty) before
+	// it stores. The one exception: when the writes in flight together
+	// need more than MaxWeight and the cache holds nothing left to evict,
+	// they store anyway and then evict each other, so the total is then
+	// at most the weight of those writes. (Stats.Weight adds the shards'
+	// weights one by one, so while entries move it may read an entry
+	// evicted from one shard and its replacement in another.) A value heavier than MaxWeight (or than
 	// evict.MaxWeight, 2^31 - 1) is not stored, and its write removes the
 	// key's older value all the same. With Capacity as well, both bounds
 	// hold. Each needs the other. Weigher runs on the writing goroutine
