@@ -3,6 +3,7 @@ module github.com/hotcache/hotcache
 go 1.25.0
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/cespare/xxhash/v2 v2.3.0
 	github.com/dave/jennifer v1.7.1
 	golang.org/x/tools v0.49.0

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/hotcache/hotcache/internal/testhook"
 )
 
 // Clock is a time source: Now returns the current time as nanoseconds since
@@ -237,7 +239,15 @@ func (c *Coarse) Release() {
 
 // Running reports whether the clock's goroutine is running, that is,
 // whether the clock has users.
-func (c *Coarse) Running() bool {
+//
+// Deprecated: Running is a test hook, not part of the API; this module's
+// tests reach it through an internal package.
+func (c *Coarse) Running() bool { return c.running() }
+
+func init() { testhook.CoarseRunning = func(c any) bool { return c.(*Coarse).running() } }
+
+// running reports whether the clock's goroutine is running.
+func (c *Coarse) running() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.cur != nil

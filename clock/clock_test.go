@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"github.com/hotcache/hotcache/internal/testhook"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -107,7 +108,7 @@ func TestCoarseNow_TicksAndStops(t *testing.T) {
 			require.LessOrEqual(t, lag, int64(10*time.Millisecond), "lag stays within one resolution")
 		}
 		c.Release()
-		assert.False(t, c.Running())
+		assert.False(t, c.running())
 		assert.Equal(t, time.Now().UnixNano(), c.Now(), "stopped: exact time again")
 		assert.Panics(t, c.Release, "Release without Acquire")
 		// No sleep: the goroutine exits when released, not at its next
@@ -242,7 +243,7 @@ func TestCoarse_ReleaseFromOutsideTheBubble(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 		calls <- c.Release
 		<-done
-		assert.False(t, c.Running())
+		assert.False(t, c.running())
 		assert.Equal(t, time.Now().UnixNano(), c.Now())
 		time.Sleep(2 * time.Millisecond) // the goroutine's next tick: it exits
 	})
@@ -315,4 +316,17 @@ func TestManual_ConcurrentMovesNeverGoBack(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestCoarseRunning_DeprecatedForwards checks that the deprecated Running
+// still reports what the internal hook does, with and without users.
+func TestCoarseRunning_DeprecatedForwards(t *testing.T) {
+	c := NewCoarse(time.Millisecond)
+	assert.False(t, c.Running())
+	c.Acquire()
+	assert.True(t, c.Running())
+	assert.True(t, testhook.CoarseRunning(c))
+	c.Release()
+	assert.False(t, c.Running())
+	assert.False(t, testhook.CoarseRunning(c))
 }

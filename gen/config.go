@@ -19,6 +19,11 @@ type Config struct {
 	Value  string   // the value type, e.g. "*Token"
 	Output string   // the file to write, "" for DefaultOutput; recorded in the header
 	Tags   []string // build tags to load the package with; recorded in the header
+
+	// Deprecated, if set, marks the generated type and its constructor
+	// deprecated, with this text saying what to use instead (e.g. "use
+	// shard.Cache[string, string]"); recorded in the header.
+	Deprecated string
 }
 
 // Validate checks what can be checked without loading the package: the
@@ -57,6 +62,9 @@ func (c Config) Validate() error {
 	if c.Output != "" && !strings.HasSuffix(c.Output, ".go") {
 		return errorf("-output=%s must end in .go", c.Output)
 	}
+	if strings.ContainsAny(c.Deprecated, "\n\r") {
+		return errorf("-deprecated must be on one line")
+	}
 	for _, t := range c.Tags {
 		if t == "" || strings.ContainsAny(t, " ,\t") {
 			return errorf("-tags: %q is not a build tag", t)
@@ -81,6 +89,7 @@ func (c Config) Command() string {
 	flag("value", c.Value)
 	flag("output", c.Output)
 	flag("tags", strings.Join(c.Tags, ","))
+	flag("deprecated", c.Deprecated)
 	return b.String()
 }
 

@@ -2,6 +2,7 @@ package gen_test
 
 import (
 	"flag"
+	"go/types"
 	"os"
 	"path/filepath"
 	"strings"
@@ -141,4 +142,22 @@ func TestConfigCommand_QuotesForTheShell(t *testing.T) {
 func TestConfigConstructor(t *testing.T) {
 	assert.Equal(t, "NewTokenCache", gen.Config{Name: "TokenCache"}.Constructor())
 	assert.Equal(t, "newTokenCache", gen.Config{Name: "tokenCache"}.Constructor())
+}
+
+// TestConfigDeprecated_MarksTypeAndConstructor checks that -deprecated is
+// recorded in the header and adds a Deprecated paragraph to the docs of the
+// type and of its constructor, and that a multi-line text is refused.
+func TestConfigDeprecated_MarksTypeAndConstructor(t *testing.T) {
+	cfg := gen.Config{Name: "StrCache", Key: "string", Value: "string", Deprecated: "use shard.Cache[string, string]."}
+	require.NoError(t, cfg.Validate())
+	assert.Equal(t, "cachegen -name=StrCache -key=string -value=string -deprecated='use shard.Cache[string, string].'", cfg.Command())
+	src, err := gen.Render(gen.Spec{Pkg: types.NewPackage("example.com/p", "p"), Name: cfg.Name,
+		Key: types.Typ[types.String], Value: types.Typ[types.String], Command: cfg.Command(), Deprecated: cfg.Deprecated})
+	require.NoError(t, err)
+	assert.Equal(t, 2, strings.Count(string(src), "//\n// Deprecated: use shard.Cache[string, string].\n"), "type and constructor docs:\n%s", src)
+	assert.Contains(t, string(src), "// Deprecated: use shard.Cache[string, string].\ntype StrCache struct")
+	assert.Contains(t, string(src), "// Deprecated: use shard.Cache[string, string].\nfunc NewStrCache(")
+
+	cfg.Deprecated = "two\nlines"
+	require.EqualError(t, cfg.Validate(), "cachegen: -deprecated must be on one line")
 }

@@ -156,7 +156,7 @@ func Generate(p *Package, cfg Config) (File, error) {
 	}
 	// The test variant's scope, when there is one, also keeps the imports
 	// clear of names that test files declare.
-	src, err := Render(Spec{Pkg: scopePkg.Types, Name: cfg.Name, Key: key, Value: val, Command: cfg.Command()})
+	src, err := Render(Spec{Pkg: scopePkg.Types, Name: cfg.Name, Key: key, Value: val, Command: cfg.Command(), Deprecated: cfg.Deprecated})
 	if err != nil {
 		return File{}, err
 	}

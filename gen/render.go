@@ -40,6 +40,9 @@ type Spec struct {
 	// Command is the command line recorded in the header, e.g.
 	// `cachegen -name=TokenCache -key=string -value=*Token`.
 	Command string
+	// Deprecated, if set, is the text of a "Deprecated:" paragraph added
+	// to the docs of the type and its constructor: what to use instead.
+	Deprecated string
 }
 
 // Render returns the gofmt'd source of the cache file that s describes. The
@@ -144,10 +147,23 @@ func (r *renderer) emitType(f *jen.File) {
 	f.Comment("specialized at compile time. Its methods have the contracts of the")
 	f.Comment("shard.Cache methods of the same name; it is safe for concurrent use.")
 	f.Commentf("Build one with %s; the zero value is not usable.", r.ctor)
+	r.emitDeprecated(f)
 	f.Type().Id(r.Name).Struct(
 		jen.Id("e").Op("*").Qual(implPath, "Engine").Types(r.k, r.v),
 		jen.Id("seed").Qual(implPath, "Seed").Comment("e.Seed(): the key hash's seed, drawn at random per cache"),
 	)
+}
+
+// emitDeprecated emits, with Spec.Deprecated set, the end of a doc comment:
+//
+//	//
+//	// Deprecated: <Spec.Deprecated>
+func (r *renderer) emitDeprecated(f *jen.File) {
+	if r.Deprecated == "" {
+		return
+	}
+	f.Comment("")
+	f.Comment("Deprecated: " + r.Deprecated)
 }
 
 // emitConstructor emits:
@@ -167,6 +183,7 @@ func (r *renderer) emitConstructor(f *jen.File) {
 	f.Comment("invalid option. opts.Hash must be nil: the key's hash is generated,")
 	f.Comment("seeded per cache, and a Hash set here is an error rather than ignored.")
 	f.Comment("See shard.New.")
+	r.emitDeprecated(f)
 	f.Func().Id(r.ctor).
 		Params(jen.Id("opts").Qual(shardPath, "Options").Types(r.k, r.v)).
 		Params(jen.Op("*").Id(r.Name), jen.Error()).

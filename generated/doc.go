@@ -11,6 +11,11 @@
 //	CounterCache string   → uint64 (counters updated in place)
 //
 // Each is a shard.Cache of the same types with the key's hash specialized
-// at compile time. generate.go holds the go:generate lines that make them;
+// at compile time. The five string-keyed ones (StringCache, BytesCache,
+// AnyCache, TokenCache, CounterCache) are deprecated: they differ from
+// shard.Cache[string, V] only in their names, so use that (shard.New with
+// the same Options). They stay, generated with cachegen's -deprecated, so
+// that code using them builds, and the benchmarks use CounterCache to
+// compare a generated string hash with the generic one. generate.go holds the go:generate lines that make them;
 // regenerate with go generate ./generated.
 package generated

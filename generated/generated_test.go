@@ -158,7 +158,8 @@ func TestGeneratedFiles_UpToDate(t *testing.T) {
 }
 
 // generateLines returns the configurations of generate.go's go:generate
-// lines (flags of the -flag=value form, as written there).
+// lines (flags of the -flag=value form, as written there, and a last
+// "-deprecated=text" in double quotes).
 func generateLines(t *testing.T) []gen.Config {
 	t.Helper()
 	f, err := os.Open("generate.go")
@@ -172,6 +173,9 @@ func generateLines(t *testing.T) []gen.Config {
 			continue
 		}
 		var cfg gen.Config
+		if rest, dep, ok := strings.Cut(args, ` "-deprecated=`); ok { // the one quoted flag, last
+			args, cfg.Deprecated = rest, strings.TrimSuffix(dep, `"`)
+		}
 		for _, arg := range strings.Fields(args) {
 			name, val, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
 			switch name {

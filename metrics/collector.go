@@ -22,20 +22,21 @@ type Source interface {
 // cache=name (see the package doc for the families). Values are read from
 // src when the collector is scraped; nothing is counted on src's read
 // path for it. Register it with any prometheus.Registerer, or use
-// [Register], which says more clearly when name is taken.
-func NewCollector(name string, src Source) prometheus.Collector {
-	return &cacheCollector{d: newCacheDescs(name), src: src}
+// [Register], which says more clearly when name is taken. [LegacyNames]
+// exports the families under their former names.
+func NewCollector(name string, src Source, opts ...Option) prometheus.Collector {
+	return &cacheCollector{d: newCacheDescs(name, configOf(opts)), src: src}
 }
 
-// Register registers NewCollector(name, src) with reg and returns it. Two
+// Register registers NewCollector(name, src, opts...) with reg and returns it. Two
 // caches of different names can share a registry; a second cache under a
 // name already registered on reg is an error that names it and wraps the
 // registry's prometheus.AlreadyRegisteredError. An empty name is an error.
-func Register(reg prometheus.Registerer, name string, src Source) (prometheus.Collector, error) {
+func Register(reg prometheus.Registerer, name string, src Source, opts ...Option) (prometheus.Collector, error) {
 	if name == "" {
 		return nil, errors.New("metrics: a cache's name must not be empty")
 	}
-	c := NewCollector(name, src)
+	c := NewCollector(name, src, opts...)
 	if err := register(reg, c, fmt.Sprintf("a cache named %q", name)); err != nil {
 		return nil, err
 	}
@@ -89,57 +90,58 @@ type cacheSeries struct {
 // only when hits are counted.
 const numHitSeries = 2
 
-func newCacheDescs(name string) *cacheDescs {
+func newCacheDescs(name string, cfg config) *cacheDescs {
 	l := prometheus.Labels{"cache": name}
 	d := &cacheDescs{}
-	add := func(fqName, help string, counter bool, value func(st shard.Stats, n int) float64) {
-		desc := prometheus.NewDesc(fqName, help, nil, l)
+	prefix := cfg.cachePrefix()
+	add := func(what, help string, counter bool, value func(st shard.Stats, n int) float64) {
+		desc := prometheus.NewDesc(prefix+what, help, nil, l)
 		d.descs = append(d.descs, desc)
 		d.series = append(d.series, cacheSeries{newSeries(desc, counter), value})
 	}
 	const counter, gauge = true, false
-	add("hotcache_hits_total",
-		"Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).",
+	add("hits_total",
+		"Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see "+prefix+"hits_counted).",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.Hits) })
-	add("hotcache_misses_total",
-		"Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).",
+	add("misses_total",
+		"Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see "+prefix+"hits_counted).",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.Misses) })
-	add("hotcache_hits_counted",
-		"1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_hits_total and hotcache_misses_total are not exported.",
+	add("hits_counted",
+		"1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it "+prefix+"hits_total and "+prefix+"misses_total are not exported.",
 		gauge, func(st shard.Stats, _ int) float64 {
 			if st.HitsCounted {
 				return 1
 			}
 			return 0
 		})
-	add("hotcache_sets_total",
+	add("sets_total",
 		"Entries stored by Set, SetTTL, SetIfAbsent and loads.",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.Sets) })
-	add("hotcache_loads_total",
+	add("loads_total",
 		"Loads started by GetOrLoad for missing keys.",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.Loads) })
-	add("hotcache_load_errors_total",
+	add("load_errors_total",
 		"Loads that failed: an error other than not-found, or a panic.",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.LoadErrors) })
-	add("hotcache_not_found_total",
+	add("not_found_total",
 		"Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.NotFound) })
-	add("hotcache_negative_hits_total",
+	add("negative_hits_total",
 		"GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.NegativeHits) })
-	add("hotcache_refreshes_total",
+	add("refreshes_total",
 		"Background reloads started by refresh-ahead (shard.Options.RefreshAhead).",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.Refreshes) })
-	add("hotcache_refresh_errors_total",
+	add("refresh_errors_total",
 		"Background reloads that failed (not-found aside); the old value was kept.",
 		counter, func(st shard.Stats, _ int) float64 { return float64(st.RefreshErrors) })
-	add("hotcache_entries",
+	add("entries",
 		"Entries in the cache, expired ones not yet reclaimed included.",
 		gauge, func(_ shard.Stats, n int) float64 { return float64(n) })
-	add("hotcache_weight",
+	add("weight",
 		"Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.",
 		gauge, func(st shard.Stats, _ int) float64 { return float64(st.Weight) })
-	evictions := prometheus.NewDesc("hotcache_evictions_total",
+	evictions := prometheus.NewDesc(prefix+"evictions_total",
 		"Entries that left the cache, by reason: capacity, expired, deleted, replaced.", []string{"reason"}, l)
 	d.descs = append(d.descs, evictions)
 	for r := evict.Capacity; int(r) < evict.NumReasons; r++ {

@@ -81,48 +81,48 @@ func knownSequence(t *testing.T, c cacheAPI) {
 // named name.
 func wantKnownSequence(name string) string {
 	return strings.ReplaceAll(`
-# HELP hotcache_entries Entries in the cache, expired ones not yet reclaimed included.
-# TYPE hotcache_entries gauge
-hotcache_entries{cache="NAME"} 1
-# HELP hotcache_evictions_total Entries that left the cache, by reason: capacity, expired, deleted, replaced.
-# TYPE hotcache_evictions_total counter
-hotcache_evictions_total{cache="NAME",reason="capacity"} 2
-hotcache_evictions_total{cache="NAME",reason="deleted"} 1
-hotcache_evictions_total{cache="NAME",reason="expired"} 0
-hotcache_evictions_total{cache="NAME",reason="replaced"} 1
-# HELP hotcache_hits_counted 1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_hits_total and hotcache_misses_total are not exported.
-# TYPE hotcache_hits_counted gauge
-hotcache_hits_counted{cache="NAME"} 1
-# HELP hotcache_hits_total Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).
-# TYPE hotcache_hits_total counter
-hotcache_hits_total{cache="NAME"} 2
-# HELP hotcache_load_errors_total Loads that failed: an error other than not-found, or a panic.
-# TYPE hotcache_load_errors_total counter
-hotcache_load_errors_total{cache="NAME"} 1
-# HELP hotcache_loads_total Loads started by GetOrLoad for missing keys.
-# TYPE hotcache_loads_total counter
-hotcache_loads_total{cache="NAME"} 2
-# HELP hotcache_misses_total Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).
-# TYPE hotcache_misses_total counter
-hotcache_misses_total{cache="NAME"} 4
-# HELP hotcache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
-# TYPE hotcache_negative_hits_total counter
-hotcache_negative_hits_total{cache="NAME"} 0
-# HELP hotcache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
-# TYPE hotcache_not_found_total counter
-hotcache_not_found_total{cache="NAME"} 0
-# HELP hotcache_refresh_errors_total Background reloads that failed (not-found aside); the old value was kept.
-# TYPE hotcache_refresh_errors_total counter
-hotcache_refresh_errors_total{cache="NAME"} 0
-# HELP hotcache_refreshes_total Background reloads started by refresh-ahead (shard.Options.RefreshAhead).
-# TYPE hotcache_refreshes_total counter
-hotcache_refreshes_total{cache="NAME"} 0
-# HELP hotcache_sets_total Entries stored by Set, SetTTL, SetIfAbsent and loads.
-# TYPE hotcache_sets_total counter
-hotcache_sets_total{cache="NAME"} 5
-# HELP hotcache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
-# TYPE hotcache_weight gauge
-hotcache_weight{cache="NAME"} 0
+# HELP hotcache_cache_entries Entries in the cache, expired ones not yet reclaimed included.
+# TYPE hotcache_cache_entries gauge
+hotcache_cache_entries{cache="NAME"} 1
+# HELP hotcache_cache_evictions_total Entries that left the cache, by reason: capacity, expired, deleted, replaced.
+# TYPE hotcache_cache_evictions_total counter
+hotcache_cache_evictions_total{cache="NAME",reason="capacity"} 2
+hotcache_cache_evictions_total{cache="NAME",reason="deleted"} 1
+hotcache_cache_evictions_total{cache="NAME",reason="expired"} 0
+hotcache_cache_evictions_total{cache="NAME",reason="replaced"} 1
+# HELP hotcache_cache_hits_counted 1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_cache_hits_total and hotcache_cache_misses_total are not exported.
+# TYPE hotcache_cache_hits_counted gauge
+hotcache_cache_hits_counted{cache="NAME"} 1
+# HELP hotcache_cache_hits_total Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_cache_hits_counted).
+# TYPE hotcache_cache_hits_total counter
+hotcache_cache_hits_total{cache="NAME"} 2
+# HELP hotcache_cache_load_errors_total Loads that failed: an error other than not-found, or a panic.
+# TYPE hotcache_cache_load_errors_total counter
+hotcache_cache_load_errors_total{cache="NAME"} 1
+# HELP hotcache_cache_loads_total Loads started by GetOrLoad for missing keys.
+# TYPE hotcache_cache_loads_total counter
+hotcache_cache_loads_total{cache="NAME"} 2
+# HELP hotcache_cache_misses_total Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_cache_hits_counted).
+# TYPE hotcache_cache_misses_total counter
+hotcache_cache_misses_total{cache="NAME"} 4
+# HELP hotcache_cache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
+# TYPE hotcache_cache_negative_hits_total counter
+hotcache_cache_negative_hits_total{cache="NAME"} 0
+# HELP hotcache_cache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
+# TYPE hotcache_cache_not_found_total counter
+hotcache_cache_not_found_total{cache="NAME"} 0
+# HELP hotcache_cache_refresh_errors_total Background reloads that failed (not-found aside); the old value was kept.
+# TYPE hotcache_cache_refresh_errors_total counter
+hotcache_cache_refresh_errors_total{cache="NAME"} 0
+# HELP hotcache_cache_refreshes_total Background reloads started by refresh-ahead (shard.Options.RefreshAhead).
+# TYPE hotcache_cache_refreshes_total counter
+hotcache_cache_refreshes_total{cache="NAME"} 0
+# HELP hotcache_cache_sets_total Entries stored by Set, SetTTL, SetIfAbsent and loads.
+# TYPE hotcache_cache_sets_total counter
+hotcache_cache_sets_total{cache="NAME"} 5
+# HELP hotcache_cache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
+# TYPE hotcache_cache_weight gauge
+hotcache_cache_weight{cache="NAME"} 0
 `, "NAME", name)
 }
 
@@ -151,7 +151,7 @@ func TestCollector_GeneratedCache(t *testing.T) {
 }
 
 // Without CountHits, hits and misses are not exported at all, and
-// hotcache_hits_counted says why: a dashboard sees no data, not a 0% hit
+// hotcache_cache_hits_counted says why: a dashboard sees no data, not a 0% hit
 // ratio.
 func TestCollector_HitsNotCounted(t *testing.T) {
 	opts := options()
@@ -163,19 +163,19 @@ func TestCollector_HitsNotCounted(t *testing.T) {
 	c.Get("b")
 	col := metrics.NewCollector("quiet", c)
 	want := `
-# HELP hotcache_hits_counted 1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_hits_total and hotcache_misses_total are not exported.
-# TYPE hotcache_hits_counted gauge
-hotcache_hits_counted{cache="quiet"} 0
-# HELP hotcache_sets_total Entries stored by Set, SetTTL, SetIfAbsent and loads.
-# TYPE hotcache_sets_total counter
-hotcache_sets_total{cache="quiet"} 1
+# HELP hotcache_cache_hits_counted 1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_cache_hits_total and hotcache_cache_misses_total are not exported.
+# TYPE hotcache_cache_hits_counted gauge
+hotcache_cache_hits_counted{cache="quiet"} 0
+# HELP hotcache_cache_sets_total Entries stored by Set, SetTTL, SetIfAbsent and loads.
+# TYPE hotcache_cache_sets_total counter
+hotcache_cache_sets_total{cache="quiet"} 1
 `
 	err := testutil.CollectAndCompare(col, strings.NewReader(want),
-		"hotcache_hits_total", "hotcache_misses_total", "hotcache_hits_counted", "hotcache_sets_total")
+		"hotcache_cache_hits_total", "hotcache_cache_misses_total", "hotcache_cache_hits_counted", "hotcache_cache_sets_total")
 	if err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(col, "hotcache_hits_total", "hotcache_misses_total"); n != 0 {
+	if n := testutil.CollectAndCount(col, "hotcache_cache_hits_total", "hotcache_cache_misses_total"); n != 0 {
 		t.Errorf("%d hit/miss series exported without CountHits, want 0", n)
 	}
 }
@@ -200,27 +200,27 @@ func TestCollector_ExpiryAndNegativeHits(t *testing.T) {
 	c.Set("b", "2") // a write reclaims what it meets expired in its shard
 	col := metrics.NewCollector("ttl", c)
 	want := `
-# HELP hotcache_loads_total Loads started by GetOrLoad for missing keys.
-# TYPE hotcache_loads_total counter
-hotcache_loads_total{cache="ttl"} 1
-# HELP hotcache_load_errors_total Loads that failed: an error other than not-found, or a panic.
-# TYPE hotcache_load_errors_total counter
-hotcache_load_errors_total{cache="ttl"} 0
-# HELP hotcache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
-# TYPE hotcache_negative_hits_total counter
-hotcache_negative_hits_total{cache="ttl"} 2
-# HELP hotcache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
-# TYPE hotcache_not_found_total counter
-hotcache_not_found_total{cache="ttl"} 1
-# HELP hotcache_evictions_total Entries that left the cache, by reason: capacity, expired, deleted, replaced.
-# TYPE hotcache_evictions_total counter
-hotcache_evictions_total{cache="ttl",reason="capacity"} 0
-hotcache_evictions_total{cache="ttl",reason="deleted"} 0
-hotcache_evictions_total{cache="ttl",reason="expired"} 1
-hotcache_evictions_total{cache="ttl",reason="replaced"} 0
+# HELP hotcache_cache_loads_total Loads started by GetOrLoad for missing keys.
+# TYPE hotcache_cache_loads_total counter
+hotcache_cache_loads_total{cache="ttl"} 1
+# HELP hotcache_cache_load_errors_total Loads that failed: an error other than not-found, or a panic.
+# TYPE hotcache_cache_load_errors_total counter
+hotcache_cache_load_errors_total{cache="ttl"} 0
+# HELP hotcache_cache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
+# TYPE hotcache_cache_negative_hits_total counter
+hotcache_cache_negative_hits_total{cache="ttl"} 2
+# HELP hotcache_cache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
+# TYPE hotcache_cache_not_found_total counter
+hotcache_cache_not_found_total{cache="ttl"} 1
+# HELP hotcache_cache_evictions_total Entries that left the cache, by reason: capacity, expired, deleted, replaced.
+# TYPE hotcache_cache_evictions_total counter
+hotcache_cache_evictions_total{cache="ttl",reason="capacity"} 0
+hotcache_cache_evictions_total{cache="ttl",reason="deleted"} 0
+hotcache_cache_evictions_total{cache="ttl",reason="expired"} 1
+hotcache_cache_evictions_total{cache="ttl",reason="replaced"} 0
 `
 	err := testutil.CollectAndCompare(col, strings.NewReader(want),
-		"hotcache_loads_total", "hotcache_load_errors_total", "hotcache_negative_hits_total", "hotcache_not_found_total", "hotcache_evictions_total")
+		"hotcache_cache_loads_total", "hotcache_cache_load_errors_total", "hotcache_cache_negative_hits_total", "hotcache_cache_not_found_total", "hotcache_cache_evictions_total")
 	if err != nil {
 		t.Error(err)
 	}
@@ -239,12 +239,12 @@ func TestRegister_TwoNamesOneRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `
-# HELP hotcache_entries Entries in the cache, expired ones not yet reclaimed included.
-# TYPE hotcache_entries gauge
-hotcache_entries{cache="a"} 1
-hotcache_entries{cache="b"} 0
+# HELP hotcache_cache_entries Entries in the cache, expired ones not yet reclaimed included.
+# TYPE hotcache_cache_entries gauge
+hotcache_cache_entries{cache="a"} 1
+hotcache_cache_entries{cache="b"} 0
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hotcache_entries"); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "hotcache_cache_entries"); err != nil {
 		t.Error(err)
 	}
 	if n, err := testutil.GatherAndCount(reg); err != nil || n != 2*16 {
@@ -291,7 +291,7 @@ func lintClean(t *testing.T, col prometheus.Collector) {
 	}
 }
 
-// hotcache_weight follows the entries' total weight, up and down.
+// hotcache_cache_weight follows the entries' total weight, up and down.
 func TestCollector_Weight(t *testing.T) {
 	c := shard.Must(shard.Options[string, string]{
 		MaxWeight: 100,
@@ -303,11 +303,11 @@ func TestCollector_Weight(t *testing.T) {
 	c.Set("c", "1234567")
 	c.Delete("c")
 	want := `
-# HELP hotcache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
-# TYPE hotcache_weight gauge
-hotcache_weight{cache="helm"} 8
+# HELP hotcache_cache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
+# TYPE hotcache_cache_weight gauge
+hotcache_cache_weight{cache="helm"} 8
 `
-	if err := testutil.CollectAndCompare(metrics.NewCollector("helm", c), strings.NewReader(want), "hotcache_weight"); err != nil {
+	if err := testutil.CollectAndCompare(metrics.NewCollector("helm", c), strings.NewReader(want), "hotcache_cache_weight"); err != nil {
 		t.Error(err)
 	}
 }

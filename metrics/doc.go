@@ -4,41 +4,64 @@
 // series. It is a module of its own, so that hotcache itself does not
 // depend on Prometheus.
 //
+// # Names
+//
+// Every family follows one rule: hotcache_<component>_<what>, in base
+// units (seconds, bytes), with _total on counters, and every series is
+// labelled cache="<name>". The components are cache (any cache's
+// shard.Stats, the in-memory copies of a writeback.Cache, load
+// latency), writeback (a Buffer, and the store calls of a
+// writeback.Cache) and tier (package tier's collector). The families were
+// renamed to follow the rule: hotcache_<what> became hotcache_cache_<what>,
+// hotcache_store_calls_total and hotcache_store_errors_total became
+// hotcache_writeback_store_*, and a Buffer's label buffer= became cache=.
+// [LegacyNames] exports the former names, for dashboards that have not
+// moved yet. (Flux's series, below, keep Flux's names.)
+//
 // # Caches
 //
 // [NewCollector] (or [Register]) exports a cache's shard.Stats and Len,
 // each series labelled cache="<name>":
 //
-//	hotcache_hits_total              counter  Get and GetOrLoad calls that found a live entry (CountHits only)
-//	hotcache_misses_total            counter  ...that did not (CountHits only)
-//	hotcache_hits_counted            gauge    1 with shard.Options.CountHits, else 0
-//	hotcache_sets_total              counter  entries stored
-//	hotcache_loads_total             counter  GetOrLoad loads started
-//	hotcache_load_errors_total       counter  loads that failed (an error other than not-found, or a panic)
-//	hotcache_not_found_total         counter  loads and refreshes that found nothing (shard.ErrNotFound)
-//	hotcache_negative_hits_total     counter  GetOrLoad calls answered by a remembered not-found
-//	hotcache_refreshes_total         counter  refresh-ahead reloads started
-//	hotcache_refresh_errors_total    counter  refresh-ahead reloads that failed (not-found aside)
-//	hotcache_evictions_total{reason} counter  entries that left: capacity, expired, deleted, replaced
-//	hotcache_entries                 gauge    entries held (expired ones not yet reclaimed included)
-//	hotcache_weight                  gauge    their total weight (shard.Options.Weigher; 0 without one)
+//	hotcache_cache_hits_total              counter  Get and GetOrLoad calls that found a live entry (CountHits only)
+//	hotcache_cache_misses_total            counter  ...that did not (CountHits only)
+//	hotcache_cache_hits_counted            gauge    1 with shard.Options.CountHits, else 0
+//	hotcache_cache_sets_total              counter  entries stored
+//	hotcache_cache_loads_total             counter  GetOrLoad loads started
+//	hotcache_cache_load_errors_total       counter  loads that failed (an error other than not-found, or a panic)
+//	hotcache_cache_not_found_total         counter  loads and refreshes that found nothing (shard.ErrNotFound)
+//	hotcache_cache_negative_hits_total     counter  GetOrLoad calls answered by a remembered not-found
+//	hotcache_cache_refreshes_total         counter  refresh-ahead reloads started
+//	hotcache_cache_refresh_errors_total    counter  refresh-ahead reloads that failed (not-found aside)
+//	hotcache_cache_evictions_total{reason} counter  entries that left: capacity, expired, deleted, replaced
+//	hotcache_cache_entries                 gauge    entries held (expired ones not yet reclaimed included)
+//	hotcache_cache_weight                  gauge    their total weight (shard.Options.Weigher; 0 without one)
 //
 // Hits and misses are counted only by a cache built with
 // shard.Options{CountHits: true}, because a counter bumped on every Get is
 // the one write a hit would otherwise make. Without it the two families
-// are not exported at all and hotcache_hits_counted is 0, so that a
+// are not exported at all and hotcache_cache_hits_counted is 0, so that a
 // dashboard shows no data rather than a 0% hit ratio. A hit ratio is
 //
-//	rate(hotcache_hits_total[5m]) / (rate(hotcache_hits_total[5m]) + rate(hotcache_misses_total[5m]))
+//	rate(hotcache_cache_hits_total[5m]) / (rate(hotcache_cache_hits_total[5m]) + rate(hotcache_cache_misses_total[5m]))
+//
+// # Load latency
+//
+// [LoadHistogram] is hotcache_cache_load_duration_seconds{cache, result},
+// fed by shard.Options.OnLoad through [ObserveLoad]: how long each load
+// and refresh ran, by result (ok, not_found, error). The cache reads no
+// clock for it unless OnLoad is set.
 //
 // # Write-behind
 //
 // [NewBufferCollector] exports a writeback.Buffer's pending writes (how
 // many keys, and the age of the oldest), flushes, store calls, their
-// errors and retries, and the writes stored, labelled buffer="<name>".
+// errors and retries, and the writes stored, as hotcache_writeback_*.
 // [NewWritebackCacheCollector] exports a read-through writeback.Cache: the
-// cache families above for its in-memory copies, and the Store and Delete
-// calls it passed to its store, with their errors.
+// cache families above for its in-memory copies, and the Set and Delete
+// calls it passed to its store, with their errors
+// (hotcache_writeback_store_calls_total, hotcache_writeback_store_errors_total,
+// the families a Buffer's store calls use).
 //
 // # What a scrape costs
 //

@@ -54,22 +54,22 @@ func Example() {
 
 	printSeries(reg, "hotcache_")
 	// Output:
-	// hotcache_entries{cache="tokens"} 0
-	// hotcache_evictions_total{cache="tokens",reason="capacity"} 0
-	// hotcache_evictions_total{cache="tokens",reason="deleted"} 1
-	// hotcache_evictions_total{cache="tokens",reason="expired"} 0
-	// hotcache_evictions_total{cache="tokens",reason="replaced"} 0
-	// hotcache_hits_counted{cache="tokens"} 1
-	// hotcache_hits_total{cache="tokens"} 1
-	// hotcache_load_errors_total{cache="tokens"} 0
-	// hotcache_loads_total{cache="tokens"} 0
-	// hotcache_misses_total{cache="tokens"} 1
-	// hotcache_negative_hits_total{cache="tokens"} 0
-	// hotcache_not_found_total{cache="tokens"} 0
-	// hotcache_refresh_errors_total{cache="tokens"} 0
-	// hotcache_refreshes_total{cache="tokens"} 0
-	// hotcache_sets_total{cache="tokens"} 1
-	// hotcache_weight{cache="tokens"} 0
+	// hotcache_cache_entries{cache="tokens"} 0
+	// hotcache_cache_evictions_total{cache="tokens",reason="capacity"} 0
+	// hotcache_cache_evictions_total{cache="tokens",reason="deleted"} 1
+	// hotcache_cache_evictions_total{cache="tokens",reason="expired"} 0
+	// hotcache_cache_evictions_total{cache="tokens",reason="replaced"} 0
+	// hotcache_cache_hits_counted{cache="tokens"} 1
+	// hotcache_cache_hits_total{cache="tokens"} 1
+	// hotcache_cache_load_errors_total{cache="tokens"} 0
+	// hotcache_cache_loads_total{cache="tokens"} 0
+	// hotcache_cache_misses_total{cache="tokens"} 1
+	// hotcache_cache_negative_hits_total{cache="tokens"} 0
+	// hotcache_cache_not_found_total{cache="tokens"} 0
+	// hotcache_cache_refresh_errors_total{cache="tokens"} 0
+	// hotcache_cache_refreshes_total{cache="tokens"} 0
+	// hotcache_cache_sets_total{cache="tokens"} 1
+	// hotcache_cache_weight{cache="tokens"} 0
 }
 
 // A Flux controller asks the cache on behalf of the object it reconciles,

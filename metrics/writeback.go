@@ -21,7 +21,8 @@ type WritebackCacheSource interface {
 }
 
 // NewBufferCollector returns a collector of a write-behind buffer's
-// counters, each series labelled buffer=name, read from b when scraped:
+// counters, each series labelled cache=name (buffer=name with
+// [LegacyNames]), read from b when scraped:
 //
 //	hotcache_writeback_pending                 gauge    keys whose latest write is not stored yet
 //	hotcache_writeback_oldest_pending_seconds  gauge    age of the oldest pending write (0 when none)
@@ -33,8 +34,12 @@ type WritebackCacheSource interface {
 //
 // A scrape calls b.Stats, which holds the buffer's lock as briefly as a
 // Store does.
-func NewBufferCollector(name string, b BufferSource) prometheus.Collector {
-	l := prometheus.Labels{"buffer": name}
+func NewBufferCollector(name string, b BufferSource, opts ...Option) prometheus.Collector {
+	label := "cache"
+	if configOf(opts).legacy {
+		label = "buffer"
+	}
+	l := prometheus.Labels{label: name}
 	c := &bufferCollector{src: b}
 	add := func(fqName, help string, counter bool) {
 		c.series = append(c.series, newSeries(prometheus.NewDesc(fqName, help, nil, l), counter))
@@ -46,10 +51,8 @@ func NewBufferCollector(name string, b BufferSource) prometheus.Collector {
 		"Age of the oldest write not stored yet, by the buffer's clock; 0 when none is pending.", false)
 	add("hotcache_writeback_flushes_total",
 		"Flushes that wrote at least one key.", true)
-	add("hotcache_writeback_store_calls_total",
-		"Calls to the store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own.", true)
-	add("hotcache_writeback_store_errors_total",
-		"Calls to the store's write methods that failed (a panic included).", true)
+	add(storeCallsName, storeCallsHelp, true)
+	add(storeErrorsName, storeErrorsHelp, true)
 	add("hotcache_writeback_retries_total",
 		"Store calls that retried the writes of an earlier failed call.", true)
 	add("hotcache_writeback_written_total",
@@ -57,10 +60,20 @@ func NewBufferCollector(name string, b BufferSource) prometheus.Collector {
 	return c
 }
 
-// RegisterBuffer registers NewBufferCollector(name, b) with reg and returns
-// it; a second buffer of the same name is an error that names it.
-func RegisterBuffer(reg prometheus.Registerer, name string, b BufferSource) (prometheus.Collector, error) {
-	c := NewBufferCollector(name, b)
+// The store-call families, shared by a Buffer's and a writeback.Cache's
+// collectors: one name, one help text, one meaning.
+const (
+	storeCallsName  = "hotcache_writeback_store_calls_total"
+	storeCallsHelp  = "Calls a writeback Buffer or Cache made to its store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own."
+	storeErrorsName = "hotcache_writeback_store_errors_total"
+	storeErrorsHelp = "Calls a writeback Buffer or Cache made to its store's write methods that failed (a panic included)."
+)
+
+// RegisterBuffer registers NewBufferCollector(name, b, opts...) with reg
+// and returns it; a second buffer of the same name is an error that names
+// it.
+func RegisterBuffer(reg prometheus.Registerer, name string, b BufferSource, opts ...Option) (prometheus.Collector, error) {
+	c := NewBufferCollector(name, b, opts...)
 	if err := register(reg, c, fmt.Sprintf("a write-behind buffer named %q", name)); err != nil {
 		return nil, err
 	}
@@ -95,33 +108,40 @@ func (c *bufferCollector) Collect(ch chan<- prometheus.Metric) {
 
 // NewWritebackCacheCollector returns a collector of a read-through
 // writeback.Cache, each series labelled cache=name, read from c when
-// scraped: the families of [NewCollector] for its in-memory copies (hits
-// and misses with writeback.CacheOptions.CountHits), and
+// scraped: the families of [NewCollector] for its in-memory copies (its
+// L1; hits and misses with L1.CountHits), and
 //
-//	hotcache_store_calls_total   counter  Store and Delete calls the cache passed to its store
-//	hotcache_store_errors_total  counter  of which failed
+//	hotcache_writeback_store_calls_total   counter  Set and Delete calls the cache passed to its store
+//	hotcache_writeback_store_errors_total  counter  of which failed
 //
-// A name is shared with the collectors of NewCollector: a writeback.Cache
-// and a shard.Cache of the same name cannot be registered together.
-func NewWritebackCacheCollector(name string, c WritebackCacheSource) prometheus.Collector {
+// (hotcache_store_calls_total and hotcache_store_errors_total with
+// [LegacyNames]). These two families are a Buffer's too: give a Cache and
+// the Buffer under it different names. A name is also shared with the
+// collectors of NewCollector: a writeback.Cache and a shard.Cache of the
+// same name cannot be registered together.
+func NewWritebackCacheCollector(name string, c WritebackCacheSource, opts ...Option) prometheus.Collector {
+	cfg := configOf(opts)
 	l := prometheus.Labels{"cache": name}
-	calls := prometheus.NewDesc("hotcache_store_calls_total",
-		"Store and Delete calls that a read-through cache passed to its store.", nil, l)
-	errs := prometheus.NewDesc("hotcache_store_errors_total",
-		"Store and Delete calls that a read-through cache passed to its store and that failed.", nil, l)
+	callsName, errorsName := storeCallsName, storeErrorsName
+	callsHelp, errorsHelp := storeCallsHelp, storeErrorsHelp
+	if cfg.legacy {
+		callsName, errorsName = "hotcache_store_calls_total", "hotcache_store_errors_total"
+		callsHelp = "Store and Delete calls that a read-through cache passed to its store."
+		errorsHelp = "Store and Delete calls that a read-through cache passed to its store and that failed."
+	}
 	return &writebackCacheCollector{
 		src:    c,
-		d:      newCacheDescs(name),
-		calls:  newSeries(calls, true),
-		errors: newSeries(errs, true),
+		d:      newCacheDescs(name, cfg),
+		calls:  newSeries(prometheus.NewDesc(callsName, callsHelp, nil, l), true),
+		errors: newSeries(prometheus.NewDesc(errorsName, errorsHelp, nil, l), true),
 	}
 }
 
-// RegisterWritebackCache registers NewWritebackCacheCollector(name, c) with
-// reg and returns it; a second cache of the same name is an error that
-// names it.
-func RegisterWritebackCache(reg prometheus.Registerer, name string, c WritebackCacheSource) (prometheus.Collector, error) {
-	col := NewWritebackCacheCollector(name, c)
+// RegisterWritebackCache registers NewWritebackCacheCollector(name, c,
+// opts...) with reg and returns it; a second cache of the same name is an
+// error that names it.
+func RegisterWritebackCache(reg prometheus.Registerer, name string, c WritebackCacheSource, opts ...Option) (prometheus.Collector, error) {
+	col := NewWritebackCacheCollector(name, c, opts...)
 	if err := register(reg, col, fmt.Sprintf("a cache named %q", name)); err != nil {
 		return nil, err
 	}
@@ -146,7 +166,7 @@ func (c *writebackCacheCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c *writebackCacheCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.src.Stats()
 	var buf [24]point
-	points := c.d.points(buf[:0], st.Cache, st.Len)
+	points := c.d.points(buf[:0], st.L1, st.Len)
 	points = append(points, point{&c.calls, float64(st.StoreCalls)}, point{&c.errors, float64(st.StoreErrors)})
 	send(ch, points)
 }

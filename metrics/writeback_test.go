@@ -57,9 +57,9 @@ const bufferHelp = `
 # TYPE hotcache_writeback_pending gauge
 # HELP hotcache_writeback_retries_total Store calls that retried the writes of an earlier failed call.
 # TYPE hotcache_writeback_retries_total counter
-# HELP hotcache_writeback_store_calls_total Calls to the store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own.
+# HELP hotcache_writeback_store_calls_total Calls a writeback Buffer or Cache made to its store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own.
 # TYPE hotcache_writeback_store_calls_total counter
-# HELP hotcache_writeback_store_errors_total Calls to the store's write methods that failed (a panic included).
+# HELP hotcache_writeback_store_errors_total Calls a writeback Buffer or Cache made to its store's write methods that failed (a panic included).
 # TYPE hotcache_writeback_store_errors_total counter
 # HELP hotcache_writeback_written_total Key writes (stores and deletes) that the store accepted.
 # TYPE hotcache_writeback_written_total counter
@@ -75,7 +75,7 @@ func bufferWant(flushes, oldest, pending, retries, calls, errs, written string) 
 		b.WriteString(line)
 		if strings.HasPrefix(line, "# TYPE ") {
 			name := strings.Fields(line)[2]
-			b.WriteString(name + `{buffer="sessions"} ` + values[i] + "\n")
+			b.WriteString(name + `{cache="sessions"} ` + values[i] + "\n")
 			i++
 		}
 	}
@@ -189,54 +189,54 @@ func TestWritebackCacheCollector(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `
-# HELP hotcache_entries Entries in the cache, expired ones not yet reclaimed included.
-# TYPE hotcache_entries gauge
-hotcache_entries{cache="tokens"} 1
-# HELP hotcache_evictions_total Entries that left the cache, by reason: capacity, expired, deleted, replaced.
-# TYPE hotcache_evictions_total counter
-hotcache_evictions_total{cache="tokens",reason="capacity"} 1
-hotcache_evictions_total{cache="tokens",reason="deleted"} 1
-hotcache_evictions_total{cache="tokens",reason="expired"} 0
-hotcache_evictions_total{cache="tokens",reason="replaced"} 0
-# HELP hotcache_hits_counted 1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_hits_total and hotcache_misses_total are not exported.
-# TYPE hotcache_hits_counted gauge
-hotcache_hits_counted{cache="tokens"} 1
-# HELP hotcache_hits_total Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).
-# TYPE hotcache_hits_total counter
-hotcache_hits_total{cache="tokens"} 1
-# HELP hotcache_load_errors_total Loads that failed: an error other than not-found, or a panic.
-# TYPE hotcache_load_errors_total counter
-hotcache_load_errors_total{cache="tokens"} 1
-# HELP hotcache_loads_total Loads started by GetOrLoad for missing keys.
-# TYPE hotcache_loads_total counter
-hotcache_loads_total{cache="tokens"} 5
-# HELP hotcache_misses_total Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_hits_counted).
-# TYPE hotcache_misses_total counter
-hotcache_misses_total{cache="tokens"} 6
-# HELP hotcache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
-# TYPE hotcache_negative_hits_total counter
-hotcache_negative_hits_total{cache="tokens"} 1
-# HELP hotcache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
-# TYPE hotcache_not_found_total counter
-hotcache_not_found_total{cache="tokens"} 1
-# HELP hotcache_refresh_errors_total Background reloads that failed (not-found aside); the old value was kept.
-# TYPE hotcache_refresh_errors_total counter
-hotcache_refresh_errors_total{cache="tokens"} 0
-# HELP hotcache_refreshes_total Background reloads started by refresh-ahead (shard.Options.RefreshAhead).
-# TYPE hotcache_refreshes_total counter
-hotcache_refreshes_total{cache="tokens"} 0
-# HELP hotcache_sets_total Entries stored by Set, SetTTL, SetIfAbsent and loads.
-# TYPE hotcache_sets_total counter
-hotcache_sets_total{cache="tokens"} 3
-# HELP hotcache_store_calls_total Store and Delete calls that a read-through cache passed to its store.
-# TYPE hotcache_store_calls_total counter
-hotcache_store_calls_total{cache="tokens"} 2
-# HELP hotcache_store_errors_total Store and Delete calls that a read-through cache passed to its store and that failed.
-# TYPE hotcache_store_errors_total counter
-hotcache_store_errors_total{cache="tokens"} 1
-# HELP hotcache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
-# TYPE hotcache_weight gauge
-hotcache_weight{cache="tokens"} 0
+# HELP hotcache_cache_entries Entries in the cache, expired ones not yet reclaimed included.
+# TYPE hotcache_cache_entries gauge
+hotcache_cache_entries{cache="tokens"} 1
+# HELP hotcache_cache_evictions_total Entries that left the cache, by reason: capacity, expired, deleted, replaced.
+# TYPE hotcache_cache_evictions_total counter
+hotcache_cache_evictions_total{cache="tokens",reason="capacity"} 1
+hotcache_cache_evictions_total{cache="tokens",reason="deleted"} 1
+hotcache_cache_evictions_total{cache="tokens",reason="expired"} 0
+hotcache_cache_evictions_total{cache="tokens",reason="replaced"} 0
+# HELP hotcache_cache_hits_counted 1 if the cache counts hits and misses (shard.Options.CountHits), else 0: without it hotcache_cache_hits_total and hotcache_cache_misses_total are not exported.
+# TYPE hotcache_cache_hits_counted gauge
+hotcache_cache_hits_counted{cache="tokens"} 1
+# HELP hotcache_cache_hits_total Get and GetOrLoad calls that found a live entry. Counted only with shard.Options.CountHits (see hotcache_cache_hits_counted).
+# TYPE hotcache_cache_hits_total counter
+hotcache_cache_hits_total{cache="tokens"} 1
+# HELP hotcache_cache_load_errors_total Loads that failed: an error other than not-found, or a panic.
+# TYPE hotcache_cache_load_errors_total counter
+hotcache_cache_load_errors_total{cache="tokens"} 1
+# HELP hotcache_cache_loads_total Loads started by GetOrLoad for missing keys.
+# TYPE hotcache_cache_loads_total counter
+hotcache_cache_loads_total{cache="tokens"} 5
+# HELP hotcache_cache_misses_total Get and GetOrLoad calls that found no live entry. Counted only with shard.Options.CountHits (see hotcache_cache_hits_counted).
+# TYPE hotcache_cache_misses_total counter
+hotcache_cache_misses_total{cache="tokens"} 6
+# HELP hotcache_cache_negative_hits_total GetOrLoad calls answered by a remembered not-found (shard.Options.NegativeTTL).
+# TYPE hotcache_cache_negative_hits_total counter
+hotcache_cache_negative_hits_total{cache="tokens"} 1
+# HELP hotcache_cache_not_found_total Loads and refreshes that found nothing (an error wrapping shard.ErrNotFound).
+# TYPE hotcache_cache_not_found_total counter
+hotcache_cache_not_found_total{cache="tokens"} 1
+# HELP hotcache_cache_refresh_errors_total Background reloads that failed (not-found aside); the old value was kept.
+# TYPE hotcache_cache_refresh_errors_total counter
+hotcache_cache_refresh_errors_total{cache="tokens"} 0
+# HELP hotcache_cache_refreshes_total Background reloads started by refresh-ahead (shard.Options.RefreshAhead).
+# TYPE hotcache_cache_refreshes_total counter
+hotcache_cache_refreshes_total{cache="tokens"} 0
+# HELP hotcache_cache_sets_total Entries stored by Set, SetTTL, SetIfAbsent and loads.
+# TYPE hotcache_cache_sets_total counter
+hotcache_cache_sets_total{cache="tokens"} 3
+# HELP hotcache_writeback_store_calls_total Calls a writeback Buffer or Cache made to its store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own.
+# TYPE hotcache_writeback_store_calls_total counter
+hotcache_writeback_store_calls_total{cache="tokens"} 2
+# HELP hotcache_writeback_store_errors_total Calls a writeback Buffer or Cache made to its store's write methods that failed (a panic included).
+# TYPE hotcache_writeback_store_errors_total counter
+hotcache_writeback_store_errors_total{cache="tokens"} 1
+# HELP hotcache_cache_weight Total weight of the entries in the cache, as shard.Options.Weigher weighs them; 0 without a Weigher.
+# TYPE hotcache_cache_weight gauge
+hotcache_cache_weight{cache="tokens"} 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
 		t.Error(err)

@@ -121,7 +121,10 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 // Options.MaxWeight, as many as the new entry needs room for), from the
 // key's shard if it holds any. Locks the key's shard; a write whose shard
 // is empty when the cache is full then locks other shards, one at a time,
-// to evict.
+// to evict, before it stores (see Options.MaxWeight). A key not equal to
+// itself (a floating-point NaN, or an array, struct or interface holding
+// one) could never be read, replaced or deleted: Set, SetTTL and
+// SetIfAbsent of it store nothing and take no room.
 func (c *Cache[K, V]) Set(key K, value V) { c.e.Set(c.hashOf(key), key, value) }
 
 // SetTTL is Set with a per-call TTL: 0 means no expiry. A negative ttl
@@ -140,12 +143,32 @@ func (c *Cache[K, V]) SetIfAbsent(key K, value V) (actual V, stored bool) {
 }
 
 // Delete removes key and reports whether a live entry held it. Locks one
-// shard only if the key is present.
+// shard only if the key is present or something is pending in its shard (a
+// load in flight, a remembered not-found). Once Delete has returned, no
+// load that was in flight stores its result: a GetOrLoad that starts
+// afterwards returns a value loaded after Delete was called, or one
+// written since.
 func (c *Cache[K, V]) Delete(key K) bool { return c.e.Delete(c.hashOf(key), key) }
 
 // DeleteFunc removes every live entry for which f returns true and returns
 // how many it removed. f runs with no lock held and may call the cache.
 // Entries written while DeleteFunc runs may or may not be visited.
+//
+// DeleteFunc also wins over the loads it finds in flight (GetOrLoad), and
+// over remembered not-founds (Options.NegativeTTL). Once it has returned:
+//   - a GetOrLoad that starts afterwards does not join a load that was in
+//     flight when DeleteFunc reached the key's shard: it starts a new load
+//     (for any key with a load in flight then, since the older load's
+//     value is not known yet), and the older load's result goes to the
+//     callers that were waiting for it but is not stored;
+//   - if nobody starts a new load, the older load's result is stored only
+//     if f reports false for its key and value (the zero value for a
+//     not-found, which is then not remembered if f reports true);
+//   - a remembered not-found of a key for which f(key, zero value) reports
+//     true is forgotten: the next GetOrLoad of the key loads.
+//
+// So a function that judges by key alone invalidates everything the cache
+// knows of the keys it matches.
 func (c *Cache[K, V]) DeleteFunc(f func(key K, value V) bool) int { return c.e.DeleteFunc(f) }
 
 // Len returns the number of entries stored, including expired entries that
@@ -172,9 +195,9 @@ func (c *Cache[K, V]) Stats() Stats { return Stats(c.e.Stats()) }
 // Close stops the cache's background work and releases its clock. It is
 // idempotent and returns nil. It also cancels the context of every load in
 // flight (GetOrLoad's and refreshes): when Close returns, their contexts
-// are done, and their waiters get whatever the loads then return; loads
-// started after Close run with contexts of their own as usual. A closed
-// cache keeps working — every method stays safe and correct, reads still
+// are done, and their waiters get whatever the loads then return. After
+// Close, GetOrLoad returns ErrClosed where it would start a load (a hit
+// is still served). A closed cache otherwise keeps working — every method stays safe and correct, reads still
 // never return expired entries — but expired entries are then reclaimed
 // only by writes and evictions.
 func (c *Cache[K, V]) Close() error { return c.e.Close() }

@@ -30,9 +30,15 @@ import "context"
 // A Set, Delete or Clear of the key while its load is in flight wins: the
 // load's result still goes to the callers that waited for it, but it is not
 // stored, and GetOrLoad calls that come after the write start a new load.
-// So does a DeleteFunc whose function reports true for the key and the
-// loaded value. A value whose deadline has already passed is returned to
-// its callers but not stored.
+// So does DeleteFunc (see [Cache.DeleteFunc] for exactly what it
+// promises). A value whose deadline has already passed is returned to its
+// callers but not stored.
+//
+// GetOrLoad of a key not equal to itself (a floating-point NaN, or an
+// array, struct or interface holding one) calls load in the calling
+// goroutine, with ctx, every time, and returns its result (a panic as a
+// [*PanicError]): such a key can never be found, so nothing is stored,
+// remembered or shared with other callers.
 //
 // With Options.RefreshAhead, a hit on an entry that has lived that fraction
 // of its lifetime also starts one background load of the key (see

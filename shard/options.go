@@ -1,6 +1,7 @@
 package shard
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
@@ -25,9 +26,16 @@ type Options[K comparable, V any] struct {
 	// Weigher and MaxWeight bound the cache by weight (bytes, say) rather
 	// than, or as well as, by the number of entries: with MaxWeight > 0,
 	// the total weight of the stored entries, each weighed by
-	// Weigher(key, value) when it is written, stays at most MaxWeight
-	// whenever no write is in flight, and a Set evicts as many entries as
-	// it takes to make room. A value heavier than MaxWeight (or than
+	// Weigher(key, value) when it is written, stays at most MaxWeight, and
+	// a Set evicts as many entries as it takes to make room. The bound
+	// holds at every instant, writes in flight included: a write that
+	// finds no room evicts (from other shards if its own is empty) before
+	// it stores. The one exception: when the writes in flight together
+	// need more than MaxWeight and the cache holds nothing left to evict,
+	// they store anyway and then evict each other, so the total is then
+	// at most the weight of those writes. (Stats.Weight adds the shards'
+	// weights one by one, so while entries move it may read an entry
+	// evicted from one shard and its replacement in another.) A value heavier than MaxWeight (or than
 	// evict.MaxWeight, 2^31 - 1) is not stored, and its write removes the
 	// key's older value all the same. With Capacity as well, both bounds
 	// hold. Each needs the other. Weigher runs on the writing goroutine
@@ -185,6 +193,25 @@ type Options[K comparable, V any] struct {
 	// a write to a present key allocates a new entry rather than update
 	// the value in place.
 	RefreshAhead float64
+
+	// OnLoad, if set, is called once for every load GetOrLoad runs (and
+	// every refresh-ahead reload), after the load's waiters have been
+	// released, with the key, how long the loader ran (by the time
+	// package's monotonic clock, which a testing/synctest bubble controls)
+	// and the error it returned (nil, one wrapping ErrNotFound, a
+	// *PanicError, ...). It is how load latency reaches a histogram (see
+	// package metrics' LoadHistogram). It runs on the loading goroutine
+	// with no lock held, must be safe for concurrent use, and must not
+	// panic. nil costs nothing: not even a time reading per load.
+	OnLoad func(key K, d time.Duration, err error)
+
+	// Logger, if set, receives a record of each failure of the cache's
+	// background work, which no caller sees otherwise: a refresh-ahead
+	// reload that failed (Warn, with the key and the error). Records carry
+	// the key: leave Logger nil if keys are secrets. nil means no logging
+	// (pass slog.Default() for the process's logger); the same rule holds
+	// for writeback.Options.Logger and tier.Options.Logger.
+	Logger *slog.Logger
 }
 
 // ErrNotFound is returned, or wrapped, by loaders to say that a key has no

@@ -93,7 +93,7 @@ func testClusterMasterDown(t *testing.T, how string) {
 			t.Fatal(err)
 		}
 		t.Cleanup(client.Close)
-		if b, err = NewWithClient(client, Options[string]{Prefix: "down:", TTL: time.Minute, Local: shard.Options[string, string]{Capacity: 10_000}}); err != nil {
+		if b, err = NewWithClient(client, Options[string]{Prefix: "down:", TTL: time.Minute, L1: shard.Options[string, string]{Capacity: 10_000}}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { b.Close() })
@@ -157,8 +157,8 @@ func testClusterMasterDown(t *testing.T, how string) {
 		t.Fatalf("L1 hits served in %d of %d samples while one master was down: the dead master stops the lease", leased, samples)
 	}
 	st := b.Stats()
-	if st.Flushes != before.Flushes {
-		t.Fatalf("L1 emptied %d times while one master was down (Stats %+v)", st.Flushes-before.Flushes, st)
+	if st.FullInvalidations != before.FullInvalidations {
+		t.Fatalf("L1 emptied %d times while one master was down (Stats %+v)", st.FullInvalidations-before.FullInvalidations, st)
 	}
 	if st.Fallbacks == 0 || loads == 0 || st.Unavailable == 0 {
 		t.Fatalf("Stats %+v: want fallbacks and unavailable Gets", st)
@@ -258,8 +258,8 @@ func TestClusterMasterPaused(t *testing.T) {
 			}
 		}
 	}
-	if st := b.Stats(); st.Flushes != before.Flushes {
-		t.Fatalf("L1 emptied %d times while one master was paused", st.Flushes-before.Flushes)
+	if st := b.Stats(); st.FullInvalidations != before.FullInvalidations {
+		t.Fatalf("L1 emptied %d times while one master was paused", st.FullInvalidations-before.FullInvalidations)
 	}
 	victim.resume()
 	all := slices.Sorted(slices.Values(rc.seeds()))

@@ -170,10 +170,12 @@ func (c *Cache[V]) health(err error) {
 		c.up.Store(false)
 		c.flushLocal(nil)
 		c.st.disconnects.Add(1)
+		c.logHealth(false, err)
 	case err == nil && !c.up.Load():
 		c.flushLocal(nil)
 		c.up.Store(true)
 		c.st.reconnects.Add(1)
+		c.logHealth(true, nil)
 	}
 	if err != nil {
 		c.endLease()

@@ -194,7 +194,7 @@
 // Each GetOrLoad attempt runs on a goroutine of its own and publishes its
 // result by closing a channel that its callers wait on; the lease is one
 // atomic the monitor alone renews (Close and a detected loss end it).
-// Local.OnEvict runs under a stripe mutex and must not call the
+// L1.OnEvict runs under a stripe mutex and must not call the
 // tier Cache.
 //
 // # What it does not do

@@ -23,7 +23,7 @@ func Example() {
 		Addrs:  []string{"localhost:6379"},
 		Prefix: "perm:",
 		TTL:    5 * time.Minute,
-		Local:  shard.Options[string, Perm]{Capacity: 100_000},
+		L1:     shard.Options[string, Perm]{Capacity: 100_000},
 	})
 	if err != nil {
 		log.Fatal(err) // e.g. tier: cannot connect to Redis at localhost:6379: dial tcp ...

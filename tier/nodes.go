@@ -239,6 +239,7 @@ func (c *Cache[V]) setUpLocked(t *topology, i int, up bool) {
 		c.flushLocal(onNode)
 		n.up.Store(true)
 		c.st.reconnects.Add(1)
+		c.logNode(n.addr, true)
 		return
 	}
 	// Marked first, so that no read stores a copy of its keys after the
@@ -249,6 +250,7 @@ func (c *Cache[V]) setUpLocked(t *topology, i int, up bool) {
 	n.up.Store(false)
 	c.flushLocal(onNode)
 	c.st.disconnects.Add(1)
+	c.logNode(n.addr, false)
 }
 
 // pingMasters PINGs, in parallel, every master marked up that rueidis is

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"reflect"
 	"time"
 
 	"github.com/hotcache/hotcache/shard"
@@ -20,7 +22,7 @@ type Codec[V any] interface {
 	Unmarshal([]byte) (V, error)
 }
 
-// Options configures a Cache. Prefix, TTL and Local.Capacity are required,
+// Options configures a Cache. Prefix, TTL and L1.Capacity are required,
 // and Addrs unless the cache is built with [NewWithClient].
 type Options[V any] struct {
 	// Addrs are the Redis addresses, host:port, with the meaning of
@@ -44,20 +46,33 @@ type Options[V any] struct {
 	// least 1ms.
 	TTL time.Duration
 
-	// Local configures the L1, an in-process shard.Cache; the type is
-	// shard's own, so that its fields mean what they mean there. Capacity
-	// is required. Six fields must be left zero, each for a reason (New
-	// says which): TTL, Expiry, and MaxTTL and Skew (which only shape
-	// Expiry's deadlines), because Options.TTL and each value's remaining
-	// lifetime in Redis govern both tiers (an L1 copy must never outlive
-	// its Redis original); RefreshAhead, because a background reload would
-	// bypass the Redis tier, its lock and its fence; NegativeTTL, because
-	// an absence remembered in one process would not be invalidated by
-	// another's write. Local.Clock is the clock of L1 lifetimes (computed
-	// with it too). Local.OnEvict, if set, also runs on rueidis's reading
-	// goroutine for copies dropped by invalidations: it must be quick
-	// there, and must not call this Cache (it runs under one of its locks).
+	// L1 configures the in-process cache, a shard.Cache: every field has
+	// its meaning and default there, as in writeback.CacheOptions.L1 and
+	// objects.NewStore. Capacity (or MaxWeight) is required. Eight fields
+	// must stay zero, each for a reason the error names: TTL, Expiry,
+	// ExpireAfter, MaxTTL and Skew (Options.TTL governs both tiers: an L1
+	// copy lives only as long as its Redis original), RefreshAhead (a
+	// background reload would bypass Redis and its lock), NegativeTTL (an
+	// absence remembered in one process would not be invalidated by
+	// another's write), and OnLoad (loads go through Redis, not through
+	// L1). L1.Clock is the clock of L1 lifetimes (computed with it too).
+	// L1.OnEvict, if set, also runs on rueidis's reading goroutine for
+	// copies dropped by invalidations: it must be quick there, and must not
+	// call this Cache (it runs under one of its locks).
+	L1 shard.Options[string, V]
+
+	// Local is L1 under its former name.
+	//
+	// Deprecated: use L1 (the same options); set one of the two.
 	Local shard.Options[string, V]
+
+	// Logger, if set, receives a record of every change of Redis's health
+	// as the monitor sees it (Warn when Redis becomes unreachable and L1 is
+	// emptied, Info when it is reachable again), failures that no caller
+	// sees otherwise. nil means no logging (pass slog.Default() for the
+	// process's logger), as in shard.Options.Logger and
+	// writeback.Options.Logger.
+	Logger *slog.Logger
 
 	// Codec encodes values for Redis; nil means encoding/json.
 	Codec Codec[V]
@@ -96,16 +111,28 @@ const DefaultLockTTL = 10 * time.Second
 const errPrefix = "tier: "
 
 var (
-	// ErrClosed is returned by every method called after Close.
-	ErrClosed = errors.New(errPrefix + "cache is closed")
+	// ErrClosed is returned by every method but Close called after Close.
+	// It is shard.ErrClosed, the same value, so errors.Is matches it
+	// whichever package returned it.
+	ErrClosed = shard.ErrClosed
 
 	// ErrUnavailable is wrapped by the errors Get returns while Redis is
 	// unreachable: the value is unknown (not absent). Test with errors.Is.
 	ErrUnavailable = errors.New(errPrefix + "Redis is unreachable")
 )
 
+// l1 returns the L1 options, from L1 or the deprecated Local, and the name
+// of the field they came from, for error messages.
+func (o *Options[V]) l1() (shard.Options[string, V], string) {
+	if reflect.ValueOf(o.L1).IsZero() && !reflect.ValueOf(o.Local).IsZero() {
+		return o.Local, "Local"
+	}
+	return o.L1, "L1"
+}
+
 // validate checks every option that does not need the network.
 func (o *Options[V]) validate(needAddrs bool) error {
+	l1, n := o.l1()
 	switch {
 	case o.Prefix == "":
 		return errors.New(errPrefix + "Prefix is required (the namespace of this cache's keys in Redis)")
@@ -123,16 +150,24 @@ func (o *Options[V]) validate(needAddrs bool) error {
 		return errors.New(errPrefix + "NewWithClient: Username, Password, TLSConfig and ClientOption configure New's client; set them on the client given to NewWithClient instead")
 	case needAddrs && len(o.Addrs) == 0:
 		return errors.New(errPrefix + "Addrs is empty: give at least one Redis address, host:port")
-	case o.Local.TTL != 0:
-		return fmt.Errorf("%sLocal.TTL must be 0 (Options.TTL governs both tiers), got %v", errPrefix, o.Local.TTL)
-	case o.Local.Expiry != nil:
-		return errors.New(errPrefix + "Local.Expiry must be nil (Options.TTL governs both tiers)")
-	case o.Local.RefreshAhead != 0:
-		return fmt.Errorf("%sLocal.RefreshAhead must be 0 (a background reload would bypass the Redis tier), got %v", errPrefix, o.Local.RefreshAhead)
-	case o.Local.NegativeTTL != 0:
-		return fmt.Errorf("%sLocal.NegativeTTL must be 0 (a remembered absence would not be invalidated by other replicas), got %v", errPrefix, o.Local.NegativeTTL)
-	case o.Local.MaxTTL != 0 || o.Local.Skew != 0:
-		return errors.New(errPrefix + "Local.MaxTTL and Local.Skew must be 0 (they shape deadlines that Local.Expiry computes, and Local.Expiry must be nil: Options.TTL governs both tiers)")
+	case !reflect.ValueOf(o.L1).IsZero() && !reflect.ValueOf(o.Local).IsZero():
+		return errors.New(errPrefix + "set L1 or the deprecated Local, not both (they are the same options)")
+	case l1.TTL != 0:
+		return fmt.Errorf("%s%s.TTL must be 0 (Options.TTL governs both tiers), got %v", errPrefix, n, l1.TTL)
+	case l1.Expiry != nil:
+		return fmt.Errorf("%s%s.Expiry must be nil (Options.TTL governs both tiers)", errPrefix, n)
+	case l1.ExpireAfter != nil:
+		return fmt.Errorf("%s%s.ExpireAfter must be nil (Options.TTL governs both tiers: an L1 copy lives only as long as its Redis original)", errPrefix, n)
+	case l1.RefreshAhead != 0:
+		return fmt.Errorf("%s%s.RefreshAhead must be 0 (a background reload would bypass the Redis tier), got %v", errPrefix, n, l1.RefreshAhead)
+	case l1.NegativeTTL != 0:
+		return fmt.Errorf("%s%s.NegativeTTL must be 0 (a remembered absence would not be invalidated by other replicas), got %v", errPrefix, n, l1.NegativeTTL)
+	case l1.MaxTTL != 0:
+		return fmt.Errorf("%s%s.MaxTTL must be 0 (it caps Expiry, which Options.TTL replaces here), got %v", errPrefix, n, l1.MaxTTL)
+	case l1.Skew != 0:
+		return fmt.Errorf("%s%s.Skew must be 0 (it shortens Expiry, which Options.TTL replaces here), got %v", errPrefix, n, l1.Skew)
+	case l1.OnLoad != nil:
+		return fmt.Errorf("%s%s.OnLoad must be nil (GetOrLoad loads through Redis and its lock, not through L1)", errPrefix, n)
 	}
 	for i, a := range o.Addrs {
 		if a == "" {

@@ -11,7 +11,8 @@ import (
 // atomic across fields.
 type Stats struct {
 	// L1 is the in-process cache's own Stats (its Hits and Misses only
-	// with Local.CountHits).
+	// with L1.CountHits), as writeback.CacheStats.L1 is for a
+	// writeback.Cache.
 	L1 shard.Stats
 
 	L2Hits   uint64 // Redis reads that found a value (L1 misses served by Redis)
@@ -33,11 +34,11 @@ type Stats struct {
 	LostLocks    uint64
 	FencedStores uint64
 
-	Invalidations uint64 // keys named by Redis invalidation messages
-	Flushes       uint64 // "invalidate everything" messages (FLUSHALL, a closed connection)
-	Disconnects   uint64 // times Redis was found unreachable (L1 emptied)
-	Reconnects    uint64 // times it was found reachable again
-	Unavailable   uint64 // Get calls that returned ErrUnavailable without trying Redis
+	Invalidations     uint64 // keys named by Redis invalidation messages
+	FullInvalidations uint64 // "invalidate everything" messages (FLUSHALL, a closed connection)
+	Disconnects       uint64 // times Redis was found unreachable (L1 emptied)
+	Reconnects        uint64 // times it was found reachable again
+	Unavailable       uint64 // Get calls that returned ErrUnavailable without trying Redis
 
 	// TopologyChanges counts changes of a Redis Cluster's slot map (a slot
 	// migrated, a failover, a master added or removed) seen by the health
@@ -52,6 +53,12 @@ type Stats struct {
 	// the server of a standalone Redis, every master of a Cluster, sorted
 	// by address.
 	Nodes []NodeStats
+
+	// Flushes is FullInvalidations under its former name (a flush, in
+	// writeback.BufferStats, is a write of pending values to the store).
+	//
+	// Deprecated: use FullInvalidations.
+	Flushes uint64
 }
 
 // counters are the atomics behind Stats.
@@ -66,25 +73,25 @@ type counters struct {
 // Stats returns a snapshot of the cache's counters.
 func (c *Cache[V]) Stats() Stats {
 	return Stats{
-		L1:            c.l1.Stats(),
-		L2Hits:        c.st.l2Hits.Load(),
-		L2Misses:      c.st.l2Misses.Load(),
-		Sets:          c.st.sets.Load(),
-		Deletes:       c.st.deletes.Load(),
-		Loads:         c.st.loads.Load(),
-		LoadErrors:    c.st.loadErrors.Load(),
-		LockWaits:     c.st.lockWaits.Load(),
-		Fallbacks:     c.st.fallbacks.Load(),
-		Invalidations: c.st.invalidations.Load(),
-		Flushes:       c.st.flushes.Load(),
-		Disconnects:   c.st.disconnects.Load(),
-		Reconnects:    c.st.reconnects.Load(),
-		Unavailable:   c.st.unavailable.Load(),
-		LostLocks:     c.st.lostLocks.Load(),
-		FencedStores:  c.st.fencedStores.Load(),
-		Connected:     c.up.Load() && !c.closed.Load(),
-		Nodes:         c.nodeStats(),
-
-		TopologyChanges: c.topologyChanges(),
+		L1:                c.l1.Stats(),
+		L2Hits:            c.st.l2Hits.Load(),
+		L2Misses:          c.st.l2Misses.Load(),
+		Sets:              c.st.sets.Load(),
+		Deletes:           c.st.deletes.Load(),
+		Loads:             c.st.loads.Load(),
+		LoadErrors:        c.st.loadErrors.Load(),
+		LockWaits:         c.st.lockWaits.Load(),
+		Fallbacks:         c.st.fallbacks.Load(),
+		Invalidations:     c.st.invalidations.Load(),
+		FullInvalidations: c.st.flushes.Load(),
+		Flushes:           c.st.flushes.Load(),
+		Disconnects:       c.st.disconnects.Load(),
+		Reconnects:        c.st.reconnects.Load(),
+		Unavailable:       c.st.unavailable.Load(),
+		LostLocks:         c.st.lostLocks.Load(),
+		FencedStores:      c.st.fencedStores.Load(),
+		Connected:         c.up.Load() && !c.closed.Load(),
+		Nodes:             c.nodeStats(),
+		TopologyChanges:   c.topologyChanges(),
 	}
 }

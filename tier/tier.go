@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,8 +90,9 @@ type Cache[V any] struct {
 	leaseOK   atomic.Bool  // leaseTo has not passed: what an L1 hit reads
 	leaseLate atomic.Int64 // the most the lease timer cleared leaseOK late (ns), for tests
 
-	track *tracker // the dedicated tracking connection of NewWithClient; nil with an own client
-	cl    *cluster // per-node health on a Redis Cluster; nil on a standalone Redis
+	track *tracker     // the dedicated tracking connection of NewWithClient; nil with an own client
+	cl    *cluster     // per-node health on a Redis Cluster; nil on a standalone Redis
+	log   *slog.Logger // Options.Logger; nil: no logging
 
 	stop chan struct{}
 	done sync.WaitGroup
@@ -171,9 +173,10 @@ func NewWithClient[V any](client rueidis.Client, opts Options[V]) (*Cache[V], er
 
 // newCache builds everything but the client.
 func newCache[V any](opts Options[V]) (*Cache[V], error) {
-	l1, err := shard.New(opts.Local)
+	l1opts, name := opts.l1()
+	l1, err := shard.New(l1opts)
 	if err != nil {
-		return nil, fmt.Errorf("%sLocal: %w", errPrefix, err)
+		return nil, fmt.Errorf("%s%s: %w", errPrefix, name, err)
 	}
 	c := &Cache[V]{
 		l1:      l1,
@@ -183,7 +186,8 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 		vpre:    opts.Prefix + "v:",
 		lpre:    opts.Prefix + "l:",
 		stop:    make(chan struct{}),
-		clk:     opts.Local.Clock,
+		log:     opts.Logger,
+		clk:     l1opts.Clock,
 		born:    time.Now(),
 	}
 	if c.clk == nil {
@@ -446,11 +450,12 @@ func globEscape(s string) string {
 }
 
 // Close stops the monitor, closes the connection New opened (not a client
-// given to NewWithClient), and empties L1. Every later call, Close too,
-// returns ErrClosed. Calls in flight when Close is called may fail.
+// given to NewWithClient), and empties L1. It is idempotent and returns
+// nil, as every hotcache Close; every later call of another method returns
+// ErrClosed. Calls in flight when Close is called may fail.
 func (c *Cache[V]) Close() error {
 	if !c.closed.CompareAndSwap(false, true) {
-		return ErrClosed
+		return nil
 	}
 	close(c.stop)
 	c.done.Wait()

@@ -503,7 +503,7 @@ func TestBadOptionsAndInput(t *testing.T) {
 		{"Local.Expiry", func(o *Options[string]) { o.Local.Expiry = func(string, string) time.Time { return time.Time{} } }, "Local.Expiry must be nil"},
 		{"Local.RefreshAhead", func(o *Options[string]) { o.Local.RefreshAhead = 0.5 }, "Local.RefreshAhead must be 0"},
 		{"Local.NegativeTTL", func(o *Options[string]) { o.Local.NegativeTTL = time.Second }, "Local.NegativeTTL must be 0"},
-		{"Local.Capacity", func(o *Options[string]) { o.Local.Capacity = 0 }, "Local: shard: Capacity must be > 0"},
+		{"Local.Capacity", func(o *Options[string]) { o.Local.Capacity = 0 }, "L1: shard: Capacity must be > 0"},
 		{"LockTTL", func(o *Options[string]) { o.LockTTL = -1 }, "LockTTL must be >= 0"},
 		{"tiny LockTTL", func(o *Options[string]) { o.LockTTL = time.Microsecond }, "LockTTL must be 0 or at least 10ms"},
 		{"sub-ms TTL", func(o *Options[string]) { o.TTL = time.Microsecond }, "TTL must be at least 1ms"},
@@ -567,8 +567,11 @@ func TestBadOptionsAndInput(t *testing.T) {
 	if _, err := c.InvalidatePrefix(bg, ""); !errors.Is(err, ErrClosed) {
 		t.Errorf("InvalidatePrefix after Close: %v", err)
 	}
-	if err := c.Close(); !errors.Is(err, ErrClosed) {
-		t.Errorf("second Close: %v", err)
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v, want nil (Close is idempotent)", err)
+	}
+	if _, _, err := c.Get(bg, "k"); !errors.Is(err, shard.ErrClosed) {
+		t.Errorf("Get after Close: %v, want shard.ErrClosed (one ErrClosed across packages)", err)
 	}
 	raw.Close()
 	if g, ok := goroutinesSettle(before); !ok {

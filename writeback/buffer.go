@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime"
 	"sync"
@@ -62,9 +63,12 @@ type Options struct {
 	// be less than RetryDelay.
 	MaxRetryDelay time.Duration
 	// Clock measures MaxDelay and the retry delays. nil means the time
-	// package's clock (which testing/synctest controls). With a clock the
-	// time package does not drive, such as a *clock.Manual, call
-	// [Buffer.Tick] after moving it.
+	// package's clock (which testing/synctest controls: tests run the
+	// buffer in a bubble). The background goroutine sleeps on a
+	// time.Timer set from this clock's readings, so with a clock the time
+	// package does not drive, such as a *clock.Manual, the timer still
+	// runs in real time; the deprecated [Buffer.Tick] makes the goroutine
+	// check at once.
 	Clock clock.Clock
 	// OnError, if set, is called with a *FlushError after every flush,
 	// background or not, that left writes unstored. It runs on the
@@ -73,6 +77,12 @@ type Options struct {
 	// write of a key not pending would wait for the flush that called
 	// OnError: such a write returns [ErrFullInOnError] at once instead.
 	OnError func(error)
+	// Logger, if set, receives a Warn record for every flush that left
+	// writes unstored (the *FlushError: how many keys, the first error),
+	// as OnError does; nil means no logging (pass slog.Default() for the
+	// process's logger), as in shard.Options.Logger and
+	// tier.Options.Logger. Records carry no key or value.
+	Logger *slog.Logger
 }
 
 // Buffer is a write-behind buffer in front of a slow store ([KV]): Store
@@ -485,13 +495,21 @@ func (b *Buffer[K, V]) Close(ctx context.Context) error {
 	return b.Flush(ctx)
 }
 
-// Tick makes the background goroutine check now whether a flush is due (by
+// Tick makes the background goroutine check now whether a flush is due
+// and waits until it has checked and finished the flush it started.
+//
+// Deprecated: Tick is a test hook for clocks that drive no timers, such as
+// *clock.Manual. Run the buffer in a testing/synctest bubble with the
+// default clock instead: its timer then follows the bubble's time.
+func (b *Buffer[K, V]) Tick() { b.tickNow() }
+
+// tickNow makes the background goroutine check now whether a flush is due (by
 // MaxBatch, or by MaxDelay or the retry delay on Options.Clock) and waits
 // until it has checked and finished the flush it started. It is for
 // clocks that do not drive timers, such as *clock.Manual in tests; with
-// the default clock the goroutine's timer does the same. Tick returns at
+// the default clock the goroutine's timer does the same. It returns at
 // once after Close.
-func (b *Buffer[K, V]) Tick() {
+func (b *Buffer[K, V]) tickNow() {
 	ack := make(chan struct{})
 	select {
 	case b.tick <- ack:

@@ -3,6 +3,7 @@ package writeback_test
 import (
 	"context"
 	"errors"
+	"github.com/hotcache/hotcache/internal/testhook"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -18,7 +19,7 @@ import (
 func TestNew_BadOptions(t *testing.T) {
 	mem := memstore.New[string, string]()
 	for _, c := range []struct {
-		store writeback.Store[string, string]
+		store writeback.KV[string, string]
 		opts  writeback.Options
 		want  string
 	}{
@@ -39,7 +40,7 @@ func TestNew_BadOptions(t *testing.T) {
 }
 
 // has reports whether s stores key.
-func has(t *testing.T, s writeback.Store[string, string], key string) bool {
+func has(t *testing.T, s writeback.KV[string, string], key string) bool {
 	_, err := s.Load(context.Background(), key)
 	if errors.Is(err, shard.ErrNotFound) {
 		return false
@@ -209,16 +210,16 @@ func TestBuffer_BackgroundFailure(t *testing.T) {
 	s.set(1 << 30)
 	require.NoError(t, b.Store(ctx, "a", "1"))
 	clk.Advance(time.Second)
-	b.Tick()
+	testhook.BufferTick(b)
 	require.Equal(t, 1, reported)
 	calls := s.set(1 << 30)
 	require.Equal(t, 2, calls, "one call and one retry")
 
 	clk.Advance(time.Second - 1)
-	b.Tick()
+	testhook.BufferTick(b)
 	require.Equal(t, 2, s.set(1<<30), "a failed background flush waits at least RetryDelay/2 before the next")
 	clk.Advance(time.Second + 1)
-	b.Tick()
+	testhook.BufferTick(b)
 	require.Equal(t, 4, s.set(0))
 	require.Equal(t, 2, reported)
 
@@ -246,7 +247,7 @@ func (s *bulkCounter) DeleteMany(ctx context.Context, keys []string) error {
 	return s.mem.DeleteMany(ctx, keys)
 }
 
-func (s *bulkCounter) InTx(ctx context.Context, fn func(writeback.Store[string, string]) error) error {
+func (s *bulkCounter) InTx(ctx context.Context, fn func(writeback.KV[string, string]) error) error {
 	return s.mem.InTx(ctx, fn)
 }
 

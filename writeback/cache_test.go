@@ -19,7 +19,12 @@ func TestNewCache_BadOptions(t *testing.T) {
 		opts writeback.CacheOptions[string, string]
 		want string
 	}{
-		{writeback.CacheOptions[string, string]{}, "writeback: Capacity must be > 0, got 0"},
+		{writeback.CacheOptions[string, string]{}, "writeback: L1: shard: Capacity must be > 0 unless MaxWeight is set, got 0"},
+		{writeback.CacheOptions[string, string]{Capacity: -1}, "writeback: Capacity must be > 0, got -1"},
+		{writeback.CacheOptions[string, string]{Capacity: 1, L1: shard.Options[string, string]{Capacity: 1}},
+			"writeback: set CacheOptions.L1 or the deprecated top-level fields (Capacity, MaxTTL, Expiry, Skew, NegativeTTL, Clock, CountHits), not both: move them into L1"},
+		{writeback.CacheOptions[string, string]{L1: shard.Options[string, string]{Capacity: 1, NegativeTTL: -1}},
+			"writeback: L1: shard: NegativeTTL must be >= 0, got -1ns"},
 		{writeback.CacheOptions[string, string]{Capacity: 1, MaxTTL: -1}, "writeback: MaxTTL must be >= 0, got -1ns"},
 		{writeback.CacheOptions[string, string]{Capacity: 1, Skew: -1}, "writeback: Skew must be >= 0, got -1ns"},
 		{writeback.CacheOptions[string, string]{Capacity: 1, NegativeTTL: -1}, "writeback: NegativeTTL must be >= 0, got -1ns"},

@@ -5,8 +5,11 @@
 //
 // # Stores
 //
-// A [KV] (also called [Store], an alias) has Load, Store and Delete; "not
-// found" is shard.ErrNotFound (wrapped or not). A store may also implement
+// A [KV] ([Store] is its former, deprecated, name) has Load, Store and
+// Delete, the store's vocabulary; "not found" is shard.ErrNotFound
+// (wrapped or not). The Buffer and the Cache are KVs, and also speak the
+// cache vocabulary of every hotcache type: Get (a miss is (zero, false,
+// nil)), Set, Delete. A store may also implement
 // [BulkStore] (StoreMany, DeleteMany, each all-or-nothing, over distinct
 // keys) and [TxStore] (InTx: run single operations in one transaction);
 // the buffer detects them by interface assertion and prefers bulk, then
@@ -71,19 +74,33 @@
 // Time: Options.Clock measures MaxDelay and the pauses, and the goroutine
 // sleeps on a time.Timer. Tests either run the buffer in a
 // testing/synctest bubble with the default clock, or use a *clock.Manual
-// and call [Buffer.Tick], which makes the goroutine check its triggers and
+// and [Buffer.Tick] (deprecated), which makes the goroutine check its triggers and
 // waits for the result.
 //
 // # Cache
 //
-// [Cache] is a shard.Cache loaded with GetOrLoad from the store: one load
-// per key at a time, values kept until min(Expiry(value) − Skew, now +
-// MaxTTL) (shard's deadline arithmetic, which saturates for far-future
-// times), misses remembered for NegativeTTL. Store and Delete through it
-// write the store first and then delete the cached entry; Invalidate only
-// deletes the entry. A load in flight when the entry is deleted answers
-// its callers but does not cache its result, so a Load that starts after
-// a write through the cache returned never sees the value it replaced.
+// [Cache] is a shard.Cache (its L1, configured by CacheOptions.L1 with
+// every shard.Options field) loaded with GetOrLoad from the store: one load
+// per key at a time, values kept for L1's TTL, or until min(Expiry(value)
+// − Skew, now + MaxTTL) (shard's deadline arithmetic, which saturates for
+// far-future times), misses remembered for L1.NegativeTTL (0: not
+// remembered). Set and Delete through it write the store first and then
+// delete the cached entry; Invalidate only deletes the entry. A load in
+// flight when the entry is deleted answers its callers but does not cache
+// its result, so a Get that starts after a write through the cache
+// returned never sees the value it replaced. Load and Store remain as
+// deprecated names of Get and Set, and the former top-level fields of
+// CacheOptions keep their former meaning (NegativeTTL 0 there is 1s).
+//
+// # Close
+//
+// As everywhere in hotcache, Close is idempotent and a method that can
+// fail returns [ErrClosed] (shard.ErrClosed) after it. Buffer.Close
+// differs where it must: it takes a context and returns the flush's error
+// because it waits on the store to drain, and after it Get and Flush still
+// work, so that writes Close could not store are neither hidden nor lost.
+// Options.Logger (nil: no logging) records flushes that left writes
+// unstored, as OnError sees them.
 //
 // # Stats
 //

@@ -191,8 +191,8 @@ func (b *Buffer[K, V]) flush(ctx context.Context, all bool) {
 		b.isoHold = max(b.isoHold, now+b.retryDelay(b.isoFails))
 	}
 	b.mu.Unlock()
-	if first != nil && b.opts.OnError != nil {
-		b.onError(&FlushError[K]{Keys: failed, Err: first})
+	if first != nil {
+		b.reportFlushError(&FlushError[K]{Keys: failed, Err: first})
 	}
 }
 
@@ -400,7 +400,7 @@ func (p *pass[K, V]) call(n int, again bool, f func() error) (err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = &PanicError{Value: r, Stack: debug.Stack()}
+			err = &PanicError{Value: r, Stack: debug.Stack(), Op: "writeback: store"}
 		}
 		if err != nil {
 			b.stats.errors.Add(1)

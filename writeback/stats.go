@@ -31,8 +31,16 @@ type BufferStats struct {
 // counters only grow. A snapshot taken while the cache is in use is not
 // atomic across fields.
 type CacheStats struct {
-	Cache       shard.Stats // the in-memory copies: loads, load errors, negative hits, evictions (hits/misses with CountHits)
-	Len         int         // values cached
-	StoreCalls  uint64      // Store and Delete calls passed to the store
-	StoreErrors uint64      // of which failed
+	// L1 is the Stats of the in-memory copies (a shard.Cache): loads from
+	// the store, load errors, negative hits, evictions (hits and misses
+	// with L1.CountHits), as tier.Stats.L1 is for a tier.Cache.
+	L1          shard.Stats
+	Len         int    // values cached
+	StoreCalls  uint64 // Set and Delete calls passed to the store
+	StoreErrors uint64 // of which failed
+
+	// Cache is L1, under its former name.
+	//
+	// Deprecated: use L1.
+	Cache shard.Stats
 }

@@ -2,9 +2,10 @@ package writeback
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/hotcache/hotcache/shard"
 )
 
 // KV is a key-value store: the slow thing a [Buffer] writes behind and a
@@ -26,8 +27,10 @@ type KV[K comparable, V any] interface {
 	Delete(ctx context.Context, key K) error
 }
 
-// Store is the former name of [KV], kept as an alias: the two are the same
-// type.
+// Store is the former name of [KV]: the two are the same type.
+//
+// Deprecated: use KV. (Store is also the name of KV's write method, so a
+// decorator cannot embed it.)
 type Store[K comparable, V any] = KV[K, V]
 
 // Entry is one key and its value, as passed to [BulkStore.StoreMany].
@@ -57,25 +60,17 @@ type TxStore[K comparable, V any] interface {
 	InTx(ctx context.Context, fn func(tx KV[K, V]) error) error
 }
 
-// PanicError is the error of a store call that panicked. The [Buffer]
-// recovers the panic and treats the call as failed: its writes stay
-// pending, are retried, and are reported like any other failure.
-type PanicError struct {
-	Value any    // the value passed to panic
-	Stack []byte // the stack of the flushing goroutine when the store panicked
-}
+// PanicError is the error of a store call that panicked: the library's
+// one panic error, [shard.PanicError], with Op "writeback: store". The
+// [Buffer] recovers the panic and treats the call as failed: its writes
+// stay pending, are retried, and are reported like any other failure.
+type PanicError = shard.PanicError
 
-// Error returns "writeback: store panicked: " and the panic value.
-func (p *PanicError) Error() string { return fmt.Sprintf("writeback: store panicked: %v", p.Value) }
-
-// Unwrap returns the panic value if it is an error.
-func (p *PanicError) Unwrap() error {
-	err, _ := p.Value.(error)
-	return err
-}
-
-// ErrClosed is returned by Store and Delete on a closed [Buffer].
-var ErrClosed = errors.New("writeback: buffer closed")
+// ErrClosed is returned by a [Buffer]'s Set, Store and Delete after Close,
+// and by a [Cache]'s Get, Set, Delete and their deprecated names. It is
+// [shard.ErrClosed], the same value, so errors.Is matches it whichever
+// package returned it.
+var ErrClosed = shard.ErrClosed
 
 // FlushError is the error [Buffer.Flush] and [Buffer.Close] return when
 // writes failed. Keys names every key whose latest write was still not

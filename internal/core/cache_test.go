@@ -151,8 +151,9 @@ func (c *Cache[K, V]) Stats() Stats { return c.e.Stats() }
 // Close stops the cache's background work and releases its clock. It is
 // idempotent and returns nil. It also cancels the context of every load in
 // flight (GetOrLoad's and refreshes): when Close returns, their contexts
-// are done, and their waiters get whatever the loads then return; loads
-// started after Close run with contexts of their own as usual. A closed cache keeps working — every method
+// are done, and their waiters get whatever the loads then return. After
+// Close, GetOrLoad returns ErrClosed where it would start a load (a hit
+// is still served). A closed cache otherwise keeps working — every method
 // stays safe and correct, reads still never return expired entries — but
 // expired entries are then reclaimed only by writes and evictions.
 func (c *Cache[K, V]) Close() error { return c.e.Close() }

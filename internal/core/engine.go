@@ -4,6 +4,7 @@ import (
 	"iter"
 	"math"
 	"math/bits"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,11 @@ type Engine[K comparable, V any] struct {
 	reads   readCounters      // hits and misses; no stripes unless Options.CountHits
 	lo      loadOptions[K, V] // expiry from values, loading (load.go)
 	vmode   valueMode
+
+	// unequalKeys: K has keys not equal to themselves (NaNs: floats,
+	// complex numbers, interfaces, arrays and structs holding them), which
+	// writes and loads must check for (see put and getOrLoad).
+	unequalKeys bool
 
 	snapshots sync.Pool // *[]*node[K, V]: All's per-shard copies
 
@@ -125,18 +131,20 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		n = defaultShards(nominal)
 	}
 	e := &Engine[K, V]{
-		shards:    make([]shard[K, V], n),
-		shift:     uint(64 - log2(n)),
-		seed:      MakeSeed(),
-		hash:      hash,
-		clk:       opts.Clock,
-		ttl:       opts.TTL,
-		onEvict:   opts.OnEvict,
-		lo:        newLoadOptions(opts),
-		vmode:     valueModeOf[V](),
-		capacity:  int64(opts.Capacity),
-		maxWeight: opts.MaxWeight,
-		weigher:   opts.Weigher,
+		shards:  make([]shard[K, V], n),
+		shift:   uint(64 - log2(n)),
+		seed:    MakeSeed(),
+		hash:    hash,
+		clk:     opts.Clock,
+		ttl:     opts.TTL,
+		onEvict: opts.OnEvict,
+		lo:      newLoadOptions(opts),
+		vmode:   valueModeOf[V](),
+
+		unequalKeys: mayBeUnequal(reflect.TypeFor[K]()),
+		capacity:    int64(opts.Capacity),
+		maxWeight:   opts.MaxWeight,
+		weigher:     opts.Weigher,
 	}
 	if opts.CountHits {
 		e.reads = newReadCounters()
@@ -435,6 +443,12 @@ func (e *Engine[K, V]) weigh(k K, v V) uint64 {
 // valueMode), so updating a live entry allocates nothing; otherwise a new
 // node takes the old one's place in the index and the queue.
 func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool, c *call[K, V]) (V, bool) {
+	if e.unequalKeys && k != k {
+		// A key not equal to itself (a NaN) could never be read, replaced
+		// or deleted: it takes no room (issue 17, item 5).
+		var zero V
+		return zero, false
+	}
 	if e.weigher != nil && (w > e.maxWeight || w > evict.MaxWeight) {
 		if ifAbsent {
 			actual, _ := e.Peek(h, k)
@@ -451,68 +465,117 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 	now := e.now()
 	var out victims[K, V]
 	var r room
-	s.mu.Lock()
-	if !e.claim(s, h, k, c) {
-		s.mu.Unlock()
-		return v, false
-	}
-	t := s.table.Load()
-	if slot := t.slot(h, k); slot != nil {
-		old := slot.Load()
-		live := !old.Expired(now)
-		if live && ifAbsent {
+	for {
+		s.mu.Lock()
+		if !e.claim(s, h, k, c) {
 			s.mu.Unlock()
-			old.Visit()
-			return e.value(old), false
+			e.giveBack(&r)
+			return v, false
 		}
-		reason := evict.Replaced
-		if !live {
-			reason = evict.Expired
-		}
-		if uint64(old.Weight()) != w {
-			// The entry's room changes: it leaves, with its room, and the
-			// new one enters as a new key would.
-			t.remove(h, old)
-			s.queue.Remove(old)
-			s.count.Add(-1)
-			s.weight.Add(-uint64(old.Weight()))
-			s.evictions[reason].Add(1)
-			r = room{1, uint64(old.Weight())}
-			out.add(old, reason)
-		} else {
-			oldVal := e.value(old)
-			if e.vmode == valueNode {
-				if live {
-					n.Visit()
-				}
-				s.queue.Replace(old, n)
-				if !live {
-					s.queue.Touch(n)
-				}
-				slot.Store(n)
+		t := s.table.Load()
+		if slot := t.slot(h, k); slot != nil {
+			old := slot.Load()
+			live := !old.Expired(now)
+			if live && ifAbsent {
+				s.mu.Unlock()
+				e.giveBack(&r)
+				old.Visit()
+				return e.value(old), false
+			}
+			reason := evict.Replaced
+			if !live {
+				reason = evict.Expired
+			}
+			if uint64(old.Weight()) != w {
+				// The entry's room changes: it leaves, with its room, and the
+				// new one enters as a new key would.
+				t.remove(h, old)
+				s.queue.Remove(old)
+				s.count.Add(-1)
+				s.weight.Add(-uint64(old.Weight()))
+				s.evictions[reason].Add(1)
+				r.slots++
+				r.weight += uint64(old.Weight())
+				out.add(old, reason)
 			} else {
-				e.setValue(old, v) // value before deadline: see Get
-				old.SetDeadline(d)
-				if live {
-					old.Visit()
+				oldVal := e.value(old)
+				if e.vmode == valueNode {
+					if live {
+						n.Visit()
+					}
+					s.queue.Replace(old, n)
+					if !live {
+						s.queue.Touch(n)
+					}
+					slot.Store(n)
 				} else {
-					old.Unvisit()
-					s.queue.Touch(old)
+					e.setValue(old, v) // value before deadline: see Get
+					old.SetDeadline(d)
+					if live {
+						old.Visit()
+					} else {
+						old.Unvisit()
+						s.queue.Touch(old)
+					}
 				}
+				s.sets.Add(1)
+				s.evictions[reason].Add(1)
+				if c != nil {
+					s.ld.unregister(k, c) // after the write: see claim
+				}
+				s.mu.Unlock()
+				e.giveBack(&r)
+				out.fire(e)
+				if e.onEvict != nil {
+					e.onEvict(k, oldVal, reason)
+				}
+				return v, true
 			}
-			s.sets.Add(1)
-			s.evictions[reason].Add(1)
+		}
+		if n == nil { // the key was deleted since the lock-free look, or its weight changed
+			n = e.newWeighted(h, k, v, d, w)
+		}
+		if !e.reserve(s, t, &r, w, now, &out) {
+			// s has nothing left to evict, and the cache lacks room: evict
+			// in other shards first (settle), holding the room taken, and
+			// write only then, so that the entries held never exceed the
+			// bounds (issue 17, item 6). If there is nothing to evict
+			// anywhere, the room is all taken by writes in flight: write
+			// over the bounds, and settle after.
 			s.mu.Unlock()
-			if e.onEvict != nil {
-				e.onEvict(k, oldVal, reason)
+			out.fire(e)
+			out = victims[K, V]{}
+			if e.settle(s, now, true) {
+				continue
 			}
+			s.mu.Lock()
+			if !e.claim(s, h, k, c) {
+				s.mu.Unlock()
+				e.giveBack(&r)
+				return v, false
+			}
+			t = s.table.Load()
+			if slot := t.slot(h, k); slot != nil {
+				// Written meanwhile: start over with the room held.
+				s.mu.Unlock()
+				continue
+			}
+			e.publish(s, t, h, k, n, w, c)
+			s.mu.Unlock()
+			e.settle(s, now, false)
 			return v, true
 		}
+		e.publish(s, t, h, k, n, w, c)
+		s.mu.Unlock()
+		out.fire(e)
+		return v, true
 	}
-	if n == nil { // the key was deleted since the lock-free look, or its weight changed
-		n = e.newWeighted(h, k, v, d, w)
-	}
-	settled := e.reserve(s, t, &r, w, now, &out)
+}
+
+// publish inserts n, the new entry of k (hash h, weight w), whose room is
+// taken, in s's table t and queue, and ends the registration of c, the load
+// whose result it is, if any. Caller holds s.mu.
+func (e *Engine[K, V]) publish(s *shard[K, V], t *table[K, V], h uint64, k K, n *node[K, V], w uint64, c *call[K, V]) {
 	t.insert(h, n)
 	s.queue.Push(n)
 	s.sets.Add(1)
@@ -522,12 +585,21 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 	if count := s.count.Add(1); count*maxLoadDen > int64(len(t.buckets))*maxLoadNum {
 		s.rebuild(2 * len(t.buckets))
 	}
-	s.mu.Unlock()
-	out.fire(e)
-	if !settled {
-		e.settle(s, now)
+	if c != nil {
+		s.ld.unregister(k, c) // after the insert: see claim
 	}
-	return v, true
+}
+
+// giveBack returns room r, taken for a write that wrote no new entry, to
+// the cache-wide usage.
+func (e *Engine[K, V]) giveBack(r *room) {
+	if e.capacity > 0 && r.slots != 0 {
+		e.used.count.Add(-r.slots)
+	}
+	if e.maxWeight > 0 && r.weight != 0 {
+		e.used.weight.Add(-r.weight)
+	}
+	*r = room{}
 }
 
 // newWeighted is newNode for an entry of weight w.
@@ -564,9 +636,11 @@ func (e *Engine[K, V]) reserve(s *shard[K, V], t *table[K, V], r *room, w uint64
 		if s.count.Load() == 0 {
 			if e.capacity > 0 && r.slots == 0 {
 				e.used.count.Add(1)
+				r.slots = 1
 			}
 			if e.maxWeight > 0 && r.weight < w {
 				e.used.weight.Add(w - r.weight)
+				r.weight = w
 			}
 			return false
 		}
@@ -624,19 +698,24 @@ func (e *Engine[K, V]) over() bool {
 }
 
 // settle evicts from shards other than own, one at a time and each under
-// its own lock (own's is not held), until the cache is within its bounds.
-// Shards are tried round robin, from a place that moves with every call,
-// so that no shard bears every such eviction. While the cache is over its
-// bounds only because of writes still in flight, there may be nothing to
-// evict yet: settle then yields and looks again, and after a few rounds
-// evicts from own too.
-func (e *Engine[K, V]) settle(own *shard[K, V], now int64) {
+// its own lock (own's is not held), until the cache is within its bounds,
+// and then reports true. Shards are tried round robin, from a place that
+// moves with every call, so that no shard bears every such eviction. While
+// the cache is over its bounds only because of writes still in flight,
+// there may be nothing to evict yet: settle then yields and looks again,
+// and after a few rounds evicts from own too. With giveUp, settle returns
+// false once a few rounds over every shard found nothing to evict: the
+// room is then all held by writes in flight.
+func (e *Engine[K, V]) settle(own *shard[K, V], now int64, giveUp bool) bool {
 	for fruitless := 0; e.over(); {
 		if !e.evictOther(own, now, fruitless >= settleRounds) {
-			fruitless++
+			if fruitless++; giveUp && fruitless >= 2*settleRounds {
+				return false
+			}
 			runtime.Gosched()
 		}
 	}
+	return true
 }
 
 // settleRounds is how many fruitless rounds settle makes, looking for
@@ -738,10 +817,31 @@ func (vs *victims[K, V]) fire(e *Engine[K, V]) {
 
 // Delete removes k and reports whether a live entry held it. An expired
 // entry is removed too (as expired) but reported as absent.
+//
+// It takes no lock when nothing is pending in k's shard (no load in flight,
+// no remembered not-found) and k has no entry. The order of those two looks
+// matters: a load's result is written to the index before the load stops
+// counting as pending (see claim), so pending is read first; if it reads 0,
+// every load that had finished by then has its result in the index, and
+// every load that starts later reads a source that this Delete's caller
+// has already updated (issue 17, item 1).
 func (e *Engine[K, V]) Delete(h uint64, k K) bool {
 	s := e.shard(h)
-	if s.table.Load().find(h, k) == nil && s.ld.pending.Load() == 0 {
-		return false
+	if reopen17 {
+		// The order before issue 17's fix: the index, then pending.
+		if s.table.Load().find(h, k) == nil {
+			widen()
+			if s.ld.pending.Load() == 0 {
+				return false
+			}
+		}
+		return e.remove(h, k, evict.Deleted, nil)
+	}
+	if s.ld.pending.Load() == 0 {
+		widen() // between the two looks
+		if s.table.Load().find(h, k) == nil {
+			return false
+		}
 	}
 	return e.remove(h, k, evict.Deleted, nil)
 }
@@ -759,18 +859,25 @@ func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V])
 	}
 	t := s.table.Load()
 	slot := t.slot(h, k)
-	if slot == nil {
-		s.mu.Unlock()
-		return false
+	var old *node[K, V]
+	live := false
+	if slot != nil {
+		old = slot.Load()
+		if live = !old.Expired(now); !live {
+			reason = evict.Expired
+		}
+		s.unlink(e, t, h, old, reason)
 	}
-	old := slot.Load()
-	live := !old.Expired(now)
-	if !live {
-		reason = evict.Expired
+	if c != nil {
+		if c.notFound && e.lo.negTTL > 0 {
+			e.remember(s, h, k, c.err)
+		}
+		s.ld.unregister(k, c) // after the removal: see claim
 	}
-	s.unlink(e, t, h, old, reason)
 	s.mu.Unlock()
-	e.evicted(old, reason)
+	if old != nil {
+		e.evicted(old, reason)
+	}
 	return live
 }
 
@@ -810,8 +917,11 @@ func (s *shard[K, V]) rebuild(nbuckets int) {
 // how many it removed. f runs with no lock held and may call the engine; an
 // entry written while DeleteFunc runs may or may not be seen. A load in
 // flight when DeleteFunc reaches its shard does not store its result if f
-// reports true for its key and the loaded value: the loading goroutine
-// applies f once the value exists.
+// reports true for its key and the loaded value (the zero value for a
+// not-found): the loading goroutine applies f once the value exists. A
+// GetOrLoad that starts after DeleteFunc returned does not join such a
+// load: it starts a new one. A remembered not-found of a key for which
+// f(key, zero value) reports true is forgotten.
 func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	type seen struct {
 		n *node[K, V]
@@ -822,6 +932,9 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.filterLoads(f)
+		if !reopen17item2 {
+			e.forgetFunc(s, f)
+		}
 		doomed = doomed[:0]
 		now := e.now()
 		forEach(s.table.Load(), func(n *node[K, V]) {

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"github.com/hotcache/hotcache/internal/testhook"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
@@ -211,12 +212,12 @@ func TestCacheClose_StopsBackgroundWork(t *testing.T) {
 		clk := clock.NewCoarse(time.Millisecond)
 		a := Must(Options[string, int]{Capacity: 10, Clock: clk})
 		b := Must(Options[string, int]{Capacity: 10, Clock: clk})
-		require.True(t, clk.Running())
+		require.True(t, testhook.CoarseRunning(clk))
 		require.NoError(t, a.Close())
 		require.NoError(t, a.Close())
-		require.True(t, clk.Running(), "b still uses the clock")
+		require.True(t, testhook.CoarseRunning(clk), "b still uses the clock")
 		b.Close()
-		require.False(t, clk.Running())
+		require.False(t, testhook.CoarseRunning(clk))
 		// The goroutine exits at once: synctest.Test fails with a deadlock
 		// if any bubble goroutine is still blocked when it returns.
 	})
@@ -229,12 +230,12 @@ func TestCacheCleanup_ReleasesClockWhenCollected(t *testing.T) {
 			c := Must(Options[string, int]{Capacity: 10, Clock: clk})
 			c.Set("a", 1)
 		}()
-		for i := 0; clk.Running() && i < 1000; i++ {
+		for i := 0; testhook.CoarseRunning(clk) && i < 1000; i++ {
 			runtime.GC()
 			runtime.Gosched() // the cleanup runs on a runtime goroutine
 			time.Sleep(time.Millisecond)
 		}
-		require.False(t, clk.Running(), "a forgotten cache releases its clock when collected")
+		require.False(t, testhook.CoarseRunning(clk), "a forgotten cache releases its clock when collected")
 		time.Sleep(clk.Resolution())
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"runtime/debug"
 	"sync/atomic"
@@ -41,11 +42,18 @@ func (e *Engine[K, V]) GetOrLoadCached(ctx context.Context, h uint64, k K, load 
 // remembered: the next GetOrLoad of the key loads again.
 type PanicError struct {
 	Value any    // the value passed to panic
-	Stack []byte // the stack of the loading goroutine when it panicked
+	Stack []byte // the stack of the goroutine when it panicked
+	Op    string // what panicked, e.g. "writeback: store"; "" for a loader (and refresh)
 }
 
-// Error returns "shard: loader panicked: " and the panic value.
-func (p *PanicError) Error() string { return fmt.Sprintf("%sloader panicked: %v", errPrefix, p.Value) }
+// Error returns "shard: loader panicked: " (or Op and " panicked: ") and
+// the panic value.
+func (p *PanicError) Error() string {
+	if p.Op != "" {
+		return fmt.Sprintf("%s panicked: %v", p.Op, p.Value)
+	}
+	return fmt.Sprintf("%sloader panicked: %v", errPrefix, p.Value)
+}
 
 // Unwrap returns the panic value if it is an error, so that errors.Is and
 // errors.As see through the panic.
@@ -66,6 +74,8 @@ type loadOptions[K comparable, V any] struct {
 	skew        int64
 	negTTL      time.Duration
 	refresh     float64 // Options.RefreshAhead; 0 = no refresh-ahead
+	onLoad      func(K, time.Duration, error)
+	logger      *slog.Logger
 
 	// negHits counts GetOrLoad calls answered by a remembered not-found
 	// (Stats.NegativeHits), striped like the read counters because those
@@ -84,6 +94,8 @@ func newLoadOptions[K comparable, V any](o Options[K, V]) loadOptions[K, V] {
 		skew:        int64(o.Skew),
 		negTTL:      o.NegativeTTL,
 		refresh:     o.RefreshAhead,
+		onLoad:      o.OnLoad,
+		logger:      o.Logger,
 	}
 	if o.NegativeTTL > 0 {
 		lo.negHits = newReadCounters()
@@ -201,6 +213,37 @@ func (s *shard[K, V]) filterLoads(f func(K, V) bool) {
 	s.mu.Unlock()
 }
 
+// forgetFunc forgets the remembered not-founds of s whose key f reports
+// true for with the zero value (for DeleteFunc). f runs with no lock held.
+func (e *Engine[K, V]) forgetFunc(s *shard[K, V], f func(K, V) bool) {
+	t := s.ld.neg.Load()
+	if t == nil {
+		return
+	}
+	var zero V
+	var doomed []*node[K, error]
+	forEach(t, func(n *node[K, error]) {
+		if f(n.Item.key, zero) {
+			doomed = append(doomed, n)
+		}
+	})
+	if len(doomed) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range doomed {
+		t := s.ld.neg.Load()
+		if t == nil {
+			break
+		}
+		if _, cur := t.lookup(n.Hash(), n.Item.key); cur == n {
+			s.ld.forgetNode(t, n)
+		}
+	}
+	s.ld.sync()
+}
+
 // cancelLoads cancels the context of every load running (for Close).
 func (e *Engine[K, V]) cancelLoads() {
 	for i := range e.shards {
@@ -219,10 +262,14 @@ func (e *Engine[K, V]) cancelLoads() {
 // (SetIfAbsent too, even when it then finds a live entry and writes
 // nothing: at worst a refresh's result is dropped). For the result of load
 // c, claim reports whether the result may be written: not if c was
-// superseded, and not yet if a DeleteFunc reached c since it last applied
-// the filters (c.again: the caller applies them and claims again).
-// Otherwise it ends c's registration and remembers a not-found result for
-// NegativeTTL.
+// superseded (claim then ends c's registration), and not yet if a
+// DeleteFunc reached c since it last applied the filters (c.again: the
+// caller applies them and claims again).
+//
+// A load whose result may be written stays registered until the caller has
+// written it and calls unregister, still under s.mu: pending must not read
+// 0 before the result is in the index, or a lock-free Delete that reads
+// pending and then the index could miss both (issue 17, item 1).
 func (e *Engine[K, V]) claim(s *shard[K, V], h uint64, k K, c *call[K, V]) bool {
 	l := &s.ld
 	if c == nil {
@@ -236,23 +283,31 @@ func (e *Engine[K, V]) claim(s *shard[K, V], h uint64, k K, c *call[K, V]) bool 
 		}
 		return true
 	}
-	if !c.superseded && c.err == nil && len(c.filters) > c.checked {
+	if !c.superseded && (c.err == nil || c.notFound && !reopen17item2) && len(c.filters) > c.checked {
 		c.again = true
 		return false
 	}
+	if c.superseded {
+		l.unregister(k, c)
+		return false
+	}
+	if reopen17 {
+		// The race of issue 17, item 1, reopened on purpose (build tag
+		// hotcache_reopen17): pending drops before the result is written.
+		l.unregister(k, c)
+		widen()
+	}
+	return true
+}
+
+// unregister ends the registration of load c of k, once its result is
+// written or refused, and updates pending. Caller holds the shard lock.
+func (l *loadState[K, V]) unregister(k K, c *call[K, V]) {
 	delete(l.running, c)
 	if l.calls[k] == c {
 		delete(l.calls, k)
 	}
-	if c.superseded {
-		l.sync()
-		return false
-	}
-	if c.notFound && e.lo.negTTL > 0 {
-		e.remember(s, h, k, c.err)
-	}
 	l.sync()
-	return true
 }
 
 // negative returns the error remembered for k (hash h) in s, if it is live.
@@ -357,6 +412,16 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		e.miss()
 		return v, false, err
 	}
+	if e.closed.Load() { // no load starts on a closed cache
+		e.miss()
+		return v, false, ErrClosed
+	}
+	if e.unequalKeys && k != k {
+		e.miss()
+		v, err := e.loadAlone(ctx, s, k, load)
+		return v, false, err
+	}
+	widen() // between the lock-free look and the locked one
 	s.mu.Lock()
 	now := e.now()
 	// Look again under the lock: a load may have stored k, or remembered
@@ -380,6 +445,15 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		}
 	}
 	c := s.ld.calls[k]
+	if c != nil && !reopen17item2 && (c.superseded || len(c.filters) > c.checked) {
+		// A DeleteFunc reached c after it started, and c's value is not
+		// known to have escaped it yet: a GetOrLoad that may have started
+		// after that DeleteFunc returned must not get c's value. c goes on
+		// for its own waiters, but its result will not be stored: the new
+		// load's will (issue 17, item 2).
+		c.superseded = true
+		c = nil
+	}
 	start := c == nil
 	if start {
 		c = e.register(ctx, s, k, false)
@@ -397,6 +471,28 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		e.leave(s, k, c)
 		return v, false, ctx.Err()
 	}
+}
+
+// loadAlone loads k, a key not equal to itself (a NaN), in the calling
+// goroutine: such a key can never be found again, so nothing is stored,
+// remembered or shared with other callers. A panic in load is returned as a
+// *PanicError, as for other keys.
+func (e *Engine[K, V]) loadAlone(ctx context.Context, s *shard[K, V], k K, load func(context.Context, K) (V, error)) (v V, err error) {
+	s.ld.counts[countLoads].Add(1)
+	defer func() {
+		if r := recover(); r != nil {
+			var zero V
+			v, err = zero, &PanicError{Value: r, Stack: debug.Stack()}
+		}
+		if err != nil {
+			if errors.Is(err, ErrNotFound) {
+				s.ld.counts[countNotFound].Add(1)
+			} else {
+				s.ld.counts[countLoadErrors].Add(1)
+			}
+		}
+	}()
+	return load(ctx, k)
 }
 
 // leave is called by a waiter of c whose ctx ended. The last one to leave
@@ -446,6 +542,11 @@ func (e *Engine[K, V]) register(ctx context.Context, s *shard[K, V], k K, refres
 func (e *Engine[K, V]) run(h uint64, k K, c *call[K, V], load func(context.Context, K) (V, error)) {
 	var d int64
 	var w uint64
+	var start time.Time
+	if e.lo.onLoad != nil {
+		start = time.Now()
+		defer func() { e.lo.onLoad(k, time.Since(start), c.err) }() // after complete: waiters never wait for it
+	}
 	returned := false
 	defer func() {
 		if !returned {
@@ -482,12 +583,16 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64)
 		s.ld.counts[countNotFound].Add(1)
 	case c.refresh:
 		s.ld.counts[countRefreshErrors].Add(1)
+		if l := e.lo.logger; l != nil {
+			l.Warn("hotcache: refresh-ahead failed; the current value is kept until its deadline", "key", k, "err", c.err)
+		}
 	default:
 		s.ld.counts[countLoadErrors].Add(1)
 	}
+	widen() // between the load's end and the publication of its result
 	for {
-		if c.err == nil {
-			e.applyFilters(s, k, c)
+		if c.err == nil || c.notFound && !reopen17item2 {
+			e.applyFilters(s, k, c) // a not-found is judged as the zero value
 		}
 		c.again = false // only this goroutine writes it once registered
 		switch {
@@ -498,7 +603,9 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64)
 			e.remove(h, k, evict.Replaced, c)
 		default:
 			s.mu.Lock()
-			e.claim(s, h, k, c)
+			if e.claim(s, h, k, c) {
+				s.ld.unregister(k, c)
+			}
 			s.mu.Unlock()
 		}
 		if !c.again {

@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
@@ -47,6 +48,10 @@ type Options[K comparable, V any] struct {
 	NegativeTTL time.Duration
 
 	RefreshAhead float64
+
+	OnLoad func(key K, d time.Duration, err error)
+
+	Logger *slog.Logger
 }
 
 // errPrefix starts every error this package returns.
@@ -55,6 +60,11 @@ const errPrefix = "shard: "
 // ErrNotFound is returned, or wrapped, by loaders to say that a key has no
 // value; see the loading methods.
 var ErrNotFound = errors.New(errPrefix + "not found")
+
+// ErrClosed is returned by GetOrLoad, for a key it would have to load, once
+// the cache is closed; shard.ErrClosed is this error, and so are
+// writeback.ErrClosed and tier.ErrClosed.
+var ErrClosed = errors.New("hotcache: closed")
 
 const maxShards = 256
 

@@ -116,3 +116,22 @@ func (e *Engine[K, V]) unchanged(n *node[K, V], v V) bool {
 	}
 	return true
 }
+
+// mayBeUnequal reports whether a value of t can be unequal to itself: a
+// float or complex NaN, held directly, in an interface, or in an array or
+// struct field.
+func mayBeUnequal(t reflect.Type) bool {
+	switch t.Kind() {
+	case reflect.Float32, reflect.Float64, reflect.Complex64, reflect.Complex128, reflect.Interface:
+		return true
+	case reflect.Array:
+		return t.Len() > 0 && mayBeUnequal(t.Elem())
+	case reflect.Struct:
+		for i := range t.NumField() {
+			if mayBeUnequal(t.Field(i).Type) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -110,7 +110,7 @@ func newDescs(name string) *descs {
 	counter("hotcache_tier_invalidations_total", "Keys named by Redis invalidation messages received by this replica.",
 		func(st *tier.Stats) uint64 { return st.Invalidations })
 	counter("hotcache_tier_flushes_total", "Invalidate-everything messages (FLUSHALL, a closed connection); each empties L1.",
-		func(st *tier.Stats) uint64 { return st.Flushes })
+		func(st *tier.Stats) uint64 { return st.FullInvalidations })
 	counter("hotcache_tier_disconnects_total", "Times a Redis node was found unreachable (its keys leave L1).",
 		func(st *tier.Stats) uint64 { return st.Disconnects })
 	counter("hotcache_tier_reconnects_total", "Times a Redis node was found reachable again.",

@@ -69,7 +69,7 @@ func (s *Store[K, V]) DeleteMany(_ context.Context, keys []K) error {
 
 // InTx calls fn with a Store that records its writes (and reads them back)
 // and applies them all at once if fn returns nil.
-func (s *Store[K, V]) InTx(ctx context.Context, fn func(tx writeback.Store[K, V]) error) error {
+func (s *Store[K, V]) InTx(ctx context.Context, fn func(tx writeback.KV[K, V]) error) error {
 	t := &tx[K, V]{s: s, writes: map[K]*V{}}
 	if err := fn(t); err != nil {
 		return err

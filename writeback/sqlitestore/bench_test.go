@@ -18,7 +18,7 @@ func BenchmarkSQLiteWrites(b *testing.B) {
 	for _, name := range []string{"direct", "buffer"} {
 		b.Run(name, func(b *testing.B) {
 			s := open(b, "kv.db")
-			var store writeback.Store[string, []byte] = s
+			var store writeback.KV[string, []byte] = s
 			var buf *writeback.Buffer[string, []byte]
 			if name == "buffer" {
 				var err error

@@ -1,4 +1,4 @@
-// Package sqlitestore is a [writeback.Store] in a SQLite database file, on
+// Package sqlitestore is a [writeback.KV] in a SQLite database file, on
 // modernc.org/sqlite (pure Go, no cgo). It lives in its own module so that
 // hotcache's root module does not depend on SQLite.
 //

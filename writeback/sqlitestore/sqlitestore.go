@@ -143,7 +143,7 @@ func (s *Store) DeleteMany(ctx context.Context, keys []string) error {
 
 // InTx runs fn with a Store on one transaction, committed if fn returns nil
 // and rolled back otherwise.
-func (s *Store) InTx(ctx context.Context, fn func(tx writeback.Store[string, []byte]) error) error {
+func (s *Store) InTx(ctx context.Context, fn func(tx writeback.KV[string, []byte]) error) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(txStore{tx}) })
 }
 

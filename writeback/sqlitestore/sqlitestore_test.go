@@ -59,7 +59,7 @@ func TestStore_BulkAndTx(t *testing.T) {
 	require.Equal(t, map[string]string{"k0": "k0"}, rows(t, s))
 
 	boom := fmt.Errorf("boom")
-	err := s.InTx(ctx, func(tx writeback.Store[string, []byte]) error {
+	err := s.InTx(ctx, func(tx writeback.KV[string, []byte]) error {
 		require.NoError(t, tx.Store(ctx, "a", nil))
 		require.NoError(t, tx.Delete(ctx, "k0"))
 		_, err := tx.Load(ctx, "k0")
@@ -68,7 +68,7 @@ func TestStore_BulkAndTx(t *testing.T) {
 	})
 	require.ErrorIs(t, err, boom)
 	require.Equal(t, map[string]string{"k0": "k0"}, rows(t, s), "a failed transaction rolls back")
-	require.NoError(t, s.InTx(ctx, func(tx writeback.Store[string, []byte]) error { return tx.Store(ctx, "a", nil) }))
+	require.NoError(t, s.InTx(ctx, func(tx writeback.KV[string, []byte]) error { return tx.Store(ctx, "a", nil) }))
 	v, err := s.Load(ctx, "a")
 	require.NoError(t, err)
 	require.Empty(t, v, "a nil value is stored as an empty one")
@@ -93,7 +93,7 @@ func rows(t testing.TB, s *Store) map[string]string {
 
 // writeAll makes n single writes (and some deletes) to s, as the benchmark
 // does.
-func writeAll(ctx context.Context, s writeback.Store[string, []byte], n int) error {
+func writeAll(ctx context.Context, s writeback.KV[string, []byte], n int) error {
 	for i := range n {
 		k := fmt.Sprint("token-", i%(n/2+1))
 		var err error

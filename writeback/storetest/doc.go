@@ -1,5 +1,5 @@
 // Package storetest is a test suite for [writeback.Buffer] over any
-// [writeback.Store][string, []byte]. It is meant for tests only: a backend
+// [writeback.KV][string, []byte]. It is meant for tests only: a backend
 // calls [Run] from its own test with a function that returns an empty store.
 //
 // Run runs every case once per capability the store has: "bulk" (its

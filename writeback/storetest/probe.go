@@ -112,8 +112,8 @@ func (v bulkView) DeleteMany(ctx context.Context, keys []string) error {
 // "after" the transaction's body makes it roll back.
 type txView struct{ *probe }
 
-func (v txView) InTx(ctx context.Context, fn func(writeback.Store[string, []byte]) error) error {
-	return v.raw.(writeback.TxStore[string, []byte]).InTx(ctx, func(tx writeback.Store[string, []byte]) error {
+func (v txView) InTx(ctx context.Context, fn func(writeback.KV[string, []byte]) error) error {
+	return v.raw.(writeback.TxStore[string, []byte]).InTx(ctx, func(tx writeback.KV[string, []byte]) error {
 		return v.do(0, func() error { return fn(txProbe{v.probe, tx}) })
 	})
 }

@@ -5,7 +5,7 @@
 //
 // Usage:
 //
-//	cachegen -name=Name -key=K -value=V [-output=file.go] [-tags=a,b]
+//	cachegen -name=Name -key=K -value=V [-output=file.go] [-tags=a,b] [-deprecated=text]
 //
 // Run it with go generate, next to the types it uses:
 //
@@ -41,6 +41,9 @@
 //	         when a type is declared only in test files.
 //	-tags    comma-separated build tags to load the package with; the
 //	         output gets no build constraint of its own.
+//	-deprecated  mark the type and its constructor deprecated: the text,
+//	         on one line, says what to use instead, and follows
+//	         "Deprecated: " in their docs.
 //	-h       print this manual.
 //
 // Keys hash by their type, under a seed that each cache draws at random when

@@ -38,6 +38,7 @@ func run(dir string, args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&cfg.Value, "value", "", "the value type")
 	fs.StringVar(&cfg.Output, "output", "", "the file to write")
 	fs.StringVar(&tags, "tags", "", "comma-separated build tags")
+	fs.StringVar(&cfg.Deprecated, "deprecated", "", "mark the type deprecated, saying what to use instead")
 	usage := func(err error) int {
 		msg := err.Error()
 		if !strings.HasPrefix(msg, "cachegen: ") {

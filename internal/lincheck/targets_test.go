@@ -1,0 +1,243 @@
+package lincheck_test
+
+import (
+	"context"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/hotcache/hotcache/generated"
+	"github.com/hotcache/hotcache/shard"
+	"github.com/hotcache/hotcache/writeback"
+	"github.com/hotcache/hotcache/writeback/memstore"
+)
+
+// cacheAPI is the part of shard.Cache's methods the checker drives, over
+// int keys and int64 versions, so that shard.Cache and a generated cache
+// share one set of operations.
+type cacheAPI struct {
+	get        func(k int) (int64, bool)
+	getOrLoad  func(ctx context.Context, k int) (int64, error) // with env.srcLoad as the loader
+	set        func(k int, v int64)
+	del        func(k int)
+	deleteFunc func(f func(k int) bool)
+	clear      func()
+}
+
+// shardOptions returns the options of the i-th history: room for every key
+// or for fewer (evictions), one shard or several, not-founds remembered or
+// not, admission on or off.
+func shardOptions[K comparable, V any](i int) shard.Options[K, V] {
+	switch i % 4 {
+	case 0:
+		return shard.Options[K, V]{Capacity: 64, NegativeTTL: time.Hour}
+	case 1:
+		return shard.Options[K, V]{Capacity: 3, NegativeTTL: time.Hour}
+	case 2:
+		return shard.Options[K, V]{Capacity: 64, Shards: 4}
+	}
+	return shard.Options[K, V]{Capacity: 2, NoAdmission: true, NegativeTTL: time.Hour}
+}
+
+func newShardSubject(t *testing.T, i int, e *env) *subject {
+	c, err := shard.New(shardOptions[int, int64](i))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(_ context.Context, k int) (int64, error) { return e.srcLoad(k) }
+	return &subject{
+		ops: cacheOps(e, cacheAPI{
+			get:        c.Get,
+			getOrLoad:  func(ctx context.Context, k int) (int64, error) { return c.GetOrLoad(ctx, k, load) },
+			set:        c.Set,
+			del:        func(k int) { c.Delete(k) },
+			deleteFunc: func(f func(int) bool) { c.DeleteFunc(func(k int, _ int64) bool { return f(k) }) },
+			clear:      c.Clear,
+		}),
+		close: func() { c.Close() },
+	}
+}
+
+func newGeneratedSubject(t *testing.T, i int, e *env) *subject {
+	c, err := generated.NewUint64Cache(shardOptions[uint64, uint64](i))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(_ context.Context, k uint64) (uint64, error) {
+		v, err := e.srcLoad(int(k))
+		return uint64(v), err
+	}
+	return &subject{
+		ops: cacheOps(e, cacheAPI{
+			get: func(k int) (int64, bool) {
+				v, ok := c.Get(uint64(k))
+				return int64(v), ok
+			},
+			getOrLoad: func(ctx context.Context, k int) (int64, error) {
+				v, err := c.GetOrLoad(ctx, uint64(k), load)
+				return int64(v), err
+			},
+			set:        func(k int, v int64) { c.Set(uint64(k), uint64(v)) },
+			del:        func(k int) { c.Delete(uint64(k)) },
+			deleteFunc: func(f func(int) bool) { c.DeleteFunc(func(k, _ uint64) bool { return f(int(k)) }) },
+			clear:      c.Clear,
+		}),
+		close: func() { c.Close() },
+	}
+}
+
+// cacheOps are the operations of a cache-aside user of a shard.Cache: reads
+// (Get, GetOrLoad) and writes that update the source and then invalidate
+// (Delete, DeleteFunc, Clear) or write the cache through (Set), plus
+// invalidations that leave the source as it is.
+func cacheOps(e *env, a cacheAPI) []op {
+	return []op{
+		{20, func(c *client, k int) {
+			c.read(k, kGet, "Get", func() output {
+				v, ok := a.get(k)
+				return output{v: v, ok: ok}
+			})
+		}},
+		{35, func(c *client, k int) {
+			c.read(k, kLoad, "GetOrLoad", func() output { return c.loaded(a.getOrLoad(c.ctx, k)) })
+		}},
+		{12, func(c *client, k int) {
+			ver := c.nextVersion()
+			c.write(k, ver, "Delete", func() { e.src[k].Store(ver) }, func() []int {
+				a.del(k)
+				return []int{k}
+			})
+		}},
+		{6, func(c *client, k int) {
+			ver := e.versions.Add(1)
+			c.write(k, ver, "Set", func() { e.src[k].Store(ver) }, func() []int {
+				a.set(k, ver)
+				return []int{k}
+			})
+		}},
+		{5, func(c *client, k int) {
+			call := e.now()
+			a.del(k)
+			c.record(input{key: k, kind: kInval, name: "Delete"}, output{}, call, e.now())
+		}},
+		{6, func(c *client, k int) {
+			// A write of k, then DeleteFunc of k and of some other keys.
+			set := map[int]bool{k: true}
+			for o := range numKeys {
+				if c.rng.IntN(3) == 0 {
+					set[o] = true
+				}
+			}
+			ver := c.nextVersion()
+			c.write(k, ver, "DeleteFunc", func() { e.src[k].Store(ver) }, func() []int {
+				a.deleteFunc(func(key int) bool { return set[key] })
+				return sortedKeys(set)
+			})
+		}},
+		{2, func(c *client, k int) {
+			ver := c.nextVersion()
+			c.write(k, ver, "Clear", func() { e.src[k].Store(ver) }, func() []int {
+				a.clear()
+				all := make([]int, numKeys)
+				for i := range all {
+					all[i] = i
+				}
+				return all
+			})
+		}},
+	}
+}
+
+// slowKV is a store whose Load pauses after reading, so that writes
+// overlap loads (a slow database).
+type slowKV struct {
+	writeback.KV[int, int64]
+}
+
+func (s slowKV) Load(ctx context.Context, k int) (int64, error) {
+	v, err := s.KV.Load(ctx, k)
+	pause(rand.New(rand.NewPCG(uint64(v), uint64(k))))
+	return v, err
+}
+
+// Store stores and records when the store returned in the calling client.
+func (s slowKV) Store(ctx context.Context, k int, v int64) error {
+	err := s.KV.Store(ctx, k, v)
+	wrote(ctx)
+	return err
+}
+
+// Delete deletes and records when the store returned in the calling client.
+func (s slowKV) Delete(ctx context.Context, k int) error {
+	err := s.KV.Delete(ctx, k)
+	wrote(ctx)
+	return err
+}
+
+// wrote records in ctx's client that its write of the source returned,
+// and the time after which its invalidation starts.
+func wrote(ctx context.Context) {
+	if c, _ := ctx.Value(clientKey{}).(*client); c != nil {
+		c.wrote = c.env.now()
+		c.invalidating = c.env.after(c.wrote)
+	}
+}
+
+// newWritebackSubject is a writeback.Cache over a writeback.Buffer over a
+// memstore.Store: the buffer is the source of truth (it sees its own
+// pending writes), and the cache's Store and Delete write it and then
+// invalidate.
+func newWritebackSubject(t *testing.T, i int, e *env) *subject {
+	buf, err := writeback.New[int, int64](memstore.New[int, int64](), writeback.Options{MaxBatch: 4, MaxDelay: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	capacity := 64
+	if i%2 == 1 {
+		capacity = 3
+	}
+	c, err := writeback.NewCache[int, int64](slowKV{buf}, writeback.CacheOptions[int, int64]{Capacity: capacity, NegativeTTL: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &subject{
+		ops: []op{
+			{50, func(cl *client, k int) {
+				cl.read(k, kLoad, "Load", func() output { return cl.loaded(c.Load(cl.ctx, k)) })
+			}},
+			{20, func(cl *client, k int) {
+				ver := cl.nextVersion()
+				cl.env.keyMu[k].Lock()
+				defer cl.env.keyMu[k].Unlock()
+				call := e.now()
+				var err error
+				name := "Store"
+				if ver == 0 {
+					name, err = "Delete", c.Delete(cl.ctx, k)
+				} else {
+					err = c.Store(cl.ctx, k, ver)
+				}
+				ret := e.now()
+				if err != nil {
+					cl.errs = append(cl.errs, err)
+				}
+				// Cache.Store and Cache.Delete write the store, then
+				// invalidate: slowKV recorded when the store returned.
+				cl.record(input{key: k, kind: kWrite, ver: ver, name: "source"}, output{}, call, cl.wrote)
+				cl.record(input{key: k, kind: kInval, name: name}, output{}, cl.invalidating, ret)
+			}},
+			{5, func(cl *client, k int) {
+				cl.read(k, kInval, "Invalidate", func() output {
+					c.Invalidate(k)
+					return output{}
+				})
+			}},
+		},
+		close: func() {
+			c.Close()
+			if err := buf.Close(context.Background()); err != nil {
+				t.Error(err)
+			}
+		},
+	}
+}
