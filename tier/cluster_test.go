@@ -215,10 +215,12 @@ func testClusterMasterDown(t *testing.T, how string) {
 }
 
 // TestClusterMasterPaused pauses one of three masters (SIGSTOP: its
-// connections stay open, nothing answers): the health check must not hang
-// on it and mark the whole cache down; keys on the live masters keep
-// their L1 copies, keys on the paused one are unavailable at once (no call
-// waits for the silent node) until it answers again.
+// connections stay open, nothing answers): the lease ends within the bound
+// (a link that stalls delivers no invalidation), and resumes once the
+// master is marked down; the health check must not hang on it and mark the
+// whole cache down; keys on the live masters keep their L1 copies, keys on
+// the paused one are unavailable at once (no call waits for the silent
+// node) until it answers again.
 func TestClusterMasterPaused(t *testing.T) {
 	rc := startCluster(t, 3)
 	a, b := newReplica(t, rc, "pz:"), newReplica(t, rc, "pz:")
@@ -234,8 +236,24 @@ func TestClusterMasterPaused(t *testing.T) {
 	victim.pause()
 	defer victim.resume()
 	paused := time.Now()
+	// The silent master's PINGs go unanswered: the one lease ends (no L1
+	// hit of any key) within leaseFor of the pause, plus the lease timer's
+	// measured lateness, so a copy of its keys that a write the link does
+	// not deliver replaced cannot be served past CoherenceBound.
+	if !waitFor(time.Second, func() bool { return !b.leased() }) {
+		t.Fatal("the lease held for 1s with a master paused")
+	}
+	ended := time.Since(paused)
+	if bound := max(CoherenceBound, leaseFor+time.Duration(b.leaseLate.Load())+10*time.Millisecond); ended > bound {
+		t.Fatalf("the lease ended %v after a master was paused; bound %v", ended, bound)
+	}
 	markedDown(t, b, victim, before.Disconnects)
-	t.Logf("paused master marked down after %v", time.Since(paused))
+	down := time.Since(paused)
+	// Marked down, its keys out of L1: the lease is renewed for the others.
+	if !waitFor(time.Second, b.leased) {
+		t.Fatal("the lease was not renewed within 1s of the paused master being marked down")
+	}
+	t.Logf("a master paused: L1 hits stopped after %v, the master marked down after %v, L1 hits resumed after %v", ended, down, time.Since(paused))
 	for end := time.Now().Add(6 * slotsEvery); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
 		if !b.Stats().Connected {
 			t.Fatal("one paused master of three marked the whole cache unreachable")
