@@ -153,7 +153,7 @@ func main() {
 	var (
 		quick  = flag.Bool("quick", false, "run a subset that finishes in under two minutes")
 		out    = flag.String("out", "", "folder for results.md, results.json and the PNG plots (default results, or results-quick with -quick, so a quick run never overwrites the committed results)")
-		traces = flag.String("traces", filepath.Join("..", "..", "shared", "traces"), "trace folder (keys/*.keys.gz, arc/*.lis.gz)")
+		traces = flag.String("traces", benchmarks.DefaultTraceDirs, "trace folders (keys/*.keys.gz, arc/*.lis.gz), searched in order, separated by "+string(os.PathListSeparator)+"; traces/ holds the shipped ones, traces/fetched what go run ./cmd/fetchtraces downloads")
 		reps   = flag.Int("reps", 0, "throughput repetitions per cell (0: 3)")
 		dur    = flag.Duration("dur", 0, "throughput run per cache, cell and repetition (0: 100ms; -quick: 50ms)")
 		maxReq = flag.Int("maxreq", 0, "replay at most this many requests of each trace (0: whole traces; -quick: 200000)")
@@ -412,6 +412,7 @@ func hitRatios(p plan, dir string) ([]HitRow, []string) {
 		log.Print(msg)
 		notes = append(notes, msg)
 	}
+	notes = append(notes, missingTraceNotes(p.hrTraces, files)...)
 	var rows []HitRow
 	var mu sync.Mutex
 	replay := func(t benchmarks.Trace) {

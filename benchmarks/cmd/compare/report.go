@@ -58,7 +58,7 @@ type cellKey struct {
 }
 
 func throughputTables(w writef, rows []ThroughputRow) {
-	w("## Throughput\n\nMillions of operations per second, median of %d runs; in parentheses the ratio to otter. Capacity 2^16, key space 64× capacity, Zipf key stream pre-generated.\n\n", len(rows[0].Samples))
+	w("## Throughput\n\nMillions of operations per second, median of %d runs; in parentheses the ratio to otter; in brackets the min–max of the runs, so noise (a busy machine widens it) can be told from a difference. Capacity 2^16, key space 64× capacity, Zipf key stream pre-generated.\n\n", len(rows[0].Samples))
 	var cells []cellKey
 	for _, r := range rows {
 		k := cellKey{r.Zipf, r.Variant, r.Goroutines}
@@ -76,11 +76,11 @@ func throughputTables(w writef, rows []ThroughputRow) {
 		for _, name := range caches {
 			w("| %s |", name)
 			for _, rp := range reads {
-				x := ops[name][rp]
-				if o := ops[benchmarks.Otter][rp]; o > 0 {
-					w(" %.1f (%.2f×) |", x/1e6, x/o)
+				x := ops[name][rp].OpsPerSec
+				if o := ops[benchmarks.Otter][rp].OpsPerSec; o > 0 {
+					w(" %.1f (%.2f×)%s |", x/1e6, x/o, opsRange(ops[name][rp].Samples))
 				} else {
-					w(" %.1f |", x/1e6)
+					w(" %.1f%s |", x/1e6, opsRange(ops[name][rp].Samples))
 				}
 			}
 			w("\n")
@@ -204,9 +204,9 @@ func memoryTable(w writef, rows []MemRow) {
 }
 
 // cellOps gathers one throughput cell: its read percentages and caches in
-// the order they first appear, and ops/s by cache and read percentage.
-func cellOps(rows []ThroughputRow, c cellKey) (reads []int, caches []string, ops map[string]map[int]float64) {
-	ops = map[string]map[int]float64{}
+// the order they first appear, and the rows by cache and read percentage.
+func cellOps(rows []ThroughputRow, c cellKey) (reads []int, caches []string, ops map[string]map[int]ThroughputRow) {
+	ops = map[string]map[int]ThroughputRow{}
 	for _, r := range rows {
 		if (cellKey{r.Zipf, r.Variant, r.Goroutines}) != c {
 			continue
@@ -216,9 +216,9 @@ func cellOps(rows []ThroughputRow, c cellKey) (reads []int, caches []string, ops
 		}
 		if ops[r.Cache] == nil {
 			caches = append(caches, r.Cache)
-			ops[r.Cache] = map[int]float64{}
+			ops[r.Cache] = map[int]ThroughputRow{}
 		}
-		ops[r.Cache][r.ReadPct] = r.OpsPerSec
+		ops[r.Cache][r.ReadPct] = r
 	}
 	return reads, caches, ops
 }
