@@ -39,7 +39,7 @@ func TestMissingTraceNotes(t *testing.T) {
 		t.Fatalf("%d notes, want 2 (OLTP, lirs-loop):\n%s", len(notes), strings.Join(notes, "\n"))
 	}
 	for i, name := range []string{"OLTP", "lirs-loop"} {
-		if !strings.HasPrefix(notes[i], "hit ratio on "+name+" skipped") || !strings.Contains(notes[i], "go run ./cmd/fetchtraces -only "+name) {
+		if !strings.HasPrefix(notes[i], "hit ratio on "+name+" (hitratio-"+name+".png) skipped") || !strings.Contains(notes[i], "go run ./cmd/fetchtraces -only "+name) {
 			t.Errorf("note %q does not name %s and its fetch command", notes[i], name)
 		}
 	}

@@ -20,8 +20,8 @@ func missingTraceNotes(want, files []string) []string {
 		if slices.Contains(found, s.Name) || (want != nil && !slices.Contains(want, s.Name)) {
 			continue
 		}
-		notes = append(notes, fmt.Sprintf("hit ratio on %s skipped: not shipped (licence: %s); fetch it with `go run ./cmd/fetchtraces -only %s` (all of them: `go run ./cmd/fetchtraces`)",
-			s.Name, s.Licence, s.Name))
+		notes = append(notes, fmt.Sprintf("hit ratio on %s (%s) skipped: not shipped (licence: %s); fetch it with `go run ./cmd/fetchtraces -only %s` (all of them: `go run ./cmd/fetchtraces`)",
+			s.Name, hitRatioFile(s.Name), s.Licence, s.Name))
 	}
 	return notes
 }
