@@ -33,6 +33,10 @@
 //
 // -maxreq truncates every trace, to trade fidelity for time.
 //
+// -hrrounds N replays each cache N times per trace and capacity, each time
+// on a new cache (with new hash seeds), and shows the median hit ratio with
+// the min–max of the rounds; LRU and OPT are exact and run once.
+//
 // -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
 // truncated) in under two minutes on two cores.
 package main

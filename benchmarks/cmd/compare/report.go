@@ -101,7 +101,7 @@ func hitOrder(caches []string) []string {
 }
 
 func hitRatioTables(w writef, rows []HitRow) {
-	w("## Hit ratio\n\nPercent of requests that hit; single-threaded replay (Get; on a miss Set), background work made synchronous. OPT is Belady's optimum (with admission), LRU an exact LRU. Capacities are fractions of each trace's footprint (unique keys).\n\n")
+	w("## Hit ratio\n\nPercent of requests that hit; single-threaded replay (Get; on a miss Set), background work made synchronous. OPT is Belady's optimum (with admission), LRU an exact LRU. Capacities are fractions of each trace's footprint (unique keys). With -hrrounds N > 1, each cache is replayed N times, each time new (new hash seeds): the median, and in brackets the min–max.\n\n")
 	var traces []string
 	for _, r := range rows {
 		if !slices.Contains(traces, r.Trace) {
@@ -114,6 +114,7 @@ func hitRatioTables(w writef, rows []HitRow) {
 		var caps []int
 		var caches []string
 		hr := map[string]map[int]float64{}
+		samples := map[string]map[int][]float64{}
 		var req, uniq int
 		for _, r := range rows {
 			if r.Trace != t {
@@ -126,8 +127,10 @@ func hitRatioTables(w writef, rows []HitRow) {
 			if hr[r.Cache] == nil {
 				caches = append(caches, r.Cache)
 				hr[r.Cache] = map[int]float64{}
+				samples[r.Cache] = map[int][]float64{}
 			}
 			hr[r.Cache][r.Capacity] = r.HitRatio
+			samples[r.Cache][r.Capacity] = r.Samples
 		}
 		slices.Sort(caps)
 		w("### %s (%d requests, %d unique)\n\n| cache |", t, req, uniq)
@@ -138,7 +141,7 @@ func hitRatioTables(w writef, rows []HitRow) {
 		for _, name := range hitOrder(caches) {
 			w("| %s |", name)
 			for _, c := range caps {
-				w(" %.2f |", 100*hr[name][c])
+				w(" %.2f%s |", 100*hr[name][c], hitRange(samples[name][c]))
 			}
 			w("\n")
 		}

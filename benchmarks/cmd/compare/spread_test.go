@@ -47,3 +47,44 @@ func TestMissingTraceNotes(t *testing.T) {
 		t.Errorf("with nothing found, %d notes, want one per fetchable trace (21)", len(all))
 	}
 }
+
+// TestHitRatioTableShowsSpread checks that a hit ratio measured over
+// several rounds is shown with its min–max, and one measured once is not.
+func TestHitRatioTableShowsSpread(t *testing.T) {
+	base := HitRow{Trace: "t", Requests: 100, Unique: 50, Capacity: 10}
+	hot, lru := base, base
+	hot.Cache, lru.Cache = "hotcache", "LRU"
+	rows := []HitRow{hitRow(hot, []int{52, 48, 50}), hitRow(lru, []int{40})}
+	if rows[0].HitRatio != 0.5 || len(rows[0].Samples) != 3 || rows[1].HitRatio != 0.4 || rows[1].Samples != nil {
+		t.Fatalf("hitRow: %+v", rows)
+	}
+	md := markdown(&Results{HitRatio: rows})
+	for _, want := range []string{"| hotcache | 50.00 [48.00–52.00] |", "| LRU | 40.00 |"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("results.md lacks %q:\n%s", want, md)
+		}
+	}
+}
+
+// TestReplayRounds checks that each round replays the whole trace on a new
+// cache: a trace of distinct keys then a repeat of them hits exactly once per
+// key in every round when the cache holds them all.
+func TestReplayRounds(t *testing.T) {
+	keys := []uint64{1, 2, 3, 4, 1, 2, 3, 4}
+	for _, f := range hitRatioCaches() {
+		if f.Name != "hotcache" {
+			continue
+		}
+		hits := replayRounds(f, keys, 64, 3)
+		if len(hits) != 3 {
+			t.Fatalf("%d rounds, want 3", len(hits))
+		}
+		for i, h := range hits {
+			if h != 4 {
+				t.Errorf("round %d: %d hits, want 4 (more: a cache carried over between rounds)", i, h)
+			}
+		}
+		return
+	}
+	t.Fatal("no hotcache factory among hitRatioCaches")
+}
