@@ -27,15 +27,15 @@
 // -cpuprofile writes a CPU profile (with -only throughput, it shows where
 // each cache spends its time: go tool pprof -top -focus=hotcache FILE).
 //
+// -hrrounds N replays each cache N times per trace and capacity, each time
+// on a new cache (with new hash seeds), and shows the median hit ratio with
+// the min–max of the rounds; LRU and OPT are exact and run once.
+//
 // -merge keeps, from the results.json already in -out, the sections that
 // -only leaves out, so one section can be re-run alone; -merge -only= only
 // renders the saved results again.
 //
 // -maxreq truncates every trace, to trade fidelity for time.
-//
-// -hrrounds N replays each cache N times per trace and capacity, each time
-// on a new cache (with new hash seeds), and shows the median hit ratio with
-// the min–max of the rounds; LRU and OPT are exact and run once.
 //
 // -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
 // truncated) in under two minutes on two cores.
