@@ -4,23 +4,32 @@
 //
 // Usage, inside the benchmarks module:
 //
-//	go run ./cmd/compare [-quick] [-out results] [-traces ../../shared/traces] [-maxreq N] [-only throughput,hitratio,memory,allocs,ryw]
+//	go run ./cmd/compare [-quick] [-out results] [-traces traces:traces/fetched:../../shared/traces] [-maxreq N] [-only throughput,hitratio,memory,allocs,ryw]
 //
 // Throughput runs pre-generated Zipf key streams (s = 0.99 and 1.01) over a
 // key space of 64× the capacity (2^16), with reads = 100/90/75/50%, from
 // GOMAXPROCS and 8×GOMAXPROCS goroutines, with uint64 and string keys, with
 // and without a TTL (1 h, so nothing expires: the expiry path is what is
 // measured). Within each cell every cache runs in turn, the order rotating
-// between repetitions, and the median is reported.
+// between repetitions, and the median is reported with the min–max of the
+// repetitions, so noise can be told from a difference.
 //
 // Hit ratio replays each trace single-threaded (Get; on a miss Set) with
 // caches that work in the background made synchronous, at several fractions
 // of the trace's footprint, next to an exact LRU and Belady's optimum.
-// Traces are read from -traces (keys/*.keys.gz, arc/*.lis.gz); if the folder
-// is missing, only the synthetic Zipf traces run.
+// Traces (keys/*.keys.gz, arc/*.lis.gz) are searched in the -traces folders
+// in order: by default traces (shipped in the repository), traces/fetched
+// (what cmd/fetchtraces downloads) and ../../shared/traces. Each trace the
+// run would replay that is found in none of them is named at the top of the
+// report with the command that fetches it; if no folder exists, only the
+// synthetic Zipf traces run.
 //
 // -cpuprofile writes a CPU profile (with -only throughput, it shows where
 // each cache spends its time: go tool pprof -top -focus=hotcache FILE).
+//
+// -hrrounds N replays each cache N times per trace and capacity, each time
+// on a new cache (with new hash seeds), and shows the median hit ratio with
+// the min–max of the rounds; LRU and OPT are exact and run once.
 //
 // -merge keeps, from the results.json already in -out, the sections that
 // -only leaves out, so one section can be re-run alone; -merge -only= only
