@@ -11,10 +11,9 @@ import (
 
 // lfu is an LFU with a history (it counts keys it does not hold, and admits
 // a key only if it is at least as frequent as the least frequent cached
-// one) that halves its counts every agePeriod × capacity uses: the
-// frequency reference of TestQueueAdmission_FollowsPhases, exact where the
-// queue's sketch estimates.
-const agePeriod = 10
+// one) that halves its counts every agePeriod × capacity uses, as TinyLFU
+// does: the frequency reference of TestQueueAdmission_FollowsPhases, exact
+// where the queue's sketch estimates, and told nothing about phases.
 type lfu struct {
 	cap   int
 	uses  int
@@ -41,8 +40,12 @@ func (c *lfu) Pop() any {
 	return k
 }
 
-// age halves every count, as TinyLFU's sketch does every agePeriod
-// uses, forgetting keys not cached whose count reaches zero.
+// agePeriod is how many uses per cached entry the lfu counts between two
+// halvings (TinyLFU's choice).
+const agePeriod = 10
+
+// age halves every count, forgetting keys not cached whose count reaches
+// zero.
 func (c *lfu) age() {
 	for k, n := range c.count {
 		if n /= 2; n == 0 {
@@ -105,10 +108,13 @@ func phases(seed uint64) []phase {
 
 // TestQueueAdmission_FollowsPhases drives SIEVE with the adaptive admission
 // filter through a stream that shifts between frequency-, recency- and
-// loop-dominated phases, twice, and checks that in every phase (after the
-// first, which fills the cache) its hit ratio is within a few points of the
-// better of an exact LRU (recency) and an LFU told when each phase starts
-// (frequency), and well above the worse one where they differ.
+// loop-dominated phases, twice, and checks that over the second half of
+// every phase (the first half is the queue's to adapt in; the very first
+// phase fills the cache) its hit ratio is within tolerance of the better of
+// an exact LRU (recency) and an aging LFU (frequency), and well above the
+// worse where the two differ. The policy before AdmitMargin and the scaled
+// window step failed it in six of ten phases: 64.9-66.8% on recency phases
+// (LRU 69.7-70.3%), 31.8-46.5% on loops (LFU 49.8%).
 func TestQueueAdmission_FollowsPhases(t *testing.T) {
 	const capacity, phaseLen = 1000, 40_000
 	for _, seed := range []uint64{1, 2} {
@@ -151,8 +157,10 @@ func TestQueueAdmission_FollowsPhases(t *testing.T) {
 	}
 }
 
-// tolerance is how many points below the better reference a phase may end:
-// the queue pays for learning each phase (its window moves one entry per
-// ghost hit, its sketch halves on its own schedule) where the references
-// pay nothing (LRU has no state to unlearn, the LFU is told when to forget).
+// tolerance is how many points below the better reference a phase may end.
+// The largest gap is the frequency phase that follows a loop: the loop's
+// keys keep high counts in the sketch until it halves them, and while they
+// hold the main queue the window grows to make up for it (70.2-70.8%
+// against the LFU's 73.2-74.0%, with LRU at 68.8-69.7%). Recency and loop
+// phases end within 0.5 points of the better reference.
 const tolerance = 4.0

@@ -157,7 +157,7 @@ func TestWindow_Deterministic(t *testing.T) {
 func TestWindow_Miss(t *testing.T) {
 	var w evict.Window
 	w.Init(1000)
-	start, step := w.Cap(), 1000/evict.WindowStepDivisor
+	start, step := w.Cap(), min(1000/evict.WindowStepDivisor, evict.MaxWindowStep)
 	require.Greater(t, step, 1, "a step that scales with the capacity")
 	w.Miss(1) // no ghosts yet: nothing happens
 	assert.Equal(t, start, w.Cap())
