@@ -216,8 +216,8 @@ func matrixMarkdown(m Matrix) string {
 	fmt.Fprintf(&b, "`%s`, %s; hit ratios in %%, medians over %d seeds (new caches, new hash seeds, each run). "+
 		"Goal per cell: hotcache ≥ max(otter, LRU) − margin, margin = max(0.5, seed spread of hotcache or otter). "+
 		"Δ columns are hotcache's median minus the other's.\n\n", m.Command, m.Date, m.Seeds)
-	b.WriteString("| trace | capacity | hotcache | spread | otter | spread | LRU | OPT | Δ otter | Δ best | margin | goal |\n")
-	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	b.WriteString("| trace | requests | capacity | hotcache | spread | otter | spread | LRU | OPT | Δ otter | Δ best | margin | goal |\n")
+	b.WriteString("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
 	var sumHot, sumOtter float64
 	pass := 0
 	type miss struct {
@@ -234,8 +234,8 @@ func matrixMarkdown(m Matrix) string {
 		} else {
 			misses = append(misses, miss{fmt.Sprintf("%s@%d", c.Trace, c.Capacity), v.best - v.margin - v.hot, v.hot - v.otter})
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %+.2f | %+.2f | %.2f | %s |\n",
-			c.Trace, c.Capacity, v.hot, spread(c.Hotcache), v.otter, spread(c.Otter), c.LRU, c.OPT,
+		fmt.Fprintf(&b, "| %s | %d | %d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %+.2f | %+.2f | %.2f | %s |\n",
+			c.Trace, c.Requests, c.Capacity, v.hot, spread(c.Hotcache), v.otter, spread(c.Otter), c.LRU, c.OPT,
 			v.hot-v.otter, v.hot-v.best, v.margin, passWord(v.pass))
 	}
 	n := float64(max(len(m.Cells), 1))
@@ -251,8 +251,33 @@ func matrixMarkdown(m Matrix) string {
 	return b.String()
 }
 
+// combineMatrices reads the matrix.json files listed in files (comma
+// separated) and returns their cells in order, for -combine: the parts of
+// a matrix run separately (e.g. the long traces truncated with -maxreq)
+// rendered as one table.
+func combineMatrices(files string) Matrix {
+	var m Matrix
+	var cmds []string
+	for f := range strings.SplitSeq(files, ",") {
+		b, err := os.ReadFile(f)
+		check(err)
+		var part Matrix
+		if err := json.Unmarshal(b, &part); err != nil {
+			log.Fatalf("-combine: %s: %v", f, err)
+		}
+		if m.Seeds != 0 && part.Seeds != m.Seeds {
+			log.Fatalf("-combine: %s has %d seeds, the others %d", f, part.Seeds, m.Seeds)
+		}
+		m.Seeds, m.Date = part.Seeds, part.Date
+		m.Cells = append(m.Cells, part.Cells...)
+		cmds = append(cmds, part.Command)
+	}
+	m.Command = strings.Join(cmds, "`; `")
+	return m
+}
+
 // matrixMain runs -matrix and writes matrix.md and matrix.json to out.
-func matrixMain(dir, out string, seeds, maxReq int, only, reuseFile string) {
+func matrixMain(dir, out string, seeds, maxReq int, only, reuseFile, combine string) {
 	var re *regexp.Regexp
 	if only != "" {
 		var err error
@@ -273,9 +298,14 @@ func matrixMain(dir, out string, seeds, maxReq int, only, reuseFile string) {
 	if seeds < 1 {
 		log.Fatalf("-seeds must be at least 1, got %d", seeds)
 	}
-	m := runMatrix(dir, seeds, maxReq, re, reuse)
-	m.Command = strings.TrimSpace("go run ./cmd/compare " + strings.Join(os.Args[1:], " "))
-	m.Date = time.Now().UTC().Format(time.DateOnly)
+	var m Matrix
+	if combine != "" {
+		m = combineMatrices(combine)
+	} else {
+		m = runMatrix(dir, seeds, maxReq, re, reuse)
+		m.Command = strings.TrimSpace("go run ./cmd/compare " + strings.Join(os.Args[1:], " "))
+		m.Date = time.Now().UTC().Format(time.DateOnly)
+	}
 	md := matrixMarkdown(m)
 	fmt.Print(md)
 	check(os.MkdirAll(out, 0o755))
