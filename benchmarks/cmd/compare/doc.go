@@ -37,6 +37,24 @@
 //
 // -maxreq truncates every trace, to trade fidelity for time.
 //
+// -matrix runs only issue 20's hit-ratio matrix and writes matrix.md and
+// matrix.json to -out: every trace at 5% and 20% of its footprint (OLTP
+// also at 500 and 2000), Zipf 0.9 and 1.2 over 10^6 keys at 4096 and 16384,
+// and the scan+loop and phase-shifting streams (benchmarks.ScanLoop,
+// benchmarks.PhaseShift) at 1000 and 4000, each cell replayed -seeds times
+// (default 5) by hotcache's default policy and otter with new caches (new
+// hash seeds), once by an exact LRU and by OPT. Each row says pass or FAIL
+// against the goal: hotcache's median at least max(otter's median, LRU)
+// minus the cell's margin, the larger of 0.5 points and the seed spread;
+// the summary gives the cells that pass and the mean against otter's.
+// -cells restricts it to streams whose name matches a regular expression,
+// -reuse takes otter's, LRU's and OPT's numbers from an earlier
+// matrix.json (to re-measure a policy change in half the time), and
+// -combine renders several matrix.json files as one table:
+//
+//	go run ./cmd/compare -matrix -out results
+//	go run ./cmd/compare -matrix -cells '^lirs-' -reuse results/matrix.json -out /tmp/m
+//
 // -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
 // truncated) in under two minutes on two cores.
 package main

@@ -163,10 +163,23 @@ func main() {
 		prof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		merge  = flag.Bool("merge", false, "keep the sections not run (see -only) from the results.json already in -out")
 		only   = flag.String("only", "throughput,hitratio,memory,allocs,ryw", "comma-separated sections to run")
+
+		matrix  = flag.Bool("matrix", false, "run only the hit-ratio matrix of issue 20 (hotcache vs otter vs LRU, with OPT, pass/fail per cell) and write matrix.md and matrix.json to -out")
+		seeds   = flag.Int("seeds", 5, "-matrix: runs per cell of hotcache and otter, each with new caches (new hash seeds)")
+		cells   = flag.String("cells", "", "-matrix: run only the streams whose name matches this regular expression")
+		reuse   = flag.String("reuse", "", "-matrix: take otter's, LRU's and OPT's results from this matrix.json where it has the same cell and seed count")
+		combine = flag.String("combine", "", "-matrix: replay nothing; render the cells of these matrix.json files (comma-separated) as one matrix")
 	)
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("compare: ")
+	if *matrix {
+		if *out == "" {
+			*out = "results"
+		}
+		matrixMain(*traces, *out, *seeds, *maxReq, *cells, *reuse, *combine)
+		return
+	}
 	p := fullPlan()
 	if *quick {
 		p = quickPlan()
