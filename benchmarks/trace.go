@@ -110,20 +110,45 @@ func LoadTrace(path string) (Trace, error) {
 	return Trace{Name: name, Keys: keys}, nil
 }
 
-// TraceFiles lists the traces under dir (keys/*.keys.gz and arc/*.lis.gz),
-// sorted. A missing dir is an error that says so.
-func TraceFiles(dir string) ([]string, error) {
-	if _, err := os.Stat(dir); err != nil {
-		return nil, fmt.Errorf("benchmarks: trace folder: %w", err)
-	}
-	var files []string
-	for _, pat := range []string{"arc/*.lis.gz", "keys/*.keys.gz"} {
-		m, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			return nil, err
+// DefaultTraceDirs is the trace search path cmd/compare uses from the
+// benchmarks folder: the traces shipped in the repository, those
+// cmd/fetchtraces downloaded, and a reference folder beside the repository,
+// joined by [os.PathListSeparator].
+var DefaultTraceDirs = strings.Join([]string{
+	"traces",
+	filepath.Join("traces", "fetched"),
+	filepath.Join("..", "..", "shared", "traces"),
+}, string(os.PathListSeparator))
+
+// TraceFiles lists the traces (keys/*.keys.gz and arc/*.lis.gz) under dirs,
+// one folder or several joined by [os.PathListSeparator] (as in
+// [DefaultTraceDirs]). Folders that do not exist are passed over; where two
+// folders hold a trace of the same name, the first one's is listed. The
+// result is sorted by trace name. It is an error, that says so, when none of
+// the folders exists.
+func TraceFiles(dirs string) ([]string, error) {
+	var files, names []string
+	var missing []string
+	for _, dir := range filepath.SplitList(dirs) {
+		if _, err := os.Stat(dir); err != nil {
+			missing = append(missing, err.Error())
+			continue
 		}
-		files = append(files, m...)
+		for _, pat := range []string{"arc/*.lis.gz", "keys/*.keys.gz"} {
+			m, err := filepath.Glob(filepath.Join(dir, pat))
+			if err != nil {
+				return nil, err
+			}
+			for _, f := range m {
+				if !slices.Contains(names, TraceName(f)) {
+					files, names = append(files, f), append(names, TraceName(f))
+				}
+			}
+		}
 	}
-	slices.Sort(files)
+	if len(missing) > 0 && len(missing) == len(filepath.SplitList(dirs)) {
+		return nil, fmt.Errorf("benchmarks: trace folder: %s", strings.Join(missing, "; "))
+	}
+	slices.SortFunc(files, func(a, b string) int { return strings.Compare(TraceName(a), TraceName(b)) })
 	return files, nil
 }

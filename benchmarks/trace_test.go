@@ -67,6 +67,27 @@ func TestTraceFiles_MissingFolder(t *testing.T) {
 	assert.ErrorContains(t, err, "trace folder")
 }
 
+// TestTraceFiles_SearchPath checks that folders are searched in order, the
+// first copy of a trace wins, absent folders are passed over, and the
+// shipped traces are found on the default path from a fresh clone.
+func TestTraceFiles_SearchPath(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	for _, f := range []string{filepath.Join(a, "keys", "x.keys.gz"), filepath.Join(b, "keys", "x.keys.gz"),
+		filepath.Join(b, "arc", "A.lis.gz"), filepath.Join(b, "keys", "README.md")} {
+		require.NoError(t, os.MkdirAll(filepath.Dir(f), 0o755))
+		require.NoError(t, os.WriteFile(f, nil, 0o644))
+	}
+	sep := string(os.PathListSeparator)
+	files, err := TraceFiles(filepath.Join(a, "absent") + sep + a + sep + b)
+	require.NoError(t, err)
+	assert.Equal(t, []string{filepath.Join(b, "arc", "A.lis.gz"), filepath.Join(a, "keys", "x.keys.gz")}, files)
+
+	files, err = TraceFiles(DefaultTraceDirs)
+	require.NoError(t, err)
+	assert.Contains(t, files, filepath.Join("traces", "keys", "cache2k-web12.keys.gz"))
+	assert.Contains(t, files, filepath.Join("traces", "keys", "cache2k-orm-busy.keys.gz"))
+}
+
 func TestTraceFiles_Shared(t *testing.T) {
 	if _, err := os.Stat(traceDir); err != nil {
 		t.Skipf("trace folder %s absent: %v", traceDir, err)

@@ -26,5 +26,35 @@
 // evicted keys tell, when a key comes back, whether a larger window or a
 // larger main queue would have kept it, so recency-heavy workloads get a
 // large window (the queue then behaves much like its plain policy) and
-// frequency-heavy ones, loops and scans a small one.
+// frequency-heavy ones, loops and scans a small one. Each ghost that comes
+// back moves the window by 1/64 of the capacity (1 to 8 entries). A
+// candidate must be estimated more frequent than the victim by more than
+// one use ([AdmitMargin]), since its own count includes the miss that
+// brought it in.
+//
+// # Why not Caffeine's or otter's adaptation
+//
+// Caffeine's adaptive W-TinyLFU, which otter v2 ports with the same
+// constants, sizes its window by hill climbing on the hit rate: every
+// sample of ten times the capacity in requests it compares the sample's
+// hit rate with the previous one's, keeps moving the window in the same
+// direction if it improved and turns back if not, with a step of 6.25% of
+// the capacity that decays by 2% a sample and restarts when the hit rate
+// moves by 5 points. Its main queue is a segmented LRU, and every read
+// feeds the sketch through a read buffer. That needs the hit count, and
+// every read's position in an LRU: here a read only sets a visited bit
+// (no counter, no buffer, no write once the bit is set), so the queue
+// never sees hits and cannot measure a hit rate. What it does see, under
+// the shard lock, is every miss and every eviction; ghosts turn those into
+// the same question hill climbing asks (would a larger window or a larger
+// main queue have hit?), answered per returning key rather than per
+// sample, as ARC's ghost lists do (Megiddo and Modha, FAST 2003; S3-FIFO's
+// ghost queue answers a narrower one, whether a returning key skips the
+// small FIFO). The step scales with the capacity, as Caffeine's does, but is
+// bounded: on large queues, where ghosts come back often, unbounded steps
+// made the window wander. The frequency a SIEVE victim reaches the sketch
+// with is counted by the hand (once a pass), not per read, which is why
+// the candidate needs the one-use margin that Caffeine, whose probation
+// victim is the least recently used entry rather than the next one due in
+// a loop, does without.
 package evict

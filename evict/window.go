@@ -11,9 +11,11 @@ package evict
 // [Window.Miss]) while its ghost is remembered, the ghost tells which part
 // of the cache would have kept it had it been a little larger: a window
 // ghost means a larger window would have hit, a main ghost that a larger
-// main queue would have. The window grows or shrinks by one entry
-// accordingly, between MinWindow and MaxWindowPercent of the capacity, much
-// as ARC balances its two lists (Megiddo and Modha, FAST 2003). Keeping the
+// main queue would have. The window grows or shrinks accordingly, by
+// 1/WindowStepDivisor of the capacity (at least one entry, at most
+// MaxWindowStep), between
+// MinWindow and MaxWindowPercent of the capacity, much as ARC balances its
+// two lists (Megiddo and Modha, FAST 2003). Keeping the
 // two sets equal in size, rather than one shared history, compares the two
 // parts at the same margin: the window sees every new key, so its ghosts
 // turn over much faster than the main queue's.
@@ -118,5 +120,5 @@ func (w *Window) Miss(h uint64) {
 	if w.forget(b, fp, 1) {
 		d--
 	}
-	w.size = w.clamp(w.size + d)
+	w.size = w.clamp(w.size + d*min(max(1, w.capacity/WindowStepDivisor), MaxWindowStep))
 }

@@ -34,6 +34,7 @@ type plan struct {
 	hrFractions []float64
 	hrTraces    []string // trace names to run; nil means all
 	hrMax       int      // requests per trace, 0 = all
+	hrRounds    int      // replays per cache and capacity, each with a new cache (new hash seeds)
 
 	memEntries int
 	allocRuns  int
@@ -118,12 +119,13 @@ type ThroughputRow struct {
 
 // HitRow is one cache on one trace at one capacity.
 type HitRow struct {
-	Trace    string  `json:"trace"`
-	Requests int     `json:"requests"`
-	Unique   int     `json:"unique"`
-	Capacity int     `json:"capacity"`
-	Cache    string  `json:"cache"`
-	HitRatio float64 `json:"hit_ratio"`
+	Trace    string    `json:"trace"`
+	Requests int       `json:"requests"`
+	Unique   int       `json:"unique"`
+	Capacity int       `json:"capacity"`
+	Cache    string    `json:"cache"`
+	HitRatio float64   `json:"hit_ratio"`         // median of Samples
+	Samples  []float64 `json:"samples,omitempty"` // one per round (-hrrounds), when more than one
 }
 
 // MemRow is one cache's memory per entry.
@@ -153,17 +155,31 @@ func main() {
 	var (
 		quick  = flag.Bool("quick", false, "run a subset that finishes in under two minutes")
 		out    = flag.String("out", "", "folder for results.md, results.json and the PNG plots (default results, or results-quick with -quick, so a quick run never overwrites the committed results)")
-		traces = flag.String("traces", filepath.Join("..", "..", "shared", "traces"), "trace folder (keys/*.keys.gz, arc/*.lis.gz)")
+		traces = flag.String("traces", benchmarks.DefaultTraceDirs, "trace folders (keys/*.keys.gz, arc/*.lis.gz), searched in order, separated by "+string(os.PathListSeparator)+"; traces/ holds the shipped ones, traces/fetched what go run ./cmd/fetchtraces downloads")
 		reps   = flag.Int("reps", 0, "throughput repetitions per cell (0: 3)")
 		dur    = flag.Duration("dur", 0, "throughput run per cache, cell and repetition (0: 100ms; -quick: 50ms)")
 		maxReq = flag.Int("maxreq", 0, "replay at most this many requests of each trace (0: whole traces; -quick: 200000)")
+		rounds = flag.Int("hrrounds", 1, "hit-ratio replays per cache and capacity, each with a new cache (new hash seeds); with more than one, the tables show the min–max")
 		prof   = flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
 		merge  = flag.Bool("merge", false, "keep the sections not run (see -only) from the results.json already in -out")
 		only   = flag.String("only", "throughput,hitratio,memory,allocs,ryw", "comma-separated sections to run")
+
+		matrix  = flag.Bool("matrix", false, "run only the hit-ratio matrix of issue 20 (hotcache vs otter vs LRU, with OPT, pass/fail per cell) and write matrix.md and matrix.json to -out")
+		seeds   = flag.Int("seeds", 5, "-matrix: runs per cell of hotcache and otter, each with new caches (new hash seeds)")
+		cells   = flag.String("cells", "", "-matrix: run only the streams whose name matches this regular expression")
+		reuse   = flag.String("reuse", "", "-matrix: take otter's, LRU's and OPT's results from this matrix.json where it has the same cell and seed count")
+		combine = flag.String("combine", "", "-matrix: replay nothing; render the cells of these matrix.json files (comma-separated) as one matrix")
 	)
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("compare: ")
+	if *matrix {
+		if *out == "" {
+			*out = "results"
+		}
+		matrixMain(*traces, *out, *seeds, *maxReq, *cells, *reuse, *combine)
+		return
+	}
 	p := fullPlan()
 	if *quick {
 		p = quickPlan()
@@ -180,6 +196,7 @@ func main() {
 	if *dur > 0 {
 		p.dur = *dur
 	}
+	p.hrRounds = max(1, *rounds)
 	if *maxReq > 0 {
 		p.hrMax = *maxReq
 	}
@@ -412,6 +429,7 @@ func hitRatios(p plan, dir string) ([]HitRow, []string) {
 		log.Print(msg)
 		notes = append(notes, msg)
 	}
+	notes = append(notes, missingTraceNotes(p.hrTraces, files)...)
 	var rows []HitRow
 	var mu sync.Mutex
 	replay := func(t benchmarks.Trace) {
@@ -443,10 +461,10 @@ func hitRatio(p plan, t benchmarks.Trace, mu *sync.Mutex) []HitRow {
 		caps = append(caps, max(16, int(f*float64(unique))))
 	}
 	var rows []HitRow
-	add := func(capacity int, cache string, hits int) {
+	add := func(capacity int, cache string, hits ...int) {
 		mu.Lock()
-		rows = append(rows, HitRow{Trace: t.Name, Requests: len(t.Keys), Unique: unique, Capacity: capacity,
-			Cache: cache, HitRatio: float64(hits) / float64(len(t.Keys))})
+		rows = append(rows, hitRow(HitRow{Trace: t.Name, Requests: len(t.Keys), Unique: unique, Capacity: capacity,
+			Cache: cache}, hits))
 		mu.Unlock()
 	}
 	jobs := make(chan func())
@@ -465,9 +483,7 @@ func hitRatio(p plan, t benchmarks.Trace, mu *sync.Mutex) []HitRow {
 		jobs <- func() { add(c, "OPT", benchmarks.OPTHits(t.Keys, c)) }
 		for _, f := range hitRatioCaches() {
 			jobs <- func() {
-				cache := f.New(benchmarks.Config{Capacity: c, Sync: true})
-				add(c, f.Name, benchmarks.Replay(cache, t.Keys))
-				cache.Close()
+				add(c, f.Name, replayRounds(f, t.Keys, c, p.hrRounds)...)
 			}
 		}
 	}

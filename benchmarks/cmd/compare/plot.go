@@ -106,7 +106,7 @@ func throughputPlot(rows []ThroughputRow, c cellKey, cs colours, dir string) err
 	for i, name := range caches {
 		vs := make(plotter.Values, len(reads))
 		for j, rp := range reads {
-			vs[j] = ops[name][rp] / 1e6
+			vs[j] = ops[name][rp].OpsPerSec / 1e6
 		}
 		b, err := plotter.NewBarChart(vs, width)
 		if err != nil {

@@ -58,7 +58,7 @@ type cellKey struct {
 }
 
 func throughputTables(w writef, rows []ThroughputRow) {
-	w("## Throughput\n\nMillions of operations per second, median of %d runs; in parentheses the ratio to otter. Capacity 2^16, key space 64× capacity, Zipf key stream pre-generated.\n\n", len(rows[0].Samples))
+	w("## Throughput\n\nMillions of operations per second, median of %d runs; in parentheses the ratio to otter; in brackets the min–max of the runs, so noise (a busy machine widens it) can be told from a difference. Capacity 2^16, key space 64× capacity, Zipf key stream pre-generated.\n\n", len(rows[0].Samples))
 	var cells []cellKey
 	for _, r := range rows {
 		k := cellKey{r.Zipf, r.Variant, r.Goroutines}
@@ -76,11 +76,11 @@ func throughputTables(w writef, rows []ThroughputRow) {
 		for _, name := range caches {
 			w("| %s |", name)
 			for _, rp := range reads {
-				x := ops[name][rp]
-				if o := ops[benchmarks.Otter][rp]; o > 0 {
-					w(" %.1f (%.2f×) |", x/1e6, x/o)
+				x := ops[name][rp].OpsPerSec
+				if o := ops[benchmarks.Otter][rp].OpsPerSec; o > 0 {
+					w(" %.1f (%.2f×)%s |", x/1e6, x/o, opsRange(ops[name][rp].Samples))
 				} else {
-					w(" %.1f |", x/1e6)
+					w(" %.1f%s |", x/1e6, opsRange(ops[name][rp].Samples))
 				}
 			}
 			w("\n")
@@ -101,7 +101,7 @@ func hitOrder(caches []string) []string {
 }
 
 func hitRatioTables(w writef, rows []HitRow) {
-	w("## Hit ratio\n\nPercent of requests that hit; single-threaded replay (Get; on a miss Set), background work made synchronous. OPT is Belady's optimum (with admission), LRU an exact LRU. Capacities are fractions of each trace's footprint (unique keys).\n\n")
+	w("## Hit ratio\n\nPercent of requests that hit; single-threaded replay (Get; on a miss Set), background work made synchronous. OPT is Belady's optimum (with admission), LRU an exact LRU. Capacities are fractions of each trace's footprint (unique keys). With -hrrounds N > 1, each cache is replayed N times, each time new (new hash seeds): the median, and in brackets the min–max.\n\n")
 	var traces []string
 	for _, r := range rows {
 		if !slices.Contains(traces, r.Trace) {
@@ -114,6 +114,7 @@ func hitRatioTables(w writef, rows []HitRow) {
 		var caps []int
 		var caches []string
 		hr := map[string]map[int]float64{}
+		samples := map[string]map[int][]float64{}
 		var req, uniq int
 		for _, r := range rows {
 			if r.Trace != t {
@@ -126,8 +127,10 @@ func hitRatioTables(w writef, rows []HitRow) {
 			if hr[r.Cache] == nil {
 				caches = append(caches, r.Cache)
 				hr[r.Cache] = map[int]float64{}
+				samples[r.Cache] = map[int][]float64{}
 			}
 			hr[r.Cache][r.Capacity] = r.HitRatio
+			samples[r.Cache][r.Capacity] = r.Samples
 		}
 		slices.Sort(caps)
 		w("### %s (%d requests, %d unique)\n\n| cache |", t, req, uniq)
@@ -138,7 +141,7 @@ func hitRatioTables(w writef, rows []HitRow) {
 		for _, name := range hitOrder(caches) {
 			w("| %s |", name)
 			for _, c := range caps {
-				w(" %.2f |", 100*hr[name][c])
+				w(" %.2f%s |", 100*hr[name][c], hitRange(samples[name][c]))
 			}
 			w("\n")
 		}
@@ -204,9 +207,9 @@ func memoryTable(w writef, rows []MemRow) {
 }
 
 // cellOps gathers one throughput cell: its read percentages and caches in
-// the order they first appear, and ops/s by cache and read percentage.
-func cellOps(rows []ThroughputRow, c cellKey) (reads []int, caches []string, ops map[string]map[int]float64) {
-	ops = map[string]map[int]float64{}
+// the order they first appear, and the rows by cache and read percentage.
+func cellOps(rows []ThroughputRow, c cellKey) (reads []int, caches []string, ops map[string]map[int]ThroughputRow) {
+	ops = map[string]map[int]ThroughputRow{}
 	for _, r := range rows {
 		if (cellKey{r.Zipf, r.Variant, r.Goroutines}) != c {
 			continue
@@ -216,9 +219,9 @@ func cellOps(rows []ThroughputRow, c cellKey) (reads []int, caches []string, ops
 		}
 		if ops[r.Cache] == nil {
 			caches = append(caches, r.Cache)
-			ops[r.Cache] = map[int]float64{}
+			ops[r.Cache] = map[int]ThroughputRow{}
 		}
-		ops[r.Cache][r.ReadPct] = r.OpsPerSec
+		ops[r.Cache][r.ReadPct] = r
 	}
 	return reads, caches, ops
 }
