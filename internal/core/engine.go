@@ -449,13 +449,21 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 		n = e.newWeighted(h, k, v, d, w) // allocate before locking
 	}
 	now := e.now()
-	var out victims[K, V]
-	var r room
 	s.mu.Lock()
 	if !e.claim(s, h, k, c) {
 		s.mu.Unlock()
 		return v, false
 	}
+	return e.publish(s, h, k, v, d, w, ifAbsent, n, now)
+}
+
+// publish is put once s.mu is held and the write claimed (see claim): it
+// writes k=v and unlocks s.mu. n is a node for k=v allocated beforehand:
+// required when values live in nodes (valueNode), else it may be nil, and
+// publish allocates one if it inserts.
+func (e *Engine[K, V]) publish(s *shard[K, V], h uint64, k K, v V, d int64, w uint64, ifAbsent bool, n *node[K, V], now int64) (V, bool) {
+	var out victims[K, V]
+	var r room
 	t := s.table.Load()
 	if slot := t.slot(h, k); slot != nil {
 		old := slot.Load()
@@ -757,6 +765,12 @@ func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V])
 		s.mu.Unlock()
 		return false
 	}
+	return e.removeLocked(s, h, k, reason, now)
+}
+
+// removeLocked is remove once s.mu is held and the write claimed: it
+// removes k's entry, unlocks s.mu and calls OnEvict.
+func (e *Engine[K, V]) removeLocked(s *shard[K, V], h uint64, k K, reason evict.Reason, now int64) bool {
 	t := s.table.Load()
 	slot := t.slot(h, k)
 	if slot == nil {

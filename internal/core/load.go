@@ -357,36 +357,10 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		e.miss()
 		return v, false, err
 	}
-	s.mu.Lock()
-	now := e.now()
-	// Look again under the lock: a load may have stored k, or remembered
-	// it as not found, since.
-	if n := s.table.Load().find(h, k); n != nil && !n.Expired(now) {
-		s.mu.Unlock()
-		n.Visit()
-		e.hit()
-		return e.value(n), true, nil
+	c, start, v, err := e.join(ctx, s, h, k)
+	if c == nil {
+		return v, true, err
 	}
-	if t := s.ld.neg.Load(); t != nil {
-		if _, n := t.lookup(h, k); n != nil {
-			if !n.Expired(now) {
-				s.mu.Unlock()
-				e.miss()
-				e.lo.negHits.hit()
-				return v, true, n.Item.val
-			}
-			s.ld.forgetNode(t, n)
-			s.ld.sync()
-		}
-	}
-	c := s.ld.calls[k]
-	start := c == nil
-	if start {
-		c = e.register(ctx, s, k, false)
-	}
-	c.waiters++
-	s.mu.Unlock()
-	e.miss()
 	if start {
 		go e.run(h, k, c, load)
 	}
@@ -397,6 +371,44 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		e.leave(s, k, c)
 		return v, false, ctx.Err()
 	}
+}
+
+// join is the step of a GetOrLoad miss (and of GetOrLoadAll's) under s.mu:
+// it looks k up again, since a load may have stored k, or remembered it as
+// not found, since the lock-free look. If either answers, it returns a nil
+// call with the answer, counted. Otherwise it returns the load of k in
+// flight, registering a new one if there is none (start reports it; the
+// caller then runs it), with the caller counted as one of its waiters.
+func (e *Engine[K, V]) join(ctx context.Context, s *shard[K, V], h uint64, k K) (c *call[K, V], start bool, v V, err error) {
+	s.mu.Lock()
+	now := e.now()
+	if n := s.table.Load().find(h, k); n != nil && !n.Expired(now) {
+		s.mu.Unlock()
+		n.Visit()
+		e.hit()
+		return nil, false, e.value(n), nil
+	}
+	if t := s.ld.neg.Load(); t != nil {
+		if _, n := t.lookup(h, k); n != nil {
+			if !n.Expired(now) {
+				s.mu.Unlock()
+				e.miss()
+				e.lo.negHits.hit()
+				return nil, false, v, n.Item.val
+			}
+			s.ld.forgetNode(t, n)
+			s.ld.sync()
+		}
+	}
+	c = s.ld.calls[k]
+	start = c == nil
+	if start {
+		c = e.register(ctx, s, k, false)
+	}
+	c.waiters++
+	s.mu.Unlock()
+	e.miss()
+	return c, start, v, nil
 }
 
 // leave is called by a waiter of c whose ctx ended. The last one to leave
