@@ -53,5 +53,5 @@ func TestSurface(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{"CancelOp", "Cache", "ComputeOp", "ErrNotFound", "InvalidateOp", "Must", "New", "Options", "PanicError", "Stats", "WriteOp"}, names)
+	assert.Equal(t, []string{"Cache", "CancelOp", "ComputeOp", "ErrNotFound", "InvalidateOp", "Must", "New", "Options", "PanicError", "Stats", "WriteOp"}, names)
 }

@@ -27,8 +27,10 @@ func (s Suite[K, V]) runCompute(t *testing.T) {
 	t.Run("GetOrLoadAll", s.getOrLoadAll)
 	t.Run("GetOrLoadAllJoins", s.getOrLoadAllJoins)
 	t.Run("GetOrLoadAllCancel", s.getOrLoadAllCancel)
+	t.Run("GetOrLoadAllConcurrent", s.getOrLoadAllConcurrent)
 	t.Run("Refresh", s.refresh)
 	t.Run("RefreshConcurrent", s.refreshConcurrent)
+	t.Run("RefreshJoinedByGetOrLoad", s.refreshJoined)
 }
 
 // replayOps is the number of operations Replay draws from; 10 to 12 are
@@ -632,4 +634,98 @@ func (s Suite[K, V]) refreshConcurrent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// getOrLoadAllConcurrent runs GetOrLoadAll and GetOrLoad over overlapping
+// keys from many goroutines: each key is loaded once (loads in flight are
+// joined, stored ones hit), and every caller gets every key's value.
+func (s Suite[K, V]) getOrLoadAllConcurrent(t *testing.T) {
+	const workers, nkeys = 8, 64
+	c := s.build(t, shard.Options[K, V]{Capacity: 1000})
+	index := map[K]int{}
+	for i := range nkeys {
+		index[s.Key(i)] = i
+	}
+	var mu sync.Mutex
+	loads := map[K]int{}
+	bulk := func(_ context.Context, ks []K) (map[K]V, error) {
+		out := map[K]V{}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, k := range ks {
+			loads[k]++
+			out[k] = s.Val(index[k])
+		}
+		return out, nil
+	}
+	one := func(_ context.Context, k K) (V, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		loads[k]++
+		return s.Val(index[k]), nil
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for round := range 8 {
+				var keys []K
+				for i := range nkeys {
+					if (i+w+round)%3 != 0 {
+						keys = append(keys, s.Key(i))
+					}
+				}
+				if w%4 == 0 {
+					for _, k := range keys {
+						v, err := c.GetOrLoad(context.Background(), k, one)
+						assert.NoError(t, err)
+						assert.Equal(t, s.Val(index[k]), v)
+					}
+					continue
+				}
+				got, err := c.GetOrLoadAll(context.Background(), keys, bulk)
+				assert.NoError(t, err)
+				assert.Len(t, got, len(keys))
+				for _, k := range keys {
+					assert.Equal(t, s.Val(index[k]), got[k])
+				}
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	for k, n := range loads {
+		assert.Equal(t, 1, n, "key %v loaded %d times", k, n)
+	}
+	assert.Len(t, loads, nkeys)
+}
+
+// refreshJoined checks that a GetOrLoad miss during a Refresh waits for
+// the reload instead of loading again.
+func (s Suite[K, V]) refreshJoined(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 100, CountHits: true})
+	k := s.Key(1)
+	started, release := make(chan struct{}), make(chan struct{})
+	res := make(chan error)
+	go func() {
+		res <- c.Refresh(context.Background(), k, func(context.Context, K) (V, error) {
+			close(started)
+			<-release
+			return s.Val(1), nil
+		})
+	}()
+	<-started
+	joined := make(chan V)
+	go func() {
+		v, err := c.GetOrLoad(context.Background(), k, func(context.Context, K) (V, error) {
+			t.Error("a GetOrLoad miss during a Refresh must join the reload")
+			return s.Val(0), nil
+		})
+		assert.NoError(t, err)
+		joined <- v
+	}()
+	waitMisses(c, 1)
+	close(release)
+	require.NoError(t, <-res)
+	assert.Equal(t, s.Val(1), <-joined)
 }
