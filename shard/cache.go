@@ -14,10 +14,11 @@ import (
 // Get, Peek, Len, All and Stats take no lock and do not allocate; a Get hit
 // writes shared memory only the first time it marks an entry visited since
 // the eviction hand last passed it (and, with Options.CountHits, a striped
-// hit counter). Set, SetTTL, SetIfAbsent and Delete lock one shard (a
-// write of a new key into a full cache whose shard holds nothing then
-// evicts from other shards, locking one at a time); Clear and DeleteFunc
-// lock one shard at a time. OnEvict runs after every lock is released.
+// hit counter). Set, SetTTL, SetIfAbsent, Compute (while its function
+// runs) and Delete lock one shard (a write of a new key into a full cache
+// whose shard holds nothing then evicts from other shards, locking one at
+// a time); Clear and DeleteFunc lock one shard at a time. OnEvict runs
+// after every lock is released.
 //
 // Memory model: a Set, SetTTL or SetIfAbsent that stored a value happens
 // before every Get that returns that value, and every Get that starts after

@@ -579,6 +579,23 @@ func (s Suite[K, V]) refresh(t *testing.T) {
 	assert.Equal(t, uint64(2), st.RefreshErrors)
 }
 
+// startRefresh starts a Refresh of k in c whose load returns v once
+// release is closed, and returns when the load has started; res gets
+// Refresh's error.
+func (s Suite[K, V]) startRefresh(c Cache[K, V], k K, v V) (release chan struct{}, res chan error) {
+	started := make(chan struct{})
+	release, res = make(chan struct{}), make(chan error)
+	go func() {
+		res <- c.Refresh(context.Background(), k, func(context.Context, K) (V, error) {
+			close(started)
+			<-release
+			return v, nil
+		})
+	}()
+	<-started
+	return release, res
+}
+
 // refreshConcurrent checks that readers keep the current value while a
 // reload runs, and that a Delete or Set during the reload wins over it.
 func (s Suite[K, V]) refreshConcurrent(t *testing.T) {
@@ -587,16 +604,7 @@ func (s Suite[K, V]) refreshConcurrent(t *testing.T) {
 			c := s.build(t, shard.Options[K, V]{Capacity: 100})
 			k := s.Key(1)
 			c.Set(k, s.Val(1))
-			started, release := make(chan struct{}), make(chan struct{})
-			res := make(chan error)
-			go func() {
-				res <- c.Refresh(context.Background(), k, func(context.Context, K) (V, error) {
-					close(started)
-					<-release
-					return s.Val(2), nil
-				})
-			}()
-			<-started
+			release, res := s.startRefresh(c, k, s.Val(2))
 			var wg sync.WaitGroup
 			for range 4 {
 				wg.Add(1)
@@ -705,16 +713,7 @@ func (s Suite[K, V]) getOrLoadAllConcurrent(t *testing.T) {
 func (s Suite[K, V]) refreshJoined(t *testing.T) {
 	c := s.build(t, shard.Options[K, V]{Capacity: 100, CountHits: true})
 	k := s.Key(1)
-	started, release := make(chan struct{}), make(chan struct{})
-	res := make(chan error)
-	go func() {
-		res <- c.Refresh(context.Background(), k, func(context.Context, K) (V, error) {
-			close(started)
-			<-release
-			return s.Val(1), nil
-		})
-	}()
-	<-started
+	release, res := s.startRefresh(c, k, s.Val(1))
 	joined := make(chan V)
 	go func() {
 		v, err := c.GetOrLoad(context.Background(), k, func(context.Context, K) (V, error) {
