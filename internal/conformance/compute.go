@@ -23,6 +23,7 @@ func (s Suite[K, V]) runCompute(t *testing.T) {
 	t.Run("Compute", s.compute)
 	t.Run("ComputeConcurrent", s.computeConcurrent)
 	t.Run("ComputeSupersedesLoad", s.computeSupersedesLoad)
+	t.Run("ComputeRacesLoad", s.computeRacesLoad)
 	t.Run("ComputePanic", s.computePanic)
 	t.Run("GetOrLoadAll", s.getOrLoadAll)
 	t.Run("GetOrLoadAllJoins", s.getOrLoadAllJoins)
@@ -268,6 +269,32 @@ func (s Suite[K, V]) computeSupersedesLoad(t *testing.T) {
 				assert.Equal(t, s.Val(1), v, "a CancelOp supersedes nothing")
 			}
 		})
+	}
+}
+
+// computeRacesLoad runs a GetOrLoad and a Compute write of one key at
+// the same time, many times over: whatever the interleaving, the Compute's
+// value is what stays. (A load that published first is overwritten; one
+// in flight when Compute ran is superseded; one that starts after it finds
+// the value and loads nothing.)
+func (s Suite[K, V]) computeRacesLoad(t *testing.T) {
+	c := s.build(t, shard.Options[K, V]{Capacity: 1000})
+	for i := range 300 {
+		k := s.Key(i)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			c.GetOrLoad(context.Background(), k, func(context.Context, K) (V, error) {
+				runtime.Gosched()
+				return s.Val(1), nil
+			})
+		})
+		wg.Go(func() {
+			c.Compute(k, func(V, bool) (V, shard.ComputeOp) { return s.Val(2), shard.WriteOp })
+		})
+		wg.Wait()
+		v, ok := c.Get(k)
+		require.True(t, ok)
+		require.Equal(t, s.Val(2), v, "round %d: a load completed after Compute overwrote its value", i)
 	}
 }
 
