@@ -434,7 +434,7 @@ func (e *Engine[K, V]) register(ctx context.Context, s *shard[K, V], k K, refres
 	c := &call[K, V]{done: make(chan struct{}), refresh: refresh}
 	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if refresh {
-		c.waiters = 1 // nobody waits for a refresh: only Close cancels it
+		c.waiters = 1 // Refresh's caller; for refresh-ahead one that never leaves (only Close cancels it)
 	}
 	if s.ld.calls == nil {
 		s.ld.calls = make(map[K]*call[K, V])
