@@ -24,7 +24,7 @@ const (
 // functions. A cache type named like one of them would be shadowed there.
 var localNames = map[string]bool{
 	"c": true, "d": true, "e": true, "err": true, "f": true, "h": true, "k": true,
-	"ctx": true, "key": true, "load": true, "ok": true, "opts": true, "ttl": true, "v": true, "value": true,
+	"ctx": true, "key": true, "keys": true, "load": true, "ok": true, "opts": true, "ttl": true, "v": true, "value": true,
 }
 
 // Spec is a cache to render, its types already resolved.
@@ -274,6 +274,18 @@ func (r *renderer) emitMethods(f *jen.File) {
 		"GetOrLoadCached", []jen.Code{jen.Id("ctx").Qual("context", "Context"), key, jen.Id("load").Add(loader)},
 		[]jen.Code{jen.Id("value").Add(v), jen.Id("cached").Bool(), jen.Id("err").Error()},
 		jen.Return(jen.Id("c").Dot("e").Dot("GetOrLoadCached").Call(jen.Id("ctx"), hash, jen.Id("key"), jen.Id("load"))))
+	method("Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].",
+		"Compute", []jen.Code{key, jen.Id("f").Func().Params(jen.Id("old").Add(v), jen.Id("found").Bool()).Params(v, jen.Qual(shardPath, "ComputeOp"))},
+		[]jen.Code{jen.Id("actual").Add(v), jen.Id("ok").Bool()},
+		jen.Return(hashed("Compute", jen.Id("f"))))
+	bulk := jen.Func().Params(jen.Qual("context", "Context"), jen.Index().Add(k)).Params(jen.Map(k).Add(v), jen.Error())
+	method("GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].",
+		"GetOrLoadAll", []jen.Code{jen.Id("ctx").Qual("context", "Context"), jen.Id("keys").Index().Add(k), jen.Id("load").Add(bulk)},
+		[]jen.Code{jen.Map(k).Add(v), jen.Error()},
+		jen.Return(plain("GetOrLoadAll", jen.Id("ctx"), jen.Id("keys"), jen.Id("load"))))
+	method("Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].",
+		"Refresh", []jen.Code{jen.Id("ctx").Qual("context", "Context"), key, jen.Id("load").Add(loader)}, []jen.Code{jen.Error()},
+		jen.Return(jen.Id("c").Dot("e").Dot("Refresh").Call(jen.Id("ctx"), hash, jen.Id("key"), jen.Id("load"))))
 	method("Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].",
 		"Delete", []jen.Code{key}, []jen.Code{jen.Bool()},
 		jen.Return(hashed("Delete")))

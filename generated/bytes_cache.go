@@ -95,6 +95,21 @@ func (c *BytesCache) GetOrLoadCached(ctx context.Context, key string, load func(
 	return c.e.GetOrLoadCached(ctx, shardimpl.HashString(c.seed, key), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *BytesCache) Compute(key string, f func(old []byte, found bool) ([]byte, shard.ComputeOp)) (actual []byte, ok bool) {
+	return c.e.Compute(shardimpl.HashString(c.seed, key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *BytesCache) GetOrLoadAll(ctx context.Context, keys []string, load func(context.Context, []string) (map[string][]byte, error)) (map[string][]byte, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *BytesCache) Refresh(ctx context.Context, key string, load func(context.Context, string) ([]byte, error)) error {
+	return c.e.Refresh(ctx, shardimpl.HashString(c.seed, key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *BytesCache) Delete(key string) bool {
 	return c.e.Delete(shardimpl.HashString(c.seed, key), key)

@@ -95,6 +95,21 @@ func (c *CounterCache) GetOrLoadCached(ctx context.Context, key string, load fun
 	return c.e.GetOrLoadCached(ctx, shardimpl.HashString(c.seed, key), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *CounterCache) Compute(key string, f func(old uint64, found bool) (uint64, shard.ComputeOp)) (actual uint64, ok bool) {
+	return c.e.Compute(shardimpl.HashString(c.seed, key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *CounterCache) GetOrLoadAll(ctx context.Context, keys []string, load func(context.Context, []string) (map[string]uint64, error)) (map[string]uint64, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *CounterCache) Refresh(ctx context.Context, key string, load func(context.Context, string) (uint64, error)) error {
+	return c.e.Refresh(ctx, shardimpl.HashString(c.seed, key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *CounterCache) Delete(key string) bool {
 	return c.e.Delete(shardimpl.HashString(c.seed, key), key)

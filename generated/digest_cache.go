@@ -91,6 +91,21 @@ func (c *DigestCache) GetOrLoadCached(ctx context.Context, key [32]byte, load fu
 	return c.e.GetOrLoadCached(ctx, shardimpl.HashBytes(c.seed, key[:]), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *DigestCache) Compute(key [32]byte, f func(old []byte, found bool) ([]byte, shard.ComputeOp)) (actual []byte, ok bool) {
+	return c.e.Compute(shardimpl.HashBytes(c.seed, key[:]), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *DigestCache) GetOrLoadAll(ctx context.Context, keys [][32]byte, load func(context.Context, [][32]byte) (map[[32]byte][]byte, error)) (map[[32]byte][]byte, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *DigestCache) Refresh(ctx context.Context, key [32]byte, load func(context.Context, [32]byte) ([]byte, error)) error {
+	return c.e.Refresh(ctx, shardimpl.HashBytes(c.seed, key[:]), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *DigestCache) Delete(key [32]byte) bool {
 	return c.e.Delete(shardimpl.HashBytes(c.seed, key[:]), key)

@@ -94,6 +94,21 @@ func (c *PermCache) GetOrLoadCached(ctx context.Context, key PermKey, load func(
 	return c.e.GetOrLoadCached(ctx, c.hash(c.seed, key), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *PermCache) Compute(key PermKey, f func(old bool, found bool) (bool, shard.ComputeOp)) (actual bool, ok bool) {
+	return c.e.Compute(c.hash(c.seed, key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *PermCache) GetOrLoadAll(ctx context.Context, keys []PermKey, load func(context.Context, []PermKey) (map[PermKey]bool, error)) (map[PermKey]bool, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *PermCache) Refresh(ctx context.Context, key PermKey, load func(context.Context, PermKey) (bool, error)) error {
+	return c.e.Refresh(ctx, c.hash(c.seed, key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *PermCache) Delete(key PermKey) bool {
 	return c.e.Delete(c.hash(c.seed, key), key)

@@ -95,6 +95,21 @@ func (c *TokenCache) GetOrLoadCached(ctx context.Context, key string, load func(
 	return c.e.GetOrLoadCached(ctx, shardimpl.HashString(c.seed, key), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *TokenCache) Compute(key string, f func(old *Token, found bool) (*Token, shard.ComputeOp)) (actual *Token, ok bool) {
+	return c.e.Compute(shardimpl.HashString(c.seed, key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *TokenCache) GetOrLoadAll(ctx context.Context, keys []string, load func(context.Context, []string) (map[string]*Token, error)) (map[string]*Token, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *TokenCache) Refresh(ctx context.Context, key string, load func(context.Context, string) (*Token, error)) error {
+	return c.e.Refresh(ctx, shardimpl.HashString(c.seed, key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *TokenCache) Delete(key string) bool {
 	return c.e.Delete(shardimpl.HashString(c.seed, key), key)

@@ -91,6 +91,21 @@ func (c *Uint64Cache) GetOrLoadCached(ctx context.Context, key uint64, load func
 	return c.e.GetOrLoadCached(ctx, shardimpl.HashUint64(c.seed, key), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *Uint64Cache) Compute(key uint64, f func(old uint64, found bool) (uint64, shard.ComputeOp)) (actual uint64, ok bool) {
+	return c.e.Compute(shardimpl.HashUint64(c.seed, key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *Uint64Cache) GetOrLoadAll(ctx context.Context, keys []uint64, load func(context.Context, []uint64) (map[uint64]uint64, error)) (map[uint64]uint64, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *Uint64Cache) Refresh(ctx context.Context, key uint64, load func(context.Context, uint64) (uint64, error)) error {
+	return c.e.Refresh(ctx, shardimpl.HashUint64(c.seed, key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *Uint64Cache) Delete(key uint64) bool {
 	return c.e.Delete(shardimpl.HashUint64(c.seed, key), key)

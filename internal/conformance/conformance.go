@@ -37,6 +37,9 @@ type Cache[K comparable, V any] interface {
 	Close() error
 	GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error)
 	GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, bool, error)
+	Compute(key K, f func(old V, found bool) (V, shard.ComputeOp)) (V, bool)
+	GetOrLoadAll(ctx context.Context, keys []K, load func(context.Context, []K) (map[K]V, error)) (map[K]V, error)
+	Refresh(ctx context.Context, key K, load func(context.Context, K) (V, error)) error
 }
 
 // Suite describes the implementation under test.
@@ -75,6 +78,7 @@ func Run[K comparable, V any](t *testing.T, s Suite[K, V]) {
 	t.Run("Concurrent", s.concurrent)
 	t.Run("GetOrLoad", s.getOrLoad)
 	t.Run("GetOrLoadCached", s.getOrLoadCached)
+	s.runCompute(t) // Compute, GetOrLoadAll, Refresh (compute.go)
 }
 
 func (s Suite[K, V]) build(t *testing.T, o shard.Options[K, V]) Cache[K, V] {
@@ -356,12 +360,8 @@ type Config struct {
 // of the value's text (what a pointer points to), and 1 value in 16
 // heavier than the cache (200).
 func Weigh[K comparable, V any](_ K, v V) uint32 {
-	rv := reflect.ValueOf(v)
-	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
-		rv = rv.Elem()
-	}
 	h := uint32(2166136261)
-	for _, b := range []byte(fmt.Sprint(rv)) {
+	for _, b := range []byte(text(v)) {
 		h = (h ^ uint32(b)) * 16777619
 	}
 	if h>>28 == 0 {
@@ -380,6 +380,15 @@ func RunOps[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, r *ran
 		n--
 		return byte(r.Uint32()), true
 	})
+}
+
+// text returns v as text, through any pointers: what a pointer points to.
+func text(v any) string {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	return fmt.Sprint(rv)
 }
 
 type evRec[K comparable] struct {
@@ -403,7 +412,7 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		capacity = 0
 	}
 	c, err := s.New(shard.Options[K, V]{Capacity: capacity, Shards: shards, Policy: cfg.Policy, NoAdmission: !cfg.Admission, Clock: clk,
-		Weigher: weigher, MaxWeight: maxWeight,
+		Weigher: weigher, MaxWeight: maxWeight, NegativeTTL: replayNegativeTTL,
 		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
 	require.NoError(t, err)
 	defer c.Close()
@@ -412,7 +421,7 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		hash = s.HashOf(c)
 	}
 	m := model.New(model.Options[K, V]{Capacity: capacity, Shards: shards, Policy: cfg.Policy, Admission: cfg.Admission, Hash: hash, Clock: clk,
-		Weigher: weigher, MaxWeight: maxWeight,
+		Weigher: weigher, MaxWeight: maxWeight, NegativeTTL: replayNegativeTTL,
 		OnEvict: func(k K, _ V, r evict.Reason) { want = append(want, evRec[K]{k, r}) }})
 	for step := 0; ; step++ {
 		op, ok := next()
@@ -422,7 +431,7 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		arg, _ := next()
 		k := s.Key(int(arg % 40))
 		v := s.Val(int(op) * int(arg))
-		switch op % 10 {
+		switch op % replayOps {
 		case 0, 1, 2:
 			gv, gok := c.Get(k)
 			mv, mok := m.Get(k)
@@ -450,8 +459,10 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		case 9:
 			clk.Advance(time.Duration(arg%3) * 700 * time.Millisecond)
 			m.ExpireAll() // the manual clock ran the cache's sweep
+		case 10, 11, 12:
+			s.replayCompute(t, step, op, arg, c, m)
 		}
-		if op%10 == 9 {
+		if op%replayOps == 9 {
 			// A sweep reclaims in table order, the model in map order.
 			require.ElementsMatch(t, want, got, "step %d: evictions", step)
 		} else {

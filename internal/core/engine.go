@@ -560,22 +560,22 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 				s.mu.Unlock()
 				continue
 			}
-			e.publish(s, t, h, k, n, w, c)
+			e.insertNew(s, t, h, k, n, w, c)
 			s.mu.Unlock()
 			e.settle(s, now, false)
 			return v, true
 		}
-		e.publish(s, t, h, k, n, w, c)
+		e.insertNew(s, t, h, k, n, w, c)
 		s.mu.Unlock()
 		out.fire(e)
 		return v, true
 	}
 }
 
-// publish inserts n, the new entry of k (hash h, weight w), whose room is
+// insertNew inserts n, the new entry of k (hash h, weight w), whose room is
 // taken, in s's table t and queue, and ends the registration of c, the load
 // whose result it is, if any. Caller holds s.mu.
-func (e *Engine[K, V]) publish(s *shard[K, V], t *table[K, V], h uint64, k K, n *node[K, V], w uint64, c *call[K, V]) {
+func (e *Engine[K, V]) insertNew(s *shard[K, V], t *table[K, V], h uint64, k K, n *node[K, V], w uint64, c *call[K, V]) {
 	t.insert(h, n)
 	s.queue.Push(n)
 	s.sets.Add(1)
@@ -857,6 +857,14 @@ func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V])
 		s.mu.Unlock()
 		return false
 	}
+	return e.removeLocked(s, h, k, reason, now, c)
+}
+
+// removeLocked is remove once s.mu is held and the write claimed: it
+// removes k's entry, ends the registration of c, the load whose result
+// (a not-found, or an expired value) this is, if any, unlocks s.mu and
+// calls OnEvict.
+func (e *Engine[K, V]) removeLocked(s *shard[K, V], h uint64, k K, reason evict.Reason, now int64, c *call[K, V]) bool {
 	t := s.table.Load()
 	slot := t.slot(h, k)
 	var old *node[K, V]

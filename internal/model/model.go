@@ -51,6 +51,9 @@ type Cache[K comparable, V any] struct {
 	weigher   func(K, V) uint32
 	weight    uint64 // total weight of the entries
 	next      int    // the engine's round-robin position for evictions from other shards
+
+	negTTL time.Duration
+	neg    map[K]int64 // keys remembered as not found, with their deadlines (compute.go)
 }
 
 // Options mirrors the shard.Options fields the model understands. Shards
@@ -68,6 +71,9 @@ type Options[K comparable, V any] struct {
 	OnEvict   func(K, V, evict.Reason)
 	Weigher   func(K, V) uint32
 	MaxWeight uint64
+	// NegativeTTL mirrors shard.Options.NegativeTTL, for GetOrLoadAll and
+	// Refresh (compute.go).
+	NegativeTTL time.Duration
 }
 
 // New returns an empty model.
@@ -79,6 +85,7 @@ func New[K comparable, V any](o Options[K, V]) *Cache[K, V] {
 		shards: make([]shard[K, V], o.Shards), byKey: map[K]*item[K, V]{},
 		hash: o.Hash, policy: o.Policy, clk: o.Clock, ttl: o.TTL, onEvict: o.OnEvict,
 		capacity: o.Capacity, maxWeight: o.MaxWeight, weigher: o.Weigher,
+		negTTL: o.NegativeTTL, neg: map[K]int64{},
 	}
 	for b := o.Shards; b > 1; b >>= 1 {
 		m.shift++
@@ -159,6 +166,7 @@ func (m *Cache[K, V]) Set(k K, v V) { m.SetTTL(k, v, m.ttl) }
 func (m *Cache[K, V]) SetTTL(k K, v V, ttl time.Duration) {
 	var evs []event[K, V]
 	m.mu.Lock()
+	delete(m.neg, k)
 	if ttl < 0 {
 		evs = m.remove(k, evict.Replaced)
 	} else {
@@ -171,6 +179,9 @@ func (m *Cache[K, V]) SetTTL(k K, v V, ttl time.Duration) {
 // SetIfAbsent stores k=v unless a live entry holds k.
 func (m *Cache[K, V]) SetIfAbsent(k K, v V) (V, bool) {
 	m.mu.Lock()
+	if m.weigher == nil || !m.tooHeavy(m.weigher(k, v)) {
+		delete(m.neg, k) // the cache drops a too heavy value before claiming the key
+	}
 	evs, actual, stored := m.store(k, v, m.ttl, true)
 	m.mu.Unlock()
 	m.fire(evs)
@@ -185,7 +196,7 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 	var w uint64
 	if m.weigher != nil {
 		w = uint64(m.weigher(k, v))
-		if w > m.maxWeight || w > evict.MaxWeight {
+		if m.tooHeavy(uint32(w)) {
 			// Too heavy: not stored; the older value goes all the same.
 			if ifAbsent {
 				if old, ok := m.byKey[k]; ok && m.live(old) {
@@ -238,6 +249,11 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 		evs = append(evs, m.evictOther(s))
 	}
 	return evs, v, true
+}
+
+// tooHeavy reports whether an entry of weight w can never be stored.
+func (m *Cache[K, V]) tooHeavy(w uint32) bool {
+	return uint64(w) > m.maxWeight || uint64(w) > evict.MaxWeight
 }
 
 // fits reports whether an entry of weight w fits in the cache as it is.
@@ -397,6 +413,7 @@ func (m *Cache[K, V]) remove(k K, reason evict.Reason) []event[K, V] {
 // Delete removes k and reports whether it was live.
 func (m *Cache[K, V]) Delete(k K) bool {
 	m.mu.Lock()
+	delete(m.neg, k)
 	it, ok := m.byKey[k]
 	live := ok && m.live(it)
 	evs := m.remove(k, evict.Deleted)
@@ -483,6 +500,7 @@ func (m *Cache[K, V]) Clear() {
 		}
 	}
 	clear(m.byKey)
+	clear(m.neg)
 	m.weight = 0
 	m.mu.Unlock()
 	m.fire(evs)
