@@ -47,6 +47,8 @@ type Options[K comparable, V any] struct {
 	NegativeTTL time.Duration
 
 	RefreshAhead float64
+
+	ExpireAfterAccess time.Duration
 }
 
 // errPrefix starts every error this package returns.
@@ -79,6 +81,9 @@ func (o *Options[K, V]) validate() error {
 		return fmt.Errorf("%sTTL must be >= 0, got %v", errPrefix, o.TTL)
 	}
 	if err := o.validateLoad(); err != nil {
+		return err
+	}
+	if err := o.validateAccess(); err != nil {
 		return err
 	}
 	if !o.Policy.Valid() {
