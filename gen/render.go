@@ -281,10 +281,10 @@ func (r *renderer) emitMethods(f *jen.File) {
 	method("SetMaxWeight changes the most total weight the cache holds, evicting down to w before it returns; see [shard.Cache.SetMaxWeight].",
 		"SetMaxWeight", []jen.Code{jen.Id("w").Uint64()}, []jen.Code{jen.Error()},
 		jen.Return(plain("SetMaxWeight", jen.Id("w"))))
-	method("Hottest returns an iterator over the live entries, the last the policy would evict first; see [shard.Cache.Hottest].",
+	method("Hottest returns an iterator over the live entries, the last the policy would evict coming first; see [shard.Cache.Hottest].",
 		"Hottest", nil, []jen.Code{jen.Qual("iter", "Seq2").Types(k, v)},
 		jen.Return(plain("Hottest")))
-	method("Coldest returns an iterator over the live entries, the first the policy would evict first; see [shard.Cache.Coldest].",
+	method("Coldest returns an iterator over the live entries in the order the policy would evict them; see [shard.Cache.Coldest].",
 		"Coldest", nil, []jen.Code{jen.Qual("iter", "Seq2").Types(k, v)},
 		jen.Return(plain("Coldest")))
 	method("SaveTo writes a snapshot of the cache to w; see [shard.Save].",

@@ -137,12 +137,12 @@ func (c *CounterCache) SetMaxWeight(w uint64) error {
 	return c.e.SetMaxWeight(w)
 }
 
-// Hottest returns an iterator over the live entries, the last the policy would evict first; see [shard.Cache.Hottest].
+// Hottest returns an iterator over the live entries, the last the policy would evict coming first; see [shard.Cache.Hottest].
 func (c *CounterCache) Hottest() iter.Seq2[string, uint64] {
 	return c.e.Hottest()
 }
 
-// Coldest returns an iterator over the live entries, the first the policy would evict first; see [shard.Cache.Coldest].
+// Coldest returns an iterator over the live entries in the order the policy would evict them; see [shard.Cache.Coldest].
 func (c *CounterCache) Coldest() iter.Seq2[string, uint64] {
 	return c.e.Coldest()
 }

@@ -37,6 +37,11 @@ type Cache[K comparable, V any] interface {
 	Close() error
 	GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error)
 	GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, bool, error)
+	SetCapacity(n int) error
+	SetMaxWeight(w uint64) error
+	Hottest() iter.Seq2[K, V]
+	Coldest() iter.Seq2[K, V]
+	shard.Snapshotter
 }
 
 // Suite describes the implementation under test.
@@ -75,6 +80,11 @@ func Run[K comparable, V any](t *testing.T, s Suite[K, V]) {
 	t.Run("Concurrent", s.concurrent)
 	t.Run("GetOrLoad", s.getOrLoad)
 	t.Run("GetOrLoadCached", s.getOrLoadCached)
+	t.Run("SetCapacity", s.setCapacity)
+	t.Run("SetMaxWeight", s.setMaxWeight)
+	t.Run("HottestColdest", s.hottestColdest)
+	t.Run("SaveLoad", s.saveLoad)
+	t.Run("ExpireAfterAccess", s.expireAfterAccess)
 }
 
 func (s Suite[K, V]) build(t *testing.T, o shard.Options[K, V]) Cache[K, V] {

@@ -22,8 +22,8 @@ import "iter"
 // body runs with no lock held and may call the engine.
 func (e *Engine[K, V]) Coldest() iter.Seq2[K, V] { return e.ordered(false) }
 
-// Hottest is Coldest in reverse: the entries the policy would keep
-// longest first.
+// Hottest is Coldest in reverse (the same sequence, walked backwards): the
+// entries the policy would keep longest first.
 func (e *Engine[K, V]) Hottest() iter.Seq2[K, V] { return e.ordered(true) }
 
 // run is one shard's part of an ordered snapshot: buf[start:split] are its
@@ -63,32 +63,38 @@ func (e *Engine[K, V]) walkOrdered(hottest bool, f func(*node[K, V]) bool) {
 		}
 		return f(n)
 	}
-	classes := [2]bool{false, true} // not visited, then visited
-	if hottest {
-		classes = [2]bool{true, false}
+	longest := [2]int{} // the longest run of each class
+	for _, r := range runs {
+		longest[0] = max(longest[0], r.split-r.start)
+		longest[1] = max(longest[1], r.end-r.split)
 	}
-	for _, visited := range classes {
-		for rank := 0; ; rank++ {
-			more := false
-			for i, r := range runs {
-				lo, hi := r.start, r.split
-				if visited {
-					lo, hi = r.split, r.end
-				}
-				if rank >= hi-lo {
-					continue
-				}
-				more = true
-				pos := lo + rank
+	// Coldest: not visited, then visited; in each, rank by rank, each rank
+	// shard by shard. Hottest walks the same sequence backwards.
+	for c := range 2 {
+		visited := c == 1
+		if hottest {
+			visited = c == 0
+		}
+		cls := 0
+		if visited {
+			cls = 1
+		}
+		for j := range longest[cls] {
+			rank := j
+			if hottest {
+				rank = longest[cls] - 1 - j
+			}
+			for i := range runs {
 				if hottest {
-					pos = hi - 1 - rank
+					i = len(runs) - 1 - i
 				}
-				if !emit(i, pos) {
+				lo, hi := runs[i].start, runs[i].split
+				if visited {
+					lo, hi = runs[i].split, runs[i].end
+				}
+				if rank < hi-lo && !emit(i, lo+rank) {
 					return
 				}
-			}
-			if !more {
-				break
 			}
 		}
 	}
