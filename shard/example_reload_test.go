@@ -64,18 +64,18 @@ func ExampleCache_Hottest() {
 		c.Set(k, i)
 	}
 	c.Get("b")
+	var hottest []string
 	for k := range c.Hottest() {
-		fmt.Print(k, " ")
+		hottest = append(hottest, k)
 	}
-	fmt.Println()
+	fmt.Println(hottest)
 	for k := range c.Coldest() {
-		fmt.Print(k, " ")
-		break // the next victim
+		fmt.Println("next victim:", k)
+		break
 	}
-	fmt.Println()
 	// Output:
-	// b d c a
-	// a
+	// [b d c a]
+	// next victim: a
 }
 
 // Coldest yields the entries in the order the policy would evict them:
