@@ -53,5 +53,5 @@ func TestSurface(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{"Cache", "ErrNotFound", "Must", "New", "Options", "PanicError", "Stats"}, names)
+	assert.Equal(t, []string{"Cache", "ErrNotFound", "ErrSnapshot", "Load", "Must", "New", "Options", "PanicError", "Save", "Snapshotter", "Stats"}, names)
 }
