@@ -80,7 +80,7 @@ func (e *Engine[K, V]) SaveTo(w io.Writer) error {
 			}
 		}
 		if err = enc.Encode(&rec); err != nil {
-			err = fmt.Errorf("%sSave: writing entry %d (key %v): %w", errPrefix, count, n.Item.key, err)
+			err = fmt.Errorf("%sSave: writing entry %d: %w", errPrefix, count, err)
 			return false
 		}
 		count++
