@@ -24,7 +24,7 @@ const (
 // functions. A cache type named like one of them would be shadowed there.
 var localNames = map[string]bool{
 	"c": true, "d": true, "e": true, "err": true, "f": true, "h": true, "k": true,
-	"ctx": true, "key": true, "keys": true, "load": true, "ok": true, "opts": true, "ttl": true, "v": true, "value": true,
+	"ctx": true, "key": true, "keys": true, "n": true, "r": true, "w": true, "load": true, "ok": true, "opts": true, "ttl": true, "v": true, "value": true,
 }
 
 // Spec is a cache to render, its types already resolved.
@@ -107,7 +107,7 @@ func (r *renderer) use(p *types.Package) { r.imports[p.Path()] = p }
 // package-level name of the user's package or another import: a clash gets
 // the package name with the first free number appended (shard1).
 func (r *renderer) nameImports(f *jen.File) {
-	names := map[string]string{shardPath: "shard", implPath: "shardimpl", "context": "context", "errors": "errors", "time": "time", "iter": "iter"}
+	names := map[string]string{shardPath: "shard", implPath: "shardimpl", "context": "context", "errors": "errors", "time": "time", "iter": "iter", "io": "io"}
 	for path, p := range r.imports {
 		names[path] = p.Name()
 	}
@@ -307,6 +307,24 @@ func (r *renderer) emitMethods(f *jen.File) {
 	method("Close stops the cache's background work; see [shard.Cache.Close].",
 		"Close", nil, []jen.Code{jen.Error()},
 		jen.Return(plain("Close")))
+	method("SetCapacity changes the most entries the cache holds, evicting down to n before it returns; see [shard.Cache.SetCapacity].",
+		"SetCapacity", []jen.Code{jen.Id("n").Int()}, []jen.Code{jen.Error()},
+		jen.Return(plain("SetCapacity", jen.Id("n"))))
+	method("SetMaxWeight changes the most total weight the cache holds, evicting down to w before it returns; see [shard.Cache.SetMaxWeight].",
+		"SetMaxWeight", []jen.Code{jen.Id("w").Uint64()}, []jen.Code{jen.Error()},
+		jen.Return(plain("SetMaxWeight", jen.Id("w"))))
+	method("Hottest returns an iterator over the live entries, the last the policy would evict coming first; see [shard.Cache.Hottest].",
+		"Hottest", nil, []jen.Code{jen.Qual("iter", "Seq2").Types(k, v)},
+		jen.Return(plain("Hottest")))
+	method("Coldest returns an iterator over the live entries in the order the policy would evict them; see [shard.Cache.Coldest].",
+		"Coldest", nil, []jen.Code{jen.Qual("iter", "Seq2").Types(k, v)},
+		jen.Return(plain("Coldest")))
+	method("SaveTo writes a snapshot of the cache to w; see [shard.Save].",
+		"SaveTo", []jen.Code{jen.Id("w").Qual("io", "Writer")}, []jen.Code{jen.Error()},
+		jen.Return(plain("SaveTo", jen.Id("w"))))
+	method("LoadFrom stores the entries of a snapshot read from r and returns how many; see [shard.Load].",
+		"LoadFrom", []jen.Code{jen.Id("r").Qual("io", "Reader")}, []jen.Code{jen.Int(), jen.Error()},
+		jen.Return(plain("LoadFrom", jen.Id("r"))))
 }
 
 // typeString writes t as the generated file's package sees it.

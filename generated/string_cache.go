@@ -7,6 +7,7 @@ import (
 	"errors"
 	"github.com/hotcache/hotcache/shard"
 	"github.com/hotcache/hotcache/shard/shardimpl"
+	"io"
 	"iter"
 	"time"
 )
@@ -143,4 +144,34 @@ func (c *StringCache) Stats() shard.Stats {
 // Close stops the cache's background work; see [shard.Cache.Close].
 func (c *StringCache) Close() error {
 	return c.e.Close()
+}
+
+// SetCapacity changes the most entries the cache holds, evicting down to n before it returns; see [shard.Cache.SetCapacity].
+func (c *StringCache) SetCapacity(n int) error {
+	return c.e.SetCapacity(n)
+}
+
+// SetMaxWeight changes the most total weight the cache holds, evicting down to w before it returns; see [shard.Cache.SetMaxWeight].
+func (c *StringCache) SetMaxWeight(w uint64) error {
+	return c.e.SetMaxWeight(w)
+}
+
+// Hottest returns an iterator over the live entries, the last the policy would evict coming first; see [shard.Cache.Hottest].
+func (c *StringCache) Hottest() iter.Seq2[string, string] {
+	return c.e.Hottest()
+}
+
+// Coldest returns an iterator over the live entries in the order the policy would evict them; see [shard.Cache.Coldest].
+func (c *StringCache) Coldest() iter.Seq2[string, string] {
+	return c.e.Coldest()
+}
+
+// SaveTo writes a snapshot of the cache to w; see [shard.Save].
+func (c *StringCache) SaveTo(w io.Writer) error {
+	return c.e.SaveTo(w)
+}
+
+// LoadFrom stores the entries of a snapshot read from r and returns how many; see [shard.Load].
+func (c *StringCache) LoadFrom(r io.Reader) (int, error) {
+	return c.e.LoadFrom(r)
 }

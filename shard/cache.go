@@ -2,6 +2,7 @@ package shard
 
 import (
 	"context"
+	"io"
 	"iter"
 	"time"
 	"unsafe"
@@ -304,6 +305,50 @@ func (c *Cache[K, V]) GetOrLoadAll(ctx context.Context, keys []K, load func(cont
 func (c *Cache[K, V]) Refresh(ctx context.Context, key K, load func(context.Context, K) (V, error)) error {
 	return c.e.Refresh(ctx, c.hashOf(key), key, load)
 }
+
+// SetCapacity changes Options.Capacity of a running cache to n (a
+// configuration reload). Growing takes effect at once; shrinking evicts,
+// by the policy and with OnEvict seeing evict.Capacity (evict.Expired for
+// an expired entry), until the cache holds at most n entries, before
+// SetCapacity returns; writes go on meanwhile, and Len() <= n holds from
+// then on whenever no write is in flight. Each shard's admission filter is
+// resized for its share of n (its adapted window starts over). n <= 0, or
+// a cache built without Capacity (bounded by MaxWeight alone), is an
+// error, and changes nothing. Locks every shard briefly, one after
+// another, to store the bound, then one at a time to evict.
+func (c *Cache[K, V]) SetCapacity(n int) error { return c.e.SetCapacity(n) }
+
+// SetMaxWeight changes Options.MaxWeight of a running cache to w, as
+// SetCapacity changes Capacity: shrinking evicts until the entries weigh
+// at most w before it returns. A cache without a Weigher, or w == 0, is an
+// error, and changes nothing.
+func (c *Cache[K, V]) SetMaxWeight(w uint64) error { return c.e.SetMaxWeight(w) }
+
+// Hottest returns an iterator over the live entries in the order the
+// eviction policy would keep them, the last it would evict first: the
+// reverse of Coldest. Best effort under concurrent writes; each key at
+// most once.
+func (c *Cache[K, V]) Hottest() iter.Seq2[K, V] { return c.e.Hottest() }
+
+// Coldest returns an iterator over the live entries in the order the
+// eviction policy would evict them. In each shard, entries not used since
+// the SIEVE hand last passed them come first, in the order the hand
+// reaches them (with admission, those in the admission window first,
+// oldest first), then the used ones in the same order; shards are
+// interleaved entry by entry. Expired entries, which the policy evicts
+// first of all, are never yielded. It is a snapshot per shard, taken
+// under the shard's lock (copying 8 bytes per entry, pooled), so under
+// concurrent writes it is best effort: an entry written since may be
+// missed, one removed since is skipped, no key is yielded twice. It does
+// not mark entries used; the loop body may call the cache, and breaking
+// out of the loop stops the walk.
+func (c *Cache[K, V]) Coldest() iter.Seq2[K, V] { return c.e.Coldest() }
+
+// SaveTo writes a snapshot of the cache to w; see [Save].
+func (c *Cache[K, V]) SaveTo(w io.Writer) error { return c.e.SaveTo(w) }
+
+// LoadFrom stores the entries of a snapshot read from r; see [Load].
+func (c *Cache[K, V]) LoadFrom(r io.Reader) (int, error) { return c.e.LoadFrom(r) }
 
 // inlineBodies is never called. Engine.Get (package internal/core) is
 // compiled where it is instantiated: in the user's package, which imports

@@ -53,5 +53,5 @@ func TestSurface(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{"Cache", "CancelOp", "ComputeOp", "ErrClosed", "ErrNotFound", "InvalidateOp", "Must", "New", "Options", "PanicError", "Stats", "WriteOp"}, names)
+	assert.Equal(t, []string{"Cache", "CancelOp", "ComputeOp", "ErrClosed", "ErrNotFound", "ErrSnapshot", "InvalidateOp", "Load", "Must", "New", "Options", "PanicError", "Save", "Snapshotter", "Stats", "WriteOp"}, names)
 }

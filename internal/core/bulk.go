@@ -32,6 +32,7 @@ func (e *Engine[K, V]) GetOrLoadAll(ctx context.Context, keys []K, load func(con
 		s := e.shard(h)
 		if n := s.table.Load().find(h, k); n != nil {
 			if d := n.Deadline(); d == 0 || e.now() < d {
+				e.touch(n, d) // Options.ExpireAfterAccess
 				n.Visit()
 				e.hit()
 				out[k] = e.value(n)

@@ -72,7 +72,7 @@ func (e *Engine[K, V]) Compute(h uint64, k K, f func(old V, found bool) (V, Comp
 			e.removeLocked(s, h, k, evict.Deleted, now, nil)
 			e.giveBack(&r)
 			return zero, false
-		case e.weigher != nil && (w > e.maxWeight || w > evict.MaxWeight), d != 0 && d <= now:
+		case e.weigher != nil && (w > e.maxWeight.Load() || w > evict.MaxWeight), d != 0 && d <= now:
 			// Too heavy to store, or expired already: as put and SetDeadline
 			// do, the write stores nothing and the old value leaves.
 			e.claim(s, h, k, nil)
@@ -135,7 +135,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 				slot.Store(n)
 			} else {
 				e.setValue(old, v) // value before deadline: see Get
-				old.SetDeadline(d)
+				e.setDeadline(old, d)
 				if live {
 					old.Visit()
 				} else {
@@ -175,10 +175,10 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 				s.queue.Push(old)
 				s.count.Add(1)
 				s.weight.Add(uint64(old.Weight()))
-				if e.capacity > 0 {
+				if e.capacity.Load() > 0 {
 					e.used.count.Add(1)
 				}
-				if e.maxWeight > 0 {
+				if e.maxWeight.Load() > 0 {
 					e.used.weight.Add(uint64(old.Weight()))
 				}
 			}

@@ -24,6 +24,7 @@ func (e *Engine[K, V]) GetOrLoad(ctx context.Context, h uint64, k K, load func(c
 func (e *Engine[K, V]) GetOrLoadCached(ctx context.Context, h uint64, k K, load func(context.Context, K) (V, error)) (V, bool, error) {
 	if n := e.shard(h).table.Load().find(h, k); n != nil {
 		if d := n.Deadline(); d == 0 || e.now() < d {
+			e.touch(n, d) // Options.ExpireAfterAccess
 			if e.lo.refresh != 0 {
 				e.refreshAhead(ctx, h, k, n, load)
 			}
@@ -679,6 +680,9 @@ type refreshNode[K comparable, V any] struct {
 // time of Options.RefreshAhead if it is set.
 func (e *Engine[K, V]) newNode(h uint64, k K, v V, d int64) *node[K, V] {
 	item := entry[K, V]{key: k, val: v}
+	if e.access != 0 {
+		return e.newAccessNode(item, h, d) // access.go; RefreshAhead excluded
+	}
 	if e.lo.refresh == 0 {
 		return evict.NewNode(item, d, h)
 	}

@@ -53,6 +53,7 @@ func (m *Cache[K, V]) GetOrLoadAll(keys []K, load func([]K) (map[K]V, error)) (m
 	for _, k := range keys {
 		if it, ok := m.byKey[k]; ok && m.live(it) {
 			it.visited = true
+			m.slide(it) // a hit is a read: ExpireAfterAccess
 			out[k] = it.val
 		} else if !m.negative(k) && !asked[k] {
 			asked[k] = true
