@@ -128,12 +128,12 @@ func (r *renderer) nameImports(f *jen.File) {
 
 // emitGuard emits the version guard:
 //
-//	const _ = shardimpl.GeneratedCodeVersion3
+//	const _ = shardimpl.GeneratedCodeVersion4
 func (r *renderer) emitGuard(f *jen.File) {
-	f.Comment("This file needs a runtime that supports version 3 of cachegen's output.")
+	f.Comment("This file needs a runtime that supports version 4 of cachegen's output.")
 	f.Comment("If the next line fails to build, regenerate the file with the cachegen")
 	f.Comment("of the hotcache version in go.mod (go generate).")
-	f.Const().Id("_").Op("=").Qual(implPath, "GeneratedCodeVersion3")
+	f.Const().Id("_").Op("=").Qual(implPath, "GeneratedCodeVersion4")
 }
 
 // emitType emits the cache type:
