@@ -78,7 +78,7 @@ func typeCheck(t *testing.T, fset *token.FileSet, out *ast.File, d decls, src []
 // whole fuzzing process.
 var imported = sync.OnceValues(func() (map[string]*types.Package, error) {
 	pkgs, err := packages.Load(&packages.Config{Mode: packages.NeedName | packages.NeedTypes},
-		"github.com/hotcache/hotcache/shard", "github.com/hotcache/hotcache/shard/shardimpl", "context", "errors", "iter", "time")
+		"github.com/hotcache/hotcache/shard", "github.com/hotcache/hotcache/shard/shardimpl", "context", "errors", "io", "iter", "time")
 	if err != nil {
 		return nil, err
 	}

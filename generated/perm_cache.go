@@ -7,14 +7,15 @@ import (
 	"errors"
 	"github.com/hotcache/hotcache/shard"
 	"github.com/hotcache/hotcache/shard/shardimpl"
+	"io"
 	"iter"
 	"time"
 )
 
-// This file needs a runtime that supports version 3 of cachegen's output.
+// This file needs a runtime that supports version 4 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shardimpl.GeneratedCodeVersion3
+const _ = shardimpl.GeneratedCodeVersion4
 
 // PermCache is a shard.Cache[PermKey, bool] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
@@ -94,6 +95,21 @@ func (c *PermCache) GetOrLoadCached(ctx context.Context, key PermKey, load func(
 	return c.e.GetOrLoadCached(ctx, c.hash(c.seed, key), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *PermCache) Compute(key PermKey, f func(old bool, found bool) (bool, shard.ComputeOp)) (actual bool, ok bool) {
+	return c.e.Compute(c.hash(c.seed, key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *PermCache) GetOrLoadAll(ctx context.Context, keys []PermKey, load func(context.Context, []PermKey) (map[PermKey]bool, error)) (map[PermKey]bool, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *PermCache) Refresh(ctx context.Context, key PermKey, load func(context.Context, PermKey) (bool, error)) error {
+	return c.e.Refresh(ctx, c.hash(c.seed, key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *PermCache) Delete(key PermKey) bool {
 	return c.e.Delete(c.hash(c.seed, key), key)
@@ -127,4 +143,34 @@ func (c *PermCache) Stats() shard.Stats {
 // Close stops the cache's background work; see [shard.Cache.Close].
 func (c *PermCache) Close() error {
 	return c.e.Close()
+}
+
+// SetCapacity changes the most entries the cache holds, evicting down to n before it returns; see [shard.Cache.SetCapacity].
+func (c *PermCache) SetCapacity(n int) error {
+	return c.e.SetCapacity(n)
+}
+
+// SetMaxWeight changes the most total weight the cache holds, evicting down to w before it returns; see [shard.Cache.SetMaxWeight].
+func (c *PermCache) SetMaxWeight(w uint64) error {
+	return c.e.SetMaxWeight(w)
+}
+
+// Hottest returns an iterator over the live entries, the last the policy would evict coming first; see [shard.Cache.Hottest].
+func (c *PermCache) Hottest() iter.Seq2[PermKey, bool] {
+	return c.e.Hottest()
+}
+
+// Coldest returns an iterator over the live entries in the order the policy would evict them; see [shard.Cache.Coldest].
+func (c *PermCache) Coldest() iter.Seq2[PermKey, bool] {
+	return c.e.Coldest()
+}
+
+// SaveTo writes a snapshot of the cache to w; see [shard.Save].
+func (c *PermCache) SaveTo(w io.Writer) error {
+	return c.e.SaveTo(w)
+}
+
+// LoadFrom stores the entries of a snapshot read from r and returns how many; see [shard.Load].
+func (c *PermCache) LoadFrom(r io.Reader) (int, error) {
+	return c.e.LoadFrom(r)
 }

@@ -7,14 +7,15 @@ import (
 	"errors"
 	"github.com/hotcache/hotcache/shard"
 	"github.com/hotcache/hotcache/shard/shardimpl"
+	"io"
 	"iter"
 	"time"
 )
 
-// This file needs a runtime that supports version 3 of cachegen's output.
+// This file needs a runtime that supports version 4 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shardimpl.GeneratedCodeVersion3
+const _ = shardimpl.GeneratedCodeVersion4
 
 // TokenCache is a shard.Cache[string, *Token] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
@@ -95,6 +96,21 @@ func (c *TokenCache) GetOrLoadCached(ctx context.Context, key string, load func(
 	return c.e.GetOrLoadCached(ctx, shardimpl.HashString(c.seed, key), key, load)
 }
 
+// Compute atomically replaces, leaves or removes the entry of key as f decides; see [shard.Cache.Compute].
+func (c *TokenCache) Compute(key string, f func(old *Token, found bool) (*Token, shard.ComputeOp)) (actual *Token, ok bool) {
+	return c.e.Compute(shardimpl.HashString(c.seed, key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, loading those neither cached nor in flight with one call of load; see [shard.Cache.GetOrLoadAll].
+func (c *TokenCache) GetOrLoadAll(ctx context.Context, keys []string, load func(context.Context, []string) (map[string]*Token, error)) (map[string]*Token, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value until the new one is stored; see [shard.Cache.Refresh].
+func (c *TokenCache) Refresh(ctx context.Context, key string, load func(context.Context, string) (*Token, error)) error {
+	return c.e.Refresh(ctx, shardimpl.HashString(c.seed, key), key, load)
+}
+
 // Delete removes key and reports whether a live entry held it; see [shard.Cache.Delete].
 func (c *TokenCache) Delete(key string) bool {
 	return c.e.Delete(shardimpl.HashString(c.seed, key), key)
@@ -128,4 +144,34 @@ func (c *TokenCache) Stats() shard.Stats {
 // Close stops the cache's background work; see [shard.Cache.Close].
 func (c *TokenCache) Close() error {
 	return c.e.Close()
+}
+
+// SetCapacity changes the most entries the cache holds, evicting down to n before it returns; see [shard.Cache.SetCapacity].
+func (c *TokenCache) SetCapacity(n int) error {
+	return c.e.SetCapacity(n)
+}
+
+// SetMaxWeight changes the most total weight the cache holds, evicting down to w before it returns; see [shard.Cache.SetMaxWeight].
+func (c *TokenCache) SetMaxWeight(w uint64) error {
+	return c.e.SetMaxWeight(w)
+}
+
+// Hottest returns an iterator over the live entries, the last the policy would evict coming first; see [shard.Cache.Hottest].
+func (c *TokenCache) Hottest() iter.Seq2[string, *Token] {
+	return c.e.Hottest()
+}
+
+// Coldest returns an iterator over the live entries in the order the policy would evict them; see [shard.Cache.Coldest].
+func (c *TokenCache) Coldest() iter.Seq2[string, *Token] {
+	return c.e.Coldest()
+}
+
+// SaveTo writes a snapshot of the cache to w; see [shard.Save].
+func (c *TokenCache) SaveTo(w io.Writer) error {
+	return c.e.SaveTo(w)
+}
+
+// LoadFrom stores the entries of a snapshot read from r and returns how many; see [shard.Load].
+func (c *TokenCache) LoadFrom(r io.Reader) (int, error) {
+	return c.e.LoadFrom(r)
 }

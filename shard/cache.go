@@ -1,6 +1,8 @@
 package shard
 
 import (
+	"context"
+	"io"
 	"iter"
 	"time"
 	"unsafe"
@@ -13,10 +15,11 @@ import (
 // Get, Peek, Len, All and Stats take no lock and do not allocate; a Get hit
 // writes shared memory only the first time it marks an entry visited since
 // the eviction hand last passed it (and, with Options.CountHits, a striped
-// hit counter). Set, SetTTL, SetIfAbsent and Delete lock one shard (a
-// write of a new key into a full cache whose shard holds nothing then
-// evicts from other shards, locking one at a time); Clear and DeleteFunc
-// lock one shard at a time. OnEvict runs after every lock is released.
+// hit counter). Set, SetTTL, SetIfAbsent, Compute (while its function
+// runs) and Delete lock one shard (a write of a new key into a full cache
+// whose shard holds nothing then evicts from other shards, locking one at
+// a time); Clear and DeleteFunc lock one shard at a time. OnEvict runs
+// after every lock is released.
 //
 // Memory model: a Set, SetTTL or SetIfAbsent that stored a value happens
 // before every Get that returns that value, and every Get that starts after
@@ -201,6 +204,151 @@ func (c *Cache[K, V]) Stats() Stats { return Stats(c.e.Stats()) }
 // never return expired entries — but expired entries are then reclaimed
 // only by writes and evictions.
 func (c *Cache[K, V]) Close() error { return c.e.Close() }
+
+// ComputeOp is what the function passed to [Cache.Compute] asks for.
+type ComputeOp = core.ComputeOp
+
+// The ComputeOps.
+const (
+	CancelOp     = core.CancelOp     // leave the entry as it is
+	WriteOp      = core.WriteOp      // store the returned value
+	InvalidateOp = core.InvalidateOp // delete the entry
+)
+
+// Compute atomically replaces the entry of key with what f returns, or
+// leaves or removes it; f sees the current value (found reports whether
+// there is one: an expired entry is not). No other write of key runs
+// between f's read and the result's publication: f runs under the key's
+// shard lock, so it must be short, and must not call the cache (a call
+// that locks the same shard deadlocks, and one that locks another shard
+// can deadlock with another Compute). f runs once, except when a WriteOp
+// of a new key (or a heavier value) finds the cache full, its shard empty
+// and the other shards busy: Compute then unlocks having changed nothing,
+// makes room as Set does (so the entries held never exceed Capacity or
+// MaxWeight), and calls f again with the entry as it then is.
+//
+// f's op decides: [CancelOp] leaves everything as it is and returns
+// (old, found); [WriteOp] stores the value f returned, as Set would (with
+// Options.TTL or the deadline Expiry gives it, the old value reported to
+// OnEvict as evict.Replaced) and returns (value, true); [InvalidateOp]
+// deletes the entry, as Delete would, and returns the zero value and
+// false. A written value that Expiry says has expired, or that is heavier
+// than MaxWeight, is not stored and removes the entry, and Compute
+// returns the zero value and false. Like Set and Delete, a WriteOp or
+// InvalidateOp supersedes a load of key in flight (its result is not
+// stored) and forgets a remembered not-found; a CancelOp does neither.
+//
+// If f panics, or returns another op (which panics), the entry is left
+// unchanged, the lock is released, and the panic propagates to the
+// caller; so does a panic of Weigher or Expiry, which run under the lock
+// too for a WriteOp. A nil f panics.
+func (c *Cache[K, V]) Compute(key K, f func(old V, found bool) (V, ComputeOp)) (actual V, ok bool) {
+	return c.e.Compute(c.hashOf(key), key, f)
+}
+
+// GetOrLoadAll returns the values of keys, calling load once with the keys
+// that are neither cached nor being loaded already (joining loads in
+// flight for the others, as GetOrLoad does); load's result is stored. Keys
+// load returns no value for are absent from the result (and remembered as
+// not found under NegativeTTL); keys it returns that were not asked for
+// are ignored. Duplicate keys are loaded once.
+//
+// When every key is cached (a live value or a remembered not-found),
+// GetOrLoadAll is a Get per key: lock-free, and it allocates only the
+// result map. Otherwise load runs on a goroutine of its own, once, with the
+// keys in the order of their first appearance in keys, and each of them is
+// a load in flight that GetOrLoad calls of the key join, and that a Set,
+// Delete or Clear of the key supersedes, exactly as GetOrLoad's loads.
+//
+// A load error (other than one wrapping ErrNotFound, which makes every key
+// it was asked for not found) stores nothing, goes to every caller waiting
+// for those keys, and is returned with the values obtained otherwise; if
+// several loads GetOrLoadAll waited for failed, it returns the error of
+// the first key, in keys' order. A panic in load gives every waiter a
+// [*PanicError]. If ctx ends while GetOrLoadAll waits, it returns the
+// values it has and ctx.Err() at once, and the load goes on for the other
+// callers waiting for its keys; load's context is cancelled when none is
+// left, or by Close. A nil load is an error, whatever keys holds. On a
+// closed cache no load starts: GetOrLoadAll returns the cached values with
+// [ErrClosed]. A key not equal to itself (a float NaN) is neither loaded
+// nor in the result.
+//
+// GetOrLoadAll does not start refresh-ahead (Options.RefreshAhead): it
+// has no per-key loader to refresh with.
+func (c *Cache[K, V]) GetOrLoadAll(ctx context.Context, keys []K, load func(context.Context, []K) (map[K]V, error)) (map[K]V, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+// Refresh reloads key now, serving the current value to readers until the
+// new one is stored; it returns the load's error, and a failed reload
+// keeps the old value. key need not be cached: a reload of an absent key
+// stores its value as a load does.
+//
+// The reload is a load of key in flight, as GetOrLoad's: it supersedes a
+// load of key already in flight (whose result then goes only to the
+// callers waiting for it), GetOrLoad misses of key meanwhile join it, and
+// a Set, Delete or Clear of key while it runs wins over it (the reloaded
+// value is not stored, and Refresh still returns nil: the load did not
+// fail). A load that returns an error wrapping ErrNotFound removes key
+// and, with Options.NegativeTTL, remembers it as not found, as a
+// refresh-ahead does; a remembered not-found is forgotten when the reload
+// starts. A value Expiry says has expired removes key too. A panic in load
+// is returned as a [*PanicError].
+//
+// load runs on a goroutine of its own with a context that carries ctx's
+// values. If ctx ends first, Refresh returns ctx.Err() at once and, unless
+// GetOrLoad callers joined the reload, abandons it: its context is
+// cancelled and its result is not stored. Reloads count in
+// Stats.Refreshes and RefreshErrors. A nil load is an error. On a closed
+// cache Refresh starts no load and returns [ErrClosed]. A key not equal to
+// itself (a float NaN) is loaded but never stored.
+func (c *Cache[K, V]) Refresh(ctx context.Context, key K, load func(context.Context, K) (V, error)) error {
+	return c.e.Refresh(ctx, c.hashOf(key), key, load)
+}
+
+// SetCapacity changes Options.Capacity of a running cache to n (a
+// configuration reload). Growing takes effect at once; shrinking evicts,
+// by the policy and with OnEvict seeing evict.Capacity (evict.Expired for
+// an expired entry), until the cache holds at most n entries, before
+// SetCapacity returns; writes go on meanwhile, and Len() <= n holds from
+// then on whenever no write is in flight. Each shard's admission filter is
+// resized for its share of n (its adapted window starts over). n <= 0, or
+// a cache built without Capacity (bounded by MaxWeight alone), is an
+// error, and changes nothing. Locks every shard briefly, one after
+// another, to store the bound, then one at a time to evict.
+func (c *Cache[K, V]) SetCapacity(n int) error { return c.e.SetCapacity(n) }
+
+// SetMaxWeight changes Options.MaxWeight of a running cache to w, as
+// SetCapacity changes Capacity: shrinking evicts until the entries weigh
+// at most w before it returns. A cache without a Weigher, or w == 0, is an
+// error, and changes nothing.
+func (c *Cache[K, V]) SetMaxWeight(w uint64) error { return c.e.SetMaxWeight(w) }
+
+// Hottest returns an iterator over the live entries in the order the
+// eviction policy would keep them, the last it would evict first: the
+// reverse of Coldest. Best effort under concurrent writes; each key at
+// most once.
+func (c *Cache[K, V]) Hottest() iter.Seq2[K, V] { return c.e.Hottest() }
+
+// Coldest returns an iterator over the live entries in the order the
+// eviction policy would evict them. In each shard, entries not used since
+// the SIEVE hand last passed them come first, in the order the hand
+// reaches them (with admission, those in the admission window first,
+// oldest first), then the used ones in the same order; shards are
+// interleaved entry by entry. Expired entries, which the policy evicts
+// first of all, are never yielded. It is a snapshot per shard, taken
+// under the shard's lock (copying 8 bytes per entry, pooled), so under
+// concurrent writes it is best effort: an entry written since may be
+// missed, one removed since is skipped, no key is yielded twice. It does
+// not mark entries used; the loop body may call the cache, and breaking
+// out of the loop stops the walk.
+func (c *Cache[K, V]) Coldest() iter.Seq2[K, V] { return c.e.Coldest() }
+
+// SaveTo writes a snapshot of the cache to w; see [Save].
+func (c *Cache[K, V]) SaveTo(w io.Writer) error { return c.e.SaveTo(w) }
+
+// LoadFrom stores the entries of a snapshot read from r; see [Load].
+func (c *Cache[K, V]) LoadFrom(r io.Reader) (int, error) { return c.e.LoadFrom(r) }
 
 // inlineBodies is never called. Engine.Get (package internal/core) is
 // compiled where it is instantiated: in the user's package, which imports

@@ -203,6 +203,31 @@ func checkNaNKeys[K comparable](t *testing.T, nan K, live func(int) K) {
 	_, err := c.GetOrLoad(t.Context(), nan, func(context.Context, K) (int, error) { panic("boom") })
 	var pe *shard.PanicError
 	assert.ErrorAs(t, err, &pe, "a panicking load of a NaN key is a *PanicError, as for other keys")
+	// Compute, GetOrLoadAll and Refresh (issue 21) follow the same rule.
+	for i := range 100 {
+		var sawOld bool
+		actual, ok := c.Compute(nan, func(_ int, found bool) (int, shard.ComputeOp) {
+			sawOld = sawOld || found
+			return i, shard.WriteOp
+		})
+		assert.False(t, ok, "Compute stored a NaN key")
+		assert.Zero(t, actual)
+		assert.False(t, sawOld, "Compute found an entry for a NaN key")
+	}
+	bulk, err := c.GetOrLoadAll(t.Context(), []K{nan, live(0)}, func(_ context.Context, keys []K) (map[K]int, error) {
+		t.Errorf("GetOrLoadAll loaded %v: the NaN key must not be loaded, and the other is cached", keys)
+		return nil, nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, map[K]int{live(0): 0}, bulk)
+	loads.Store(0)
+	for i := range 100 {
+		require.NoError(t, c.Refresh(t.Context(), nan, func(context.Context, K) (int, error) {
+			loads.Add(1)
+			return i, nil
+		}))
+	}
+	assert.EqualValues(t, 100, loads.Load(), "Refresh of a NaN key loads every time")
 	assert.Equal(t, 32, c.Len(), "NaN writes took room")
 	for i := range 32 {
 		v, ok := c.Get(live(i))
@@ -212,4 +237,30 @@ func checkNaNKeys[K comparable](t *testing.T, nan K, live func(int) K) {
 	_, ok := c.Get(nan)
 	assert.False(t, ok)
 	assert.False(t, c.Delete(nan))
+}
+
+// TestCacheClosed_StartsNoLoad: after Close, GetOrLoad, GetOrLoadAll and
+// Refresh start no load and return ErrClosed; cached values are still
+// served (GetOrLoadAll returns them beside the error).
+func TestCacheClosed_StartsNoLoad(t *testing.T) {
+	c := newLoadCache(t, shard.Options[string, int]{})
+	c.Set("cached", 1)
+	require.NoError(t, c.Close())
+	var loads atomic.Int32
+	one := func(context.Context, string) (int, error) { loads.Add(1); return 2, nil }
+	_, err := c.GetOrLoad(t.Context(), "absent", one)
+	assert.ErrorIs(t, err, shard.ErrClosed)
+	v, err := c.GetOrLoad(t.Context(), "cached", one)
+	require.NoError(t, err, "a hit is served after Close")
+	assert.Equal(t, 1, v)
+	got, err := c.GetOrLoadAll(t.Context(), []string{"cached", "absent"}, func(_ context.Context, keys []string) (map[string]int, error) {
+		loads.Add(1)
+		return nil, nil
+	})
+	assert.ErrorIs(t, err, shard.ErrClosed)
+	assert.Equal(t, map[string]int{"cached": 1}, got)
+	assert.ErrorIs(t, c.Refresh(t.Context(), "cached", one), shard.ErrClosed)
+	assert.Zero(t, loads.Load(), "a closed cache started a load")
+	v, _ = c.Get("cached")
+	assert.Equal(t, 1, v, "Refresh on a closed cache changed the entry")
 }

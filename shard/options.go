@@ -212,6 +212,30 @@ type Options[K comparable, V any] struct {
 	// (pass slog.Default() for the process's logger); the same rule holds
 	// for writeback.Options.Logger and tier.Options.Logger.
 	Logger *slog.Logger
+
+	// ExpireAfterAccess, if > 0, expires an entry that is neither read nor
+	// written for that long: a sliding lifetime, as Caffeine's
+	// expireAfterAccess. Get and GetOrLoad hits count as reads (Peek,
+	// GetWithExpiry, All, Hottest and Coldest do not); Set, SetTTL,
+	// SetIfAbsent that stores, a load's result and Load count as writes.
+	// With TTL, a per-call TTL, Expiry or ExpireAfter, the earlier of the
+	// two deadlines wins: the sliding one never extends an entry past the
+	// deadline it was written with.
+	//
+	// Precision: to keep reads free of a shared write per hit, a read
+	// extends the deadline only once less than 7/8 of ExpireAfterAccess is
+	// left, and then to a whole ExpireAfterAccess from now (one
+	// compare-and-swap on the entry; at most once per clock tick, since
+	// the coarse clock reads the same within a tick). An idle entry
+	// therefore expires between 7/8 of ExpireAfterAccess and
+	// ExpireAfterAccess after its last use (plus up to one clock
+	// resolution, as every deadline), and an entry read at least once per
+	// 7/8 of ExpireAfterAccess never expires by it. GetWithExpiry reports
+	// the current deadline. Each entry carries 8 more bytes (its written
+	// deadline). 0 means no sliding expiry; negative is an error; it
+	// excludes RefreshAhead (whose reloads are timed from a fixed
+	// deadline).
+	ExpireAfterAccess time.Duration
 }
 
 // ErrNotFound is returned, or wrapped, by loaders to say that a key has no

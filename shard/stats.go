@@ -21,7 +21,7 @@ type Stats struct {
 	LoadErrors    uint64 // loads (not refreshes) that failed: an error other than not-found, or a panic
 	NotFound      uint64 // loads and refreshes that returned an error wrapping ErrNotFound
 	NegativeHits  uint64 // GetOrLoad calls answered by a remembered not-found
-	Refreshes     uint64 // background reloads started by RefreshAhead
+	Refreshes     uint64 // reloads started by RefreshAhead or by Refresh
 	RefreshErrors uint64 // reloads that failed (not-found aside); the old value was kept
 
 	// Evictions counts entries that left the cache, indexed by

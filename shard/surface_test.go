@@ -53,5 +53,5 @@ func TestSurface(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	assert.Equal(t, []string{"Cache", "ErrClosed", "ErrNotFound", "Must", "New", "Options", "PanicError", "Stats"}, names)
+	assert.Equal(t, []string{"Cache", "CancelOp", "ComputeOp", "ErrClosed", "ErrNotFound", "ErrSnapshot", "InvalidateOp", "Load", "Must", "New", "Options", "PanicError", "Save", "Snapshotter", "Stats", "WriteOp"}, names)
 }

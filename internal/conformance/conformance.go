@@ -37,6 +37,14 @@ type Cache[K comparable, V any] interface {
 	Close() error
 	GetOrLoad(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, error)
 	GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (V, bool, error)
+	Compute(key K, f func(old V, found bool) (V, shard.ComputeOp)) (V, bool)
+	GetOrLoadAll(ctx context.Context, keys []K, load func(context.Context, []K) (map[K]V, error)) (map[K]V, error)
+	Refresh(ctx context.Context, key K, load func(context.Context, K) (V, error)) error
+	SetCapacity(n int) error
+	SetMaxWeight(w uint64) error
+	Hottest() iter.Seq2[K, V]
+	Coldest() iter.Seq2[K, V]
+	shard.Snapshotter
 }
 
 // Suite describes the implementation under test.
@@ -75,6 +83,12 @@ func Run[K comparable, V any](t *testing.T, s Suite[K, V]) {
 	t.Run("Concurrent", s.concurrent)
 	t.Run("GetOrLoad", s.getOrLoad)
 	t.Run("GetOrLoadCached", s.getOrLoadCached)
+	s.runCompute(t) // Compute, GetOrLoadAll, Refresh (compute.go)
+	t.Run("SetCapacity", s.setCapacity)
+	t.Run("SetMaxWeight", s.setMaxWeight)
+	t.Run("HottestColdest", s.hottestColdest)
+	t.Run("SaveLoad", s.saveLoad)
+	t.Run("ExpireAfterAccess", s.expireAfterAccess)
 }
 
 func (s Suite[K, V]) build(t *testing.T, o shard.Options[K, V]) Cache[K, V] {
@@ -325,13 +339,15 @@ func (s Suite[K, V]) close(t *testing.T) {
 func (s Suite[K, V]) differential(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
 		for _, admission := range []bool{false, true} {
-			for _, cfg := range []Config{{}, {Shards: 4}, {Shards: 4, Weighted: true}, {Shards: 4, WeightOnly: true}} {
+			for _, cfg := range []Config{{}, {Shards: 4}, {Shards: 4, Weighted: true}, {Shards: 4, WeightOnly: true},
+				{Shards: 4, Resize: true}, {Shards: 4, Weighted: true, Resize: true}, {Shards: 4, WeightOnly: true, Resize: true},
+				{ExpireAfterAccess: true}, {Shards: 4, Weighted: true, ExpireAfterAccess: true}} {
 				if (admission || cfg.Shards > 1) && s.HashOf == nil {
 					continue
 				}
 				cfg.Policy, cfg.Admission = p, admission
 				for seed := range uint64(4) {
-					t.Run(fmt.Sprintf("%v/admission=%v/shards=%d/weighted=%v/weightOnly=%v/seed=%d", p, admission, cfg.Shards, cfg.Weighted, cfg.WeightOnly, seed), func(t *testing.T) {
+					t.Run(fmt.Sprintf("%v/admission=%v/shards=%d/weighted=%v/weightOnly=%v/resize=%v/access=%v/seed=%d", p, admission, cfg.Shards, cfg.Weighted, cfg.WeightOnly, cfg.Resize, cfg.ExpireAfterAccess, seed), func(t *testing.T) {
 						RunOps(t, s, cfg, rand.New(rand.NewPCG(seed, 7)), 3000)
 					})
 				}
@@ -350,18 +366,18 @@ type Config struct {
 	// Weighted bounds the cache by weight too (see Weigh; MaxWeight 60);
 	// WeightOnly by weight alone (Capacity 0).
 	Weighted, WeightOnly bool
+	// Resize turns one Peek in four into a change of the bounds
+	// (SetCapacity, and SetMaxWeight when weighted); ExpireAfterAccess
+	// builds the cache with a sliding lifetime of 4 s (a step of the clock, 0.7 s, falls between 1/8 and 1/4 of it, where the precision of the extension shows).
+	Resize, ExpireAfterAccess bool
 }
 
 // Weigh is the weigher of weighted differential runs: 0 to 15 from a hash
 // of the value's text (what a pointer points to), and 1 value in 16
 // heavier than the cache (200).
 func Weigh[K comparable, V any](_ K, v V) uint32 {
-	rv := reflect.ValueOf(v)
-	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
-		rv = rv.Elem()
-	}
 	h := uint32(2166136261)
-	for _, b := range []byte(fmt.Sprint(rv)) {
+	for _, b := range []byte(text(v)) {
 		h = (h ^ uint32(b)) * 16777619
 	}
 	if h>>28 == 0 {
@@ -380,6 +396,15 @@ func RunOps[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, r *ran
 		n--
 		return byte(r.Uint32()), true
 	})
+}
+
+// text returns v as text, through any pointers: what a pointer points to.
+func text(v any) string {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer && !rv.IsNil() {
+		rv = rv.Elem()
+	}
+	return fmt.Sprint(rv)
 }
 
 type evRec[K comparable] struct {
@@ -402,8 +427,19 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 	if cfg.WeightOnly {
 		capacity = 0
 	}
+	var access time.Duration
+	if cfg.ExpireAfterAccess {
+		access = 4 * time.Second
+	}
+	// The model does not bound remembered not-founds; the cache bounds them
+	// by each shard's share of Capacity, which a run that shrinks Capacity
+	// (cfg.Resize) reaches: such runs remember none.
+	negTTL := replayNegativeTTL
+	if cfg.Resize {
+		negTTL = 0
+	}
 	c, err := s.New(shard.Options[K, V]{Capacity: capacity, Shards: shards, Policy: cfg.Policy, NoAdmission: !cfg.Admission, Clock: clk,
-		Weigher: weigher, MaxWeight: maxWeight,
+		Weigher: weigher, MaxWeight: maxWeight, NegativeTTL: negTTL, ExpireAfterAccess: access,
 		OnEvict: func(k K, _ V, r evict.Reason) { got = append(got, evRec[K]{k, r}) }})
 	require.NoError(t, err)
 	defer c.Close()
@@ -412,7 +448,7 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		hash = s.HashOf(c)
 	}
 	m := model.New(model.Options[K, V]{Capacity: capacity, Shards: shards, Policy: cfg.Policy, Admission: cfg.Admission, Hash: hash, Clock: clk,
-		Weigher: weigher, MaxWeight: maxWeight,
+		Weigher: weigher, MaxWeight: maxWeight, NegativeTTL: negTTL, ExpireAfterAccess: access,
 		OnEvict: func(k K, _ V, r evict.Reason) { want = append(want, evRec[K]{k, r}) }})
 	for step := 0; ; step++ {
 		op, ok := next()
@@ -422,7 +458,7 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		arg, _ := next()
 		k := s.Key(int(arg % 40))
 		v := s.Val(int(op) * int(arg))
-		switch op % 10 {
+		switch op % replayOps {
 		case 0, 1, 2:
 			gv, gok := c.Get(k)
 			mv, mok := m.Get(k)
@@ -443,6 +479,19 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		case 7:
 			require.Equal(t, m.Delete(k), c.Delete(k), "step %d: Delete", step)
 		case 8:
+			if cfg.Resize && arg%4 == 0 {
+				if capacity > 0 {
+					n := 4 + int(arg/4)%20
+					require.NoError(t, c.SetCapacity(n))
+					m.SetCapacity(n)
+				}
+				if weigher != nil {
+					w := uint64(20 + int(arg/4)%60)
+					require.NoError(t, c.SetMaxWeight(w))
+					m.SetMaxWeight(w)
+				}
+				break
+			}
 			gv, gok := c.Peek(k)
 			mv, mok := m.Peek(k)
 			require.Equal(t, mok, gok, "step %d: Peek hit", step)
@@ -450,8 +499,10 @@ func Replay[K comparable, V any](t testing.TB, s Suite[K, V], cfg Config, next f
 		case 9:
 			clk.Advance(time.Duration(arg%3) * 700 * time.Millisecond)
 			m.ExpireAll() // the manual clock ran the cache's sweep
+		case 10, 11, 12:
+			s.replayCompute(t, step, op, arg, c, m)
 		}
-		if op%10 == 9 {
+		if op%replayOps == 9 {
 			// A sweep reclaims in table order, the model in map order.
 			require.ElementsMatch(t, want, got, "step %d: evictions", step)
 		} else {

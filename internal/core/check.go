@@ -28,13 +28,13 @@ func (e *Engine[K, V]) check() error {
 		}
 	}
 	switch {
-	case e.capacity > 0 && count > e.capacity:
-		return fmt.Errorf("%d entries over capacity %d", count, e.capacity)
-	case e.maxWeight > 0 && weight > e.maxWeight:
-		return fmt.Errorf("weight %d over MaxWeight %d", weight, e.maxWeight)
-	case e.capacity > 0 && e.used.count.Load() != count:
+	case e.capacity.Load() > 0 && count > e.capacity.Load():
+		return fmt.Errorf("%d entries over capacity %d", count, e.capacity.Load())
+	case e.maxWeight.Load() > 0 && weight > e.maxWeight.Load():
+		return fmt.Errorf("weight %d over MaxWeight %d", weight, e.maxWeight.Load())
+	case e.capacity.Load() > 0 && e.used.count.Load() != count:
 		return fmt.Errorf("usage counts %d entries, shards hold %d", e.used.count.Load(), count)
-	case e.maxWeight > 0 && e.used.weight.Load() != weight:
+	case e.maxWeight.Load() > 0 && e.used.weight.Load() != weight:
 		return fmt.Errorf("usage counts weight %d, shards hold %d", e.used.weight.Load(), weight)
 	}
 	return nil

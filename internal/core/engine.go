@@ -27,19 +27,23 @@ import (
 //
 // An Engine is safe for concurrent use and must not be copied.
 type Engine[K comparable, V any] struct {
-	_       noCopy
-	shards  []shard[K, V]
-	tables  [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
-	shift   uint                                   // h >> shift selects the shard (64 when there is one)
-	seed    Seed                                   // mixed into every key's hash (see Seed)
-	hash    func(Seed, K) uint64
-	clk     clock.Clock
-	coarse  *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
-	ttl     time.Duration
-	onEvict func(K, V, evict.Reason)
-	reads   readCounters      // hits and misses; no stripes unless Options.CountHits
-	lo      loadOptions[K, V] // expiry from values, loading (load.go)
-	vmode   valueMode
+	_      noCopy
+	shards []shard[K, V]
+	tables [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
+	shift  uint                                   // h >> shift selects the shard (64 when there is one)
+	seed   Seed                                   // mixed into every key's hash (see Seed)
+	hash   func(Seed, K) uint64
+	clk    clock.Clock
+	coarse *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
+	ttl    time.Duration
+	access int64 // Options.ExpireAfterAccess (access.go); 0 = none
+	// slideBelow is how close a deadline must be for a read to extend it:
+	// 7/8 of access, or 0 (never) without ExpireAfterAccess.
+	slideBelow int64
+	onEvict    func(K, V, evict.Reason)
+	reads      readCounters      // hits and misses; no stripes unless Options.CountHits
+	lo         loadOptions[K, V] // expiry from values, loading (load.go)
+	vmode      valueMode
 
 	// unequalKeys: K has keys not equal to themselves (NaNs: floats,
 	// complex numbers, interfaces, arrays and structs holding them), which
@@ -52,8 +56,8 @@ type Engine[K comparable, V any] struct {
 	closed    atomic.Bool
 	life      *lifetime // the background work to stop on Close or collection
 
-	capacity  int64             // Options.Capacity: the most entries; 0 = no bound
-	maxWeight uint64            // Options.MaxWeight: the most total weight; 0 = no bound
+	capacity  atomic.Int64      // Options.Capacity, then SetCapacity: the most entries; 0 = no bound (never turns to or from 0)
+	maxWeight atomic.Uint64     // Options.MaxWeight, then SetMaxWeight: the most total weight; 0 = no bound (likewise)
 	weigher   func(K, V) uint32 // Options.Weigher
 	next      atomic.Uint32     // where the next eviction from another shard looks first
 	used      usage             // entries and weight, cache-wide (see room)
@@ -131,21 +135,23 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		n = defaultShards(nominal)
 	}
 	e := &Engine[K, V]{
-		shards:  make([]shard[K, V], n),
-		shift:   uint(64 - log2(n)),
-		seed:    MakeSeed(),
-		hash:    hash,
-		clk:     opts.Clock,
-		ttl:     opts.TTL,
-		onEvict: opts.OnEvict,
-		lo:      newLoadOptions(opts),
-		vmode:   valueModeOf[V](),
+		shards:     make([]shard[K, V], n),
+		shift:      uint(64 - log2(n)),
+		seed:       MakeSeed(),
+		hash:       hash,
+		clk:        opts.Clock,
+		ttl:        opts.TTL,
+		access:     int64(opts.ExpireAfterAccess),
+		slideBelow: int64(opts.ExpireAfterAccess) / slideDen * slideNum,
+		onEvict:    opts.OnEvict,
+		lo:         newLoadOptions(opts),
+		vmode:      valueModeOf[V](),
+		weigher:    opts.Weigher,
 
 		unequalKeys: mayBeUnequal(reflect.TypeFor[K]()),
-		capacity:    int64(opts.Capacity),
-		maxWeight:   opts.MaxWeight,
-		weigher:     opts.Weigher,
 	}
+	e.capacity.Store(int64(opts.Capacity))
+	e.maxWeight.Store(opts.MaxWeight)
 	if opts.CountHits {
 		e.reads = newReadCounters()
 	}
@@ -313,6 +319,9 @@ func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
 					var zero V
 					return zero, false
 				}
+				if d-now < e.slideBelow {
+					e.slide(n, d, now) // Options.ExpireAfterAccess (access.go)
+				}
 			}
 			n.Visit()
 			e.hit()
@@ -449,7 +458,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 		var zero V
 		return zero, false
 	}
-	if e.weigher != nil && (w > e.maxWeight || w > evict.MaxWeight) {
+	if e.weigher != nil && (w > e.maxWeight.Load() || w > evict.MaxWeight) {
 		if ifAbsent {
 			actual, _ := e.Peek(h, k)
 			return actual, false
@@ -510,7 +519,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 					slot.Store(n)
 				} else {
 					e.setValue(old, v) // value before deadline: see Get
-					old.SetDeadline(d)
+					e.setDeadline(old, d)
 					if live {
 						old.Visit()
 					} else {
@@ -560,22 +569,22 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 				s.mu.Unlock()
 				continue
 			}
-			e.publish(s, t, h, k, n, w, c)
+			e.insertNew(s, t, h, k, n, w, c)
 			s.mu.Unlock()
 			e.settle(s, now, false)
 			return v, true
 		}
-		e.publish(s, t, h, k, n, w, c)
+		e.insertNew(s, t, h, k, n, w, c)
 		s.mu.Unlock()
 		out.fire(e)
 		return v, true
 	}
 }
 
-// publish inserts n, the new entry of k (hash h, weight w), whose room is
+// insertNew inserts n, the new entry of k (hash h, weight w), whose room is
 // taken, in s's table t and queue, and ends the registration of c, the load
 // whose result it is, if any. Caller holds s.mu.
-func (e *Engine[K, V]) publish(s *shard[K, V], t *table[K, V], h uint64, k K, n *node[K, V], w uint64, c *call[K, V]) {
+func (e *Engine[K, V]) insertNew(s *shard[K, V], t *table[K, V], h uint64, k K, n *node[K, V], w uint64, c *call[K, V]) {
 	t.insert(h, n)
 	s.queue.Push(n)
 	s.sets.Add(1)
@@ -593,10 +602,10 @@ func (e *Engine[K, V]) publish(s *shard[K, V], t *table[K, V], h uint64, k K, n 
 // giveBack returns room r, taken for a write that wrote no new entry, to
 // the cache-wide usage.
 func (e *Engine[K, V]) giveBack(r *room) {
-	if e.capacity > 0 && r.slots != 0 {
+	if e.capacity.Load() > 0 && r.slots != 0 {
 		e.used.count.Add(-r.slots)
 	}
-	if e.maxWeight > 0 && r.weight != 0 {
+	if e.maxWeight.Load() > 0 && r.weight != 0 {
 		e.used.weight.Add(-r.weight)
 	}
 	*r = room{}
@@ -634,11 +643,11 @@ type room struct {
 func (e *Engine[K, V]) reserve(s *shard[K, V], t *table[K, V], r *room, w uint64, now int64, out *victims[K, V]) bool {
 	for !e.take(r, w) {
 		if s.count.Load() == 0 {
-			if e.capacity > 0 && r.slots == 0 {
+			if e.capacity.Load() > 0 && r.slots == 0 {
 				e.used.count.Add(1)
 				r.slots = 1
 			}
-			if e.maxWeight > 0 && r.weight < w {
+			if e.maxWeight.Load() > 0 && r.weight < w {
 				e.used.weight.Add(w - r.weight)
 				r.weight = w
 			}
@@ -656,14 +665,14 @@ func (e *Engine[K, V]) reserve(s *shard[K, V], t *table[K, V], r *room, w uint64
 // cache-wide usage, giving back any excess, and reports whether it could.
 // Room it took stays in r either way.
 func (e *Engine[K, V]) take(r *room, w uint64) bool {
-	if e.capacity > 0 {
+	if e.capacity.Load() > 0 {
 		if r.slots > 1 {
 			e.used.count.Add(1 - r.slots)
 			r.slots = 1
 		}
 		for r.slots == 0 {
 			c := e.used.count.Load()
-			if c >= e.capacity {
+			if c >= e.capacity.Load() {
 				return false
 			}
 			if e.used.count.CompareAndSwap(c, c+1) {
@@ -671,14 +680,14 @@ func (e *Engine[K, V]) take(r *room, w uint64) bool {
 			}
 		}
 	}
-	if e.maxWeight > 0 {
+	if e.maxWeight.Load() > 0 {
 		if r.weight > w {
 			e.used.weight.Add(-(r.weight - w))
 			r.weight = w
 		}
 		for r.weight < w {
 			u := e.used.weight.Load()
-			if u+w-r.weight > e.maxWeight {
+			if u+w-r.weight > e.maxWeight.Load() {
 				return false
 			}
 			if e.used.weight.CompareAndSwap(u, u+w-r.weight) {
@@ -693,8 +702,8 @@ func (e *Engine[K, V]) take(r *room, w uint64) bool {
 // it does only while writes that found no room in their shard are in
 // flight (see reserve).
 func (e *Engine[K, V]) over() bool {
-	return e.capacity > 0 && e.used.count.Load() > e.capacity ||
-		e.maxWeight > 0 && e.used.weight.Load() > e.maxWeight
+	return e.capacity.Load() > 0 && e.used.count.Load() > e.capacity.Load() ||
+		e.maxWeight.Load() > 0 && e.used.weight.Load() > e.maxWeight.Load()
 }
 
 // settle evicts from shards other than own, one at a time and each under
@@ -774,10 +783,10 @@ func (s *shard[K, V]) evictOne(t *table[K, V], now int64) (*node[K, V], evict.Re
 // release returns the room of n, which has left its shard, to the
 // cache-wide usage.
 func (e *Engine[K, V]) release(n *node[K, V]) {
-	if e.capacity > 0 {
+	if e.capacity.Load() > 0 {
 		e.used.count.Add(-1)
 	}
-	if w := n.Weight(); w != 0 && e.maxWeight > 0 {
+	if w := n.Weight(); w != 0 && e.maxWeight.Load() > 0 {
 		e.used.weight.Add(-uint64(w))
 	}
 }
@@ -857,6 +866,14 @@ func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V])
 		s.mu.Unlock()
 		return false
 	}
+	return e.removeLocked(s, h, k, reason, now, c)
+}
+
+// removeLocked is remove once s.mu is held and the write claimed: it
+// removes k's entry, ends the registration of c, the load whose result
+// (a not-found, or an expired value) this is, if any, unlocks s.mu and
+// calls OnEvict.
+func (e *Engine[K, V]) removeLocked(s *shard[K, V], h uint64, k K, reason evict.Reason, now int64, c *call[K, V]) bool {
 	t := s.table.Load()
 	slot := t.slot(h, k)
 	var old *node[K, V]
@@ -1070,10 +1087,10 @@ func (e *Engine[K, V]) Clear() {
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())
 		s.table.Store(newTable[K, V](1))
-		if e.capacity > 0 {
+		if e.capacity.Load() > 0 {
 			e.used.count.Add(-s.count.Load())
 		}
-		if e.maxWeight > 0 {
+		if e.maxWeight.Load() > 0 {
 			e.used.weight.Add(-s.weight.Load())
 		}
 		s.count.Store(0)

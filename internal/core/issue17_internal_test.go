@@ -81,7 +81,16 @@ func TestEngineNaNKeys_LeaveNoState(t *testing.T) {
 // an exact snapshot (every shard locked at once) by a goroutine running
 // beside the writers. (A write that finds no room settles, evicting from
 // other shards, before it publishes.)
+//
+// The Compute subtest writes with Compute (WriteOp), whose write cannot
+// unlock its shard to settle: it must find room the same way (issue 21
+// merged onto issue 17's fix).
 func TestEngineMaxWeight_NeverExceeded(t *testing.T) {
+	t.Run("Set", func(t *testing.T) { checkMaxWeightNeverExceeded(t, false) })
+	t.Run("Compute", func(t *testing.T) { checkMaxWeightNeverExceeded(t, true) })
+}
+
+func checkMaxWeightNeverExceeded(t *testing.T, compute bool) {
 	const maxWeight, capacity = 2000, 100
 	c := Must(Options[int, int]{
 		Capacity: capacity, MaxWeight: maxWeight, Shards: 64, NoAdmission: true,
@@ -95,7 +104,12 @@ func TestEngineMaxWeight_NeverExceeded(t *testing.T) {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(w), 17))
 			for i := 0; !stop.Load(); i++ {
-				c.Set(r.IntN(1<<20), 1+r.IntN(100))
+				k, v := r.IntN(1<<20), 1+r.IntN(100)
+				if compute {
+					e.Compute(c.hashOf(k), k, func(int, bool) (int, ComputeOp) { return v, WriteOp })
+				} else {
+					c.Set(k, v)
+				}
 			}
 		})
 	}

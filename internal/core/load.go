@@ -24,6 +24,7 @@ func (e *Engine[K, V]) GetOrLoad(ctx context.Context, h uint64, k K, load func(c
 func (e *Engine[K, V]) GetOrLoadCached(ctx context.Context, h uint64, k K, load func(context.Context, K) (V, error)) (V, bool, error) {
 	if n := e.shard(h).table.Load().find(h, k); n != nil {
 		if d := n.Deadline(); d == 0 || e.now() < d {
+			e.touch(n, d) // Options.ExpireAfterAccess
 			if e.lo.refresh != 0 {
 				e.refreshAhead(ctx, h, k, n, load)
 			}
@@ -422,45 +423,10 @@ func (e *Engine[K, V]) getOrLoad(ctx context.Context, h uint64, k K, load func(c
 		return v, false, err
 	}
 	widen() // between the lock-free look and the locked one
-	s.mu.Lock()
-	now := e.now()
-	// Look again under the lock: a load may have stored k, or remembered
-	// it as not found, since.
-	if n := s.table.Load().find(h, k); n != nil && !n.Expired(now) {
-		s.mu.Unlock()
-		n.Visit()
-		e.hit()
-		return e.value(n), true, nil
+	c, start, v, err := e.join(ctx, s, h, k)
+	if c == nil {
+		return v, true, err
 	}
-	if t := s.ld.neg.Load(); t != nil {
-		if _, n := t.lookup(h, k); n != nil {
-			if !n.Expired(now) {
-				s.mu.Unlock()
-				e.miss()
-				e.lo.negHits.hit()
-				return v, true, n.Item.val
-			}
-			s.ld.forgetNode(t, n)
-			s.ld.sync()
-		}
-	}
-	c := s.ld.calls[k]
-	if c != nil && !reopen17item2 && (c.superseded || len(c.filters) > c.checked) {
-		// A DeleteFunc reached c after it started, and c's value is not
-		// known to have escaped it yet: a GetOrLoad that may have started
-		// after that DeleteFunc returned must not get c's value. c goes on
-		// for its own waiters, but its result will not be stored: the new
-		// load's will (issue 17, item 2).
-		c.superseded = true
-		c = nil
-	}
-	start := c == nil
-	if start {
-		c = e.register(ctx, s, k, false)
-	}
-	c.waiters++
-	s.mu.Unlock()
-	e.miss()
 	if start {
 		go e.run(h, k, c, load)
 	}
@@ -495,6 +461,55 @@ func (e *Engine[K, V]) loadAlone(ctx context.Context, s *shard[K, V], k K, load 
 	return load(ctx, k)
 }
 
+// join is the step of a GetOrLoad miss (and of GetOrLoadAll's) under s.mu:
+// it looks k up again, since a load may have stored k, or remembered it as
+// not found, since the lock-free look. If either answers, it returns a nil
+// call with the answer, counted. Otherwise it returns the load of k in
+// flight, registering a new one if there is none (start reports it; the
+// caller then runs it), with the caller counted as one of its waiters.
+func (e *Engine[K, V]) join(ctx context.Context, s *shard[K, V], h uint64, k K) (c *call[K, V], start bool, v V, err error) {
+	s.mu.Lock()
+	now := e.now()
+	// Look again under the lock: a load may have stored k, or remembered
+	// it as not found, since.
+	if n := s.table.Load().find(h, k); n != nil && !n.Expired(now) {
+		s.mu.Unlock()
+		n.Visit()
+		e.hit()
+		return nil, false, e.value(n), nil
+	}
+	if t := s.ld.neg.Load(); t != nil {
+		if _, n := t.lookup(h, k); n != nil {
+			if !n.Expired(now) {
+				s.mu.Unlock()
+				e.miss()
+				e.lo.negHits.hit()
+				return nil, false, v, n.Item.val
+			}
+			s.ld.forgetNode(t, n)
+			s.ld.sync()
+		}
+	}
+	c = s.ld.calls[k]
+	if c != nil && !reopen17item2 && (c.superseded || len(c.filters) > c.checked) {
+		// A DeleteFunc reached c after it started, and c's value is not
+		// known to have escaped it yet: a GetOrLoad that may have started
+		// after that DeleteFunc returned must not get c's value. c goes on
+		// for its own waiters, but its result will not be stored: the new
+		// load's will (issue 17, item 2).
+		c.superseded = true
+		c = nil
+	}
+	start = c == nil
+	if start {
+		c = e.register(ctx, s, k, false)
+	}
+	c.waiters++
+	s.mu.Unlock()
+	e.miss()
+	return c, start, v, nil
+}
+
 // leave is called by a waiter of c whose ctx ended. The last one to leave
 // abandons the load: it is unregistered (a later GetOrLoad of k starts a
 // new one), its result will not be stored, and its context is cancelled.
@@ -518,7 +533,7 @@ func (e *Engine[K, V]) register(ctx context.Context, s *shard[K, V], k K, refres
 	c := &call[K, V]{done: make(chan struct{}), refresh: refresh}
 	c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	if refresh {
-		c.waiters = 1 // nobody waits for a refresh: only Close cancels it
+		c.waiters = 1 // Refresh's caller; for refresh-ahead one that never leaves (only Close cancels it)
 	}
 	if s.ld.calls == nil {
 		s.ld.calls = make(map[K]*call[K, V])
@@ -665,6 +680,9 @@ type refreshNode[K comparable, V any] struct {
 // time of Options.RefreshAhead if it is set.
 func (e *Engine[K, V]) newNode(h uint64, k K, v V, d int64) *node[K, V] {
 	item := entry[K, V]{key: k, val: v}
+	if e.access != 0 {
+		return e.newAccessNode(item, h, d) // access.go; RefreshAhead excluded
+	}
 	if e.lo.refresh == 0 {
 		return evict.NewNode(item, d, h)
 	}

@@ -52,6 +52,8 @@ type Options[K comparable, V any] struct {
 	OnLoad func(key K, d time.Duration, err error)
 
 	Logger *slog.Logger
+
+	ExpireAfterAccess time.Duration
 }
 
 // errPrefix starts every error this package returns.
@@ -89,6 +91,9 @@ func (o *Options[K, V]) validate() error {
 		return fmt.Errorf("%sTTL must be >= 0, got %v", errPrefix, o.TTL)
 	}
 	if err := o.validateLoad(); err != nil {
+		return err
+	}
+	if err := o.validateAccess(); err != nil {
 		return err
 	}
 	if !o.Policy.Valid() {

@@ -12,4 +12,10 @@
 // others round robin), and sizes each shard's admission filter for the same
 // share, so with the same Hash and Shards the two must agree on every
 // result of a single goroutine's operations.
+//
+// Loading is modelled as a single goroutine sees it: GetOrLoadAll and
+// Refresh call their load function inline and store its result as the
+// cache's loads do, and keys a load reports not found are remembered for
+// NegativeTTL (without the cache's bound on how many it remembers: tests
+// keep few of them). Compute runs its function under the model's mutex.
 package model

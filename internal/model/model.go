@@ -13,6 +13,7 @@ type item[K comparable, V any] struct {
 	key      K
 	val      V
 	deadline int64
+	hard     int64 // with ExpireAfterAccess: the deadline the entry was written with
 	visited  bool
 	hash     uint64 // hash & evict.HashMask, as the cache's nodes keep it
 	weight   uint64
@@ -51,6 +52,11 @@ type Cache[K comparable, V any] struct {
 	weigher   func(K, V) uint32
 	weight    uint64 // total weight of the entries
 	next      int    // the engine's round-robin position for evictions from other shards
+
+	negTTL time.Duration
+	neg    map[K]int64 // keys remembered as not found, with their deadlines (compute.go)
+
+	access int64 // ExpireAfterAccess; 0 = none
 }
 
 // Options mirrors the shard.Options fields the model understands. Shards
@@ -68,6 +74,12 @@ type Options[K comparable, V any] struct {
 	OnEvict   func(K, V, evict.Reason)
 	Weigher   func(K, V) uint32
 	MaxWeight uint64
+	// NegativeTTL mirrors shard.Options.NegativeTTL, for GetOrLoadAll and
+	// Refresh (compute.go).
+	NegativeTTL time.Duration
+
+	// ExpireAfterAccess mirrors shard.Options.ExpireAfterAccess.
+	ExpireAfterAccess time.Duration
 }
 
 // New returns an empty model.
@@ -78,7 +90,8 @@ func New[K comparable, V any](o Options[K, V]) *Cache[K, V] {
 	m := &Cache[K, V]{
 		shards: make([]shard[K, V], o.Shards), byKey: map[K]*item[K, V]{},
 		hash: o.Hash, policy: o.Policy, clk: o.Clock, ttl: o.TTL, onEvict: o.OnEvict,
-		capacity: o.Capacity, maxWeight: o.MaxWeight, weigher: o.Weigher,
+		capacity: o.Capacity, maxWeight: o.MaxWeight, weigher: o.Weigher, access: int64(o.ExpireAfterAccess),
+		negTTL: o.NegativeTTL, neg: map[K]int64{},
 	}
 	for b := o.Shards; b > 1; b >>= 1 {
 		m.shift++
@@ -135,10 +148,34 @@ func (m *Cache[K, V]) Get(k K) (V, bool) {
 	defer m.mu.Unlock()
 	if it, ok := m.byKey[k]; ok && m.live(it) {
 		it.visited = true
+		m.slide(it)
 		return it.val, true
 	}
 	var zero V
 	return zero, false
+}
+
+// slide is the sliding expiry of a read of the live entry it: with less
+// than 7/8 of ExpireAfterAccess left, its deadline moves to a whole
+// lifetime from now, capped at the deadline it was written with.
+func (m *Cache[K, V]) slide(it *item[K, V]) {
+	if m.access == 0 {
+		return
+	}
+	now := m.clk.Now()
+	if it.deadline-now < m.access/8*7 {
+		it.deadline = max(it.deadline, m.slid(it.hard, now))
+	}
+}
+
+// slid is the deadline of an entry used at now, written with deadline
+// hard (0 = none): now + ExpireAfterAccess, capped at hard.
+func (m *Cache[K, V]) slid(hard, now int64) int64 {
+	d := now + m.access
+	if hard != 0 && hard < d {
+		d = hard
+	}
+	return d
 }
 
 // Peek returns the live value of k without marking it.
@@ -159,6 +196,7 @@ func (m *Cache[K, V]) Set(k K, v V) { m.SetTTL(k, v, m.ttl) }
 func (m *Cache[K, V]) SetTTL(k K, v V, ttl time.Duration) {
 	var evs []event[K, V]
 	m.mu.Lock()
+	delete(m.neg, k)
 	if ttl < 0 {
 		evs = m.remove(k, evict.Replaced)
 	} else {
@@ -171,6 +209,9 @@ func (m *Cache[K, V]) SetTTL(k K, v V, ttl time.Duration) {
 // SetIfAbsent stores k=v unless a live entry holds k.
 func (m *Cache[K, V]) SetIfAbsent(k K, v V) (V, bool) {
 	m.mu.Lock()
+	if m.weigher == nil || !m.tooHeavy(m.weigher(k, v)) {
+		delete(m.neg, k) // the cache drops a too heavy value before claiming the key
+	}
 	evs, actual, stored := m.store(k, v, m.ttl, true)
 	m.mu.Unlock()
 	m.fire(evs)
@@ -182,10 +223,14 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 	if ttl > 0 {
 		d = m.clk.Now() + int64(ttl)
 	}
+	hard := d
+	if m.access != 0 {
+		d = m.slid(hard, m.clk.Now())
+	}
 	var w uint64
 	if m.weigher != nil {
 		w = uint64(m.weigher(k, v))
-		if w > m.maxWeight || w > evict.MaxWeight {
+		if m.tooHeavy(uint32(w)) {
 			// Too heavy: not stored; the older value goes all the same.
 			if ifAbsent {
 				if old, ok := m.byKey[k]; ok && m.live(old) {
@@ -210,11 +255,11 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 			evs = m.remove(k, evict.Replaced)
 		} else if m.live(old) {
 			ev := event[K, V]{old.key, old.val, evict.Replaced}
-			old.val, old.deadline, old.visited = v, d, true
+			old.val, old.deadline, old.hard, old.visited = v, d, hard, true
 			return []event[K, V]{ev}, v, true
 		} else {
 			ev := event[K, V]{old.key, old.val, evict.Expired}
-			old.val, old.deadline, old.visited = v, d, false
+			old.val, old.deadline, old.hard, old.visited = v, d, hard, false
 			s.sketch.Increment(old.hash)
 			return []event[K, V]{ev}, v, true
 		}
@@ -230,7 +275,7 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 		}
 		evs = append(evs, m.evict(s))
 	}
-	it := &item[K, V]{key: k, val: v, deadline: d, hash: m.hashOf(k), weight: w}
+	it := &item[K, V]{key: k, val: v, deadline: d, hard: hard, hash: m.hashOf(k), weight: w}
 	m.push(s, it)
 	m.byKey[k] = it
 	m.weight += w
@@ -238,6 +283,11 @@ func (m *Cache[K, V]) store(k K, v V, ttl time.Duration, ifAbsent bool) ([]event
 		evs = append(evs, m.evictOther(s))
 	}
 	return evs, v, true
+}
+
+// tooHeavy reports whether an entry of weight w can never be stored.
+func (m *Cache[K, V]) tooHeavy(w uint32) bool {
+	return uint64(w) > m.maxWeight || uint64(w) > evict.MaxWeight
 }
 
 // fits reports whether an entry of weight w fits in the cache as it is.
@@ -397,6 +447,7 @@ func (m *Cache[K, V]) remove(k K, reason evict.Reason) []event[K, V] {
 // Delete removes k and reports whether it was live.
 func (m *Cache[K, V]) Delete(k K) bool {
 	m.mu.Lock()
+	delete(m.neg, k)
 	it, ok := m.byKey[k]
 	live := ok && m.live(it)
 	evs := m.remove(k, evict.Deleted)
@@ -483,6 +534,7 @@ func (m *Cache[K, V]) Clear() {
 		}
 	}
 	clear(m.byKey)
+	clear(m.neg)
 	m.weight = 0
 	m.mu.Unlock()
 	m.fire(evs)
@@ -500,4 +552,47 @@ func (m *Cache[K, V]) fire(evs []event[K, V]) {
 	for _, e := range evs {
 		m.onEvict(e.k, e.v, e.r)
 	}
+}
+
+// SetCapacity sets the bound on entries to n (> 0; the model was built
+// with a Capacity), resizes each shard's admission window for its share
+// as the engine does, and evicts from the shards round robin, as the
+// engine's settle does, until the cache is within its bounds.
+func (m *Cache[K, V]) SetCapacity(n int) {
+	m.mu.Lock()
+	m.capacity = n
+	for i := range m.shards {
+		sh := &m.shards[i]
+		share := n / len(m.shards)
+		if i < n%len(m.shards) {
+			share++
+		}
+		if sh.admit {
+			sh.capacity = max(share, 1)
+			sh.win.Init(sh.capacity)
+		} else {
+			sh.capacity = share
+		}
+	}
+	evs := m.shrink()
+	m.mu.Unlock()
+	m.fire(evs)
+}
+
+// SetMaxWeight sets the bound on the total weight to w (> 0; the model
+// has a Weigher) and evicts as SetCapacity does.
+func (m *Cache[K, V]) SetMaxWeight(w uint64) {
+	m.mu.Lock()
+	m.maxWeight = w
+	evs := m.shrink()
+	m.mu.Unlock()
+	m.fire(evs)
+}
+
+func (m *Cache[K, V]) shrink() []event[K, V] {
+	var evs []event[K, V]
+	for m.over() {
+		evs = append(evs, m.evictOther(nil))
+	}
+	return evs
 }

@@ -1,16 +1,23 @@
 package shardimpl
 
-// GeneratedCodeVersion3 is referenced by every file that cachegen generates
-// (`const _ = shardimpl.GeneratedCodeVersion3`), as protobuf's
+// GeneratedCodeVersion4 is referenced by every file that cachegen generates
+// (`const _ = shardimpl.GeneratedCodeVersion4`), as protobuf's
 // EnforceVersion is. A release that can no longer run such files removes
 // it, and a generator whose output needs a newer runtime refers to a higher
 // version: either way a mismatched generated file fails to build with this
 // name in the error, and regenerating it with the cachegen of the hotcache
 // version in go.mod fixes it.
 //
-// Version 3: generated files import this package for the engine, the seed
-// and the hash helpers, which version 2 files found in package shard
-// (shard.GeneratedCodeVersion2, now gone). Version 2: the generated hash
-// takes the cache's [Seed] (from Engine.Seed), and so do the hash helpers
-// it calls; version 1 files hashed keys unseeded.
+// Version 4: generated caches call the engine's Compute, GetOrLoadAll,
+// Refresh, SetCapacity, SetMaxWeight, Hottest, Coldest, SaveTo and
+// LoadFrom, which older runtimes lack. Version 3: generated files import
+// this package for the engine, the seed and the hash helpers, which
+// version 2 files found in package shard (shard.GeneratedCodeVersion2, now
+// gone). Version 2: the generated hash takes the cache's [Seed] (from
+// Engine.Seed), and so do the hash helpers it calls; version 1 files hashed
+// keys unseeded.
+const GeneratedCodeVersion4 = true
+
+// GeneratedCodeVersion3 is the guard of version 3 files, which this runtime
+// still runs: they call a subset of the engine's methods.
 const GeneratedCodeVersion3 = true
