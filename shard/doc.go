@@ -30,9 +30,10 @@
 // Per key, these operations are linearizable: each appears to take effect
 // at one instant between its call and its return, in an order that every
 // goroutine agrees on: Get (and Peek, GetWithExpiry), Set, SetTTL,
-// SetIfAbsent, Delete, DeleteFunc, Clear, and GetOrLoad with respect to
-// invalidation. A Set, SetTTL, Delete, DeleteFunc or Clear that has
-// returned wins over every load in flight: no GetOrLoad or Get that starts
+// SetIfAbsent, Compute, Delete, DeleteFunc, Clear, and GetOrLoad,
+// GetOrLoadAll and Refresh with respect to invalidation. A Set, SetTTL,
+// Compute (WriteOp or InvalidateOp), Delete, DeleteFunc or Clear that has
+// returned wins over every load or refresh in flight: no GetOrLoad or Get that starts
 // after it returned sees a value that a load read before it was called.
 // (DeleteFunc wins for the keys its function matches, as its doc says;
 // Clear and DeleteFunc act on one key at a time, so they are linearizable
@@ -45,8 +46,8 @@
 // those writes and not others.
 //
 // The proof is the checker of package internal/lincheck: concurrent
-// clients record histories of Get, Set, Delete, DeleteFunc, Clear and
-// GetOrLoad over a versioned source of truth that writers update before
+// clients record histories of Get, Set, Compute, Delete, DeleteFunc,
+// Clear, GetOrLoad, GetOrLoadAll and Refresh over a versioned source of truth that writers update before
 // they invalidate (cache-aside), and porcupine checks each history against
 // a per-key model, for Cache, a generated cache and writeback.Cache. CI
 // runs it with the race windows widened on purpose (build tag

@@ -1,11 +1,18 @@
 // Package lincheck holds hotcache's linearizability checker, in its tests:
-// concurrent clients record the call and return of Get, Set, Delete,
-// DeleteFunc, Clear and GetOrLoad on one time base, with loaders that read a
+// concurrent clients record the call and return of Get, Set, Compute,
+// Delete, DeleteFunc, Clear, GetOrLoad, GetOrLoadAll and Refresh on one
+// time base, with loaders that read a
 // versioned source of truth which writers update before they invalidate
 // (cache-aside, as users do), and porcupine
 // (github.com/anishathalye/porcupine) checks every history against a
 // sequential model of one key, the history partitioned by key. Clear and
-// DeleteFunc are recorded as one operation per key they may affect.
+// DeleteFunc are recorded as one operation per key they may affect, and
+// GetOrLoadAll as one load per key it asked for. A Compute that writes is
+// a cache-aside write (WriteOp of the new version, InvalidateOp when the
+// source dropped the key); one that cancels is a read of what f saw.
+// Refresh records nothing itself: what it stored is judged by every read
+// after it (a Compute that stopped superseding loads is reported within a
+// second with the race windows widened).
 //
 // The model allows what a cache may do — miss at any time (eviction,
 // admission, expiry) — and forbids what it must not: a value that is

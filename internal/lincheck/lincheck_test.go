@@ -168,6 +168,18 @@ func (e *env) srcLoad(k int) (int64, error) {
 	return v, nil
 }
 
+// srcLoadAll is the bulk loader of caches whose source is env.src: the
+// versions of the keys the source holds (not-found keys are left out).
+func (e *env) srcLoadAll(ks []int) map[int]int64 {
+	out := make(map[int]int64, len(ks))
+	for _, k := range ks {
+		if v, err := e.srcLoad(k); err == nil {
+			out[k] = v
+		}
+	}
+	return out
+}
+
 // loaded converts a load's result to an output: 0 for not found.
 func (c *client) loaded(v int64, err error) output {
 	switch {

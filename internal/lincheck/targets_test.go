@@ -2,6 +2,8 @@ package lincheck_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -22,6 +24,14 @@ type cacheAPI struct {
 	del        func(k int)
 	deleteFunc func(f func(k int) bool)
 	clear      func()
+
+	// compute is Compute; f gets the old value and whether there is one.
+	compute func(k int, f func(old int64, found bool) (int64, shard.ComputeOp)) (int64, bool)
+	// refresh is Refresh with env.srcLoad as the loader.
+	refresh func(ctx context.Context, k int) error
+	// getOrLoadAll is GetOrLoadAll with a loader that reads env.src for
+	// each key it is given (not-found keys left out of its map).
+	getOrLoadAll func(ctx context.Context, ks []int) (map[int]int64, error)
 }
 
 // shardOptions returns the options of the i-th history: room for every key
@@ -53,6 +63,11 @@ func newShardSubject(t *testing.T, i int, e *env) *subject {
 			del:        func(k int) { c.Delete(k) },
 			deleteFunc: func(f func(int) bool) { c.DeleteFunc(func(k int, _ int64) bool { return f(k) }) },
 			clear:      c.Clear,
+			compute:    c.Compute,
+			refresh:    func(ctx context.Context, k int) error { return c.Refresh(ctx, k, load) },
+			getOrLoadAll: func(ctx context.Context, ks []int) (map[int]int64, error) {
+				return c.GetOrLoadAll(ctx, ks, func(_ context.Context, ks []int) (map[int]int64, error) { return e.srcLoadAll(ks), nil })
+			},
 		}),
 		close: func() { c.Close() },
 	}
@@ -81,6 +96,34 @@ func newGeneratedSubject(t *testing.T, i int, e *env) *subject {
 			del:        func(k int) { c.Delete(uint64(k)) },
 			deleteFunc: func(f func(int) bool) { c.DeleteFunc(func(k, _ uint64) bool { return f(int(k)) }) },
 			clear:      c.Clear,
+			compute: func(k int, f func(int64, bool) (int64, shard.ComputeOp)) (int64, bool) {
+				v, ok := c.Compute(uint64(k), func(old uint64, found bool) (uint64, shard.ComputeOp) {
+					nv, op := f(int64(old), found)
+					return uint64(nv), op
+				})
+				return int64(v), ok
+			},
+			refresh: func(ctx context.Context, k int) error { return c.Refresh(ctx, uint64(k), load) },
+			getOrLoadAll: func(ctx context.Context, ks []int) (map[int]int64, error) {
+				uks := make([]uint64, len(ks))
+				for i, k := range ks {
+					uks[i] = uint64(k)
+				}
+				m, err := c.GetOrLoadAll(ctx, uks, func(_ context.Context, uks []uint64) (map[uint64]uint64, error) {
+					out := map[uint64]uint64{}
+					for _, k := range uks {
+						if v, err := e.srcLoad(int(k)); err == nil {
+							out[k] = uint64(v)
+						}
+					}
+					return out, nil
+				})
+				res := make(map[int]int64, len(m))
+				for k, v := range m {
+					res[int(k)] = int64(v)
+				}
+				return res, err
+			},
 		}),
 		close: func() { c.Close() },
 	}
@@ -133,6 +176,63 @@ func cacheOps(e *env, a cacheAPI) []op {
 				a.deleteFunc(func(key int) bool { return set[key] })
 				return sortedKeys(set)
 			})
+		}},
+		{6, func(c *client, k int) {
+			// A cache-aside write through Compute: WriteOp of the new
+			// version, or InvalidateOp when the source no longer has k.
+			ver := c.nextVersion()
+			c.write(k, ver, "Compute", func() { e.src[k].Store(ver) }, func() []int {
+				a.compute(k, func(int64, bool) (int64, shard.ComputeOp) {
+					if ver == 0 {
+						return 0, shard.InvalidateOp
+					}
+					return ver, shard.WriteOp
+				})
+				return []int{k}
+			})
+		}},
+		{4, func(c *client, k int) {
+			// Compute that only reads: CancelOp returns what f saw.
+			c.read(k, kGet, "Compute(cancel)", func() output {
+				var saw output
+				v, ok := a.compute(k, func(old int64, found bool) (int64, shard.ComputeOp) {
+					saw = output{v: old, ok: found}
+					return 0, shard.CancelOp
+				})
+				if ok != saw.ok || ok && v != saw.v {
+					c.errs = append(c.errs, fmt.Errorf("Compute(%d) with CancelOp returned (%d, %v), f saw (%d, %v)", k, v, ok, saw.v, saw.ok))
+				}
+				return output{v: v, ok: ok}
+			})
+		}},
+		{5, func(c *client, k int) {
+			// Refresh stores what it loads unless a write or invalidation
+			// overtook it: what it stored is judged by the reads after it.
+			// It returns only an error; a not-found is not one to record.
+			if err := a.refresh(c.ctx, k); err != nil && !errors.Is(err, shard.ErrNotFound) {
+				c.errs = append(c.errs, fmt.Errorf("%w: Refresh(%d): %v", errLoad, k, err))
+			}
+		}},
+		{6, func(c *client, k int) {
+			// GetOrLoadAll of k and some other keys: each key's answer is
+			// a load of that key, all with the call's interval.
+			set := map[int]bool{k: true}
+			for o := range numKeys {
+				if c.rng.IntN(3) == 0 {
+					set[o] = true
+				}
+			}
+			ks := sortedKeys(set)
+			call := e.now()
+			m, err := a.getOrLoadAll(c.ctx, ks)
+			ret := e.now()
+			if err != nil {
+				c.errs = append(c.errs, fmt.Errorf("%w: GetOrLoadAll(%v): %v", errLoad, ks, err))
+				return
+			}
+			for _, o := range ks {
+				c.record(input{key: o, kind: kLoad, name: "GetOrLoadAll"}, output{v: m[o]}, call, ret)
+			}
 		}},
 		{2, func(c *client, k int) {
 			ver := c.nextVersion()
