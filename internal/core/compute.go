@@ -122,29 +122,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 		}
 		if uint64(old.Weight()) == w {
 			// Same room: replace in place, as put does.
-			oldVal := e.value(old)
-			if e.vmode == valueNode {
-				n := e.newWeighted(h, k, v, d, w)
-				if live {
-					n.Visit()
-				}
-				s.queue.Replace(old, n)
-				if !live {
-					s.queue.Touch(n)
-				}
-				slot.Store(n)
-			} else {
-				e.setValue(old, v) // value before deadline: see Get
-				e.setDeadline(old, d)
-				if live {
-					old.Visit()
-				} else {
-					old.Unvisit()
-					s.queue.Touch(old)
-				}
-			}
-			s.sets.Add(1)
-			s.evictions[reason].Add(1)
+			oldVal := e.replaceLocked(s, slot, old, nil, h, k, v, d, w, live, reason)
 			s.mu.Unlock()
 			e.giveBack(r)
 			if e.onEvict != nil {

@@ -507,28 +507,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 				r.weight += uint64(old.Weight())
 				out.add(old, reason)
 			} else {
-				oldVal := e.value(old)
-				if e.vmode == valueNode {
-					if live {
-						n.Visit()
-					}
-					s.queue.Replace(old, n)
-					if !live {
-						s.queue.Touch(n)
-					}
-					slot.Store(n)
-				} else {
-					e.setValue(old, v) // value before deadline: see Get
-					e.setDeadline(old, d)
-					if live {
-						old.Visit()
-					} else {
-						old.Unvisit()
-						s.queue.Touch(old)
-					}
-				}
-				s.sets.Add(1)
-				s.evictions[reason].Add(1)
+				oldVal := e.replaceLocked(s, slot, old, n, h, k, v, d, w, live, reason)
 				if c != nil {
 					s.ld.unregister(k, c) // after the write: see claim
 				}
@@ -1219,4 +1198,38 @@ func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V]) (s
 		s.unlink(e, s.table.Load(), n.Hash(), n, evict.Expired)
 	}
 	return seen, expired
+}
+
+// replaceLocked writes k=v (deadline d, weight w) over old, k's entry in
+// slot, live or not, whose weight is w too: through a new node for values
+// kept in nodes (n, or one allocated here if n is nil), in place
+// otherwise. It counts the write and old's leaving for reason, and returns
+// old's value. Caller holds s.mu.
+func (e *Engine[K, V]) replaceLocked(s *shard[K, V], slot *atomic.Pointer[node[K, V]], old, n *node[K, V], h uint64, k K, v V, d int64, w uint64, live bool, reason evict.Reason) V {
+	oldVal := e.value(old)
+	if e.vmode == valueNode {
+		if n == nil {
+			n = e.newWeighted(h, k, v, d, w)
+		}
+		if live {
+			n.Visit()
+		}
+		s.queue.Replace(old, n)
+		if !live {
+			s.queue.Touch(n)
+		}
+		slot.Store(n)
+	} else {
+		e.setValue(old, v) // value before deadline: see Get
+		e.setDeadline(old, d)
+		if live {
+			old.Visit()
+		} else {
+			old.Unvisit()
+			s.queue.Touch(old)
+		}
+	}
+	s.sets.Add(1)
+	s.evictions[reason].Add(1)
+	return oldVal
 }
