@@ -3,7 +3,7 @@ package core
 import (
 	"fmt"
 
-	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // check walks every shard, its index and its eviction queue under the shard
@@ -63,8 +63,8 @@ func (s *shard[K, V]) check(e *Engine[K, V], idx int) error {
 				}
 				h := e.hash(e.seed, n.Item.key)
 				switch {
-				case n.Hash() != h&evict.HashMask:
-					return fmt.Errorf("key %v: node keeps hash %#x, want %#x", n.Item.key, n.Hash(), h&evict.HashMask)
+				case n.Hash() != h&evictq.HashMask:
+					return fmt.Errorf("key %v: node keeps hash %#x, want %#x", n.Item.key, n.Hash(), h&evictq.HashMask)
 				case tg != tag(h):
 					return fmt.Errorf("key %v: tag %#x, want %#x", n.Item.key, tg, tag(h))
 				case int(h>>e.shift) != idx:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // Engine is the cache machinery shared by shard.Cache and by caches that
@@ -91,7 +92,7 @@ type usage struct {
 // lock and counters that writers change.
 type shard[K comparable, V any] struct {
 	mu        sync.Mutex
-	queue     evict.Queue[entry[K, V]]
+	queue     evictq.Queue[entry[K, V]]
 	capacity  int  // the shard's share of the capacity: sizes admission and remembered not-founds
 	lazyAdmit bool // admission is sized at the first eviction, from the entries held then
 	sweepPos  uint64

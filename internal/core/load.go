@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // GetOrLoad is shard.Cache.GetOrLoad with the key's hash h.
@@ -326,7 +327,7 @@ func (e *Engine[K, V]) negative(s *shard[K, V], h uint64, k K) (error, bool) {
 // Caller holds s.mu and calls l.sync afterwards.
 func (e *Engine[K, V]) remember(s *shard[K, V], h uint64, k K, err error) {
 	l := &s.ld
-	n := evict.NewNode(entry[K, error]{key: k, val: err}, e.deadline(e.lo.negTTL), h)
+	n := evictq.NewNode(entry[K, error]{key: k, val: err}, e.deadline(e.lo.negTTL), h)
 	t := l.neg.Load()
 	if t == nil {
 		t = newTable[K, error](1)
@@ -684,7 +685,7 @@ func (e *Engine[K, V]) newNode(h uint64, k K, v V, d int64) *node[K, V] {
 		return e.newAccessNode(item, h, d) // access.go; RefreshAhead excluded
 	}
 	if e.lo.refresh == 0 {
-		return evict.NewNode(item, d, h)
+		return evictq.NewNode(item, d, h)
 	}
 	rn := &refreshNode[K, V]{}
 	rn.node.Init(item, d, h)

@@ -8,7 +8,7 @@ import "iter"
 // in the order it reaches them, then the others (visited: they survive
 // one pass), in the same order; with admission, the window's entries come
 // first within each of the two, oldest first, as they are the next to
-// compete for a place (see evict.Queue.EvictionOrder). The shards are
+// compete for a place (see evictq.Queue.EvictionOrder). The shards are
 // interleaved: the first of each shard's not-visited entries, then the
 // second of each, and so on, then likewise the visited ones, since the
 // shards evict independently and evenly. Expired entries, which the policy

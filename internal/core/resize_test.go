@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // TestSetCapacity_ShrinkUnderWrites: writers run while the bounds shrink
@@ -87,6 +88,6 @@ func TestSetCapacity_ResizesAdmission(t *testing.T) {
 		s := &c.e.shards[i]
 		assert.Equal(t, want, s.capacity, "shard %d's share", i)
 		_, win := s.queue.WindowLen()
-		assert.Equal(t, evict.WindowCap(want), win, "shard %d's window", i)
+		assert.Equal(t, evictq.WindowCap(want), win, "shard %d's window", i)
 	}
 }

@@ -4,7 +4,7 @@ import (
 	"math/bits"
 	"sync/atomic"
 
-	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // entry is what a node carries: the key and the value, both immutable once
@@ -14,7 +14,7 @@ type entry[K comparable, V any] struct {
 	val V
 }
 
-type node[K comparable, V any] = evict.Node[entry[K, V]]
+type node[K comparable, V any] = evictq.Node[entry[K, V]]
 
 // slotsPerBucket is 6 so that a bucket (8-byte meta word, 6 slot pointers, an
 // overflow pointer) fills one 64-byte cache line on 64-bit platforms.
@@ -54,7 +54,7 @@ func newTable[K comparable, V any](nbuckets int) *table[K, V] {
 // Shard selection uses the top bits and bucket selection the low bits, so
 // the tag is independent of both for tables under 2^24 buckets (larger
 // tables merely match more often). Nodes keep bits 0..30 of their hash
-// (evict.HashMask), which is all a table needs to re-index them.
+// (evictq.HashMask), which is all a table needs to re-index them.
 func tag(h uint64) uint64 { return (h>>24)&0x7f | 0x80 }
 
 const (

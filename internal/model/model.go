@@ -7,6 +7,7 @@ import (
 
 	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 type item[K comparable, V any] struct {
@@ -15,7 +16,7 @@ type item[K comparable, V any] struct {
 	deadline int64
 	hard     int64 // with ExpireAfterAccess: the deadline the entry was written with
 	visited  bool
-	hash     uint64 // hash & evict.HashMask, as the cache's nodes keep it
+	hash     uint64 // hash & evictq.HashMask, as the cache's nodes keep it
 	weight   uint64
 	inWindow bool
 }
@@ -29,8 +30,8 @@ type shard[K comparable, V any] struct {
 	lazy     bool // it turns on at the first eviction (a cache bounded by weight only)
 	capacity int  // what the filter is sized for
 	hand     int  // SIEVE: index of the next entry to examine
-	sketch   evict.Sketch
-	win      evict.Window // the adaptive window's size and ghosts
+	sketch   evictq.Sketch
+	win      evictq.Window // the adaptive window's size and ghosts
 }
 
 func (s *shard[K, V]) len() int { return len(s.queue) + len(s.window) }
@@ -129,7 +130,7 @@ func (m *Cache[K, V]) hashOf(k K) uint64 {
 	if m.hash == nil {
 		return 0
 	}
-	return m.hash(k) & evict.HashMask
+	return m.hash(k) & evictq.HashMask
 }
 
 func (m *Cache[K, V]) live(it *item[K, V]) bool {
@@ -360,7 +361,7 @@ func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
 			s.sketch.Increment(c.hash)
 			c.visited = false
 		}
-		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash)+evict.AdmitMargin {
+		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash)+evictq.AdmitMargin {
 			ev := m.drop(s, v)
 			s.win.Evicted(v.hash)
 			s.window = s.window[1:]
@@ -528,7 +529,7 @@ func (m *Cache[K, V]) Clear() {
 		for _, it := range append(sh.queue, sh.window...) {
 			evs = append(evs, event[K, V]{it.key, it.val, evict.Deleted})
 		}
-		sh.queue, sh.window, sh.hand, sh.sketch = nil, nil, 0, evict.Sketch{}
+		sh.queue, sh.window, sh.hand, sh.sketch = nil, nil, 0, evictq.Sketch{}
 		if sh.admit {
 			sh.win.Init(sh.capacity)
 		}

@@ -1,4 +1,6 @@
-package evict
+package evictq
+
+import "github.com/hotcache/hotcache/evict"
 
 // EvictionOrder calls f for every node in the order in which the queue
 // examines them for eviction, until f returns false: with admission, the
@@ -16,7 +18,7 @@ func (q *Queue[T]) EvictionOrder(f func(*Node[T]) bool) {
 		}
 	}
 	start := q.hand
-	if start == nil || q.policy == CLOCK {
+	if start == nil || q.policy == evict.CLOCK {
 		start = q.main.tail
 	}
 	for n := start; n != nil; n = n.newer {

@@ -1,4 +1,4 @@
-package evict_test
+package evictq_test
 
 import (
 	"bufio"
@@ -13,11 +13,12 @@ import (
 	"testing"
 
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // tracesDir is where the shared traces live relative to this package:
 // the repository's sibling folder shared/traces.
-const tracesDir = "../../shared/traces"
+const tracesDir = "../../../shared/traces"
 
 // loadARC reads an ARC-format trace ("start count 0 n" per line expands to
 // count keys from start).
@@ -106,11 +107,11 @@ func replay(p string, keys []uint64, capacity int) float64 {
 		if strings.HasPrefix(p, "CLOCK") {
 			pol = evict.CLOCK
 		}
-		q := evict.NewQueue[uint64](pol)
+		q := evictq.NewQueue[uint64](pol)
 		if strings.HasSuffix(p, "+admission") {
 			q.EnableAdmission(capacity)
 		}
-		m := make(map[uint64]*evict.Node[uint64], capacity)
+		m := make(map[uint64]*evictq.Node[uint64], capacity)
 		for _, k := range keys {
 			if n, ok := m[k]; ok {
 				n.Visit()
@@ -121,7 +122,7 @@ func replay(p string, keys []uint64, capacity int) float64 {
 				v, _ := q.Evict(0)
 				delete(m, v.Item)
 			}
-			n := evict.NewNode(k, 0, mix(k))
+			n := evictq.NewNode(k, 0, mix(k))
 			q.Push(n)
 			m[k] = n
 		}

@@ -1,68 +1,11 @@
-package evict
+package evictq
 
 import (
 	"fmt"
 	"sync/atomic"
+
+	"github.com/hotcache/hotcache/evict"
 )
-
-// Policy selects an eviction algorithm. The zero value is SIEVE.
-type Policy uint8
-
-const (
-	// SIEVE keeps visited entries in place and sweeps a persistent hand from
-	// the oldest entry towards the newest. It is the default.
-	SIEVE Policy = iota
-	// CLOCK gives visited entries a second chance by moving them to the head
-	// of the queue (FIFO-reinsertion).
-	CLOCK
-)
-
-// String returns "SIEVE", "CLOCK" or "Policy(n)".
-func (p Policy) String() string {
-	switch p {
-	case SIEVE:
-		return "SIEVE"
-	case CLOCK:
-		return "CLOCK"
-	}
-	return fmt.Sprintf("Policy(%d)", uint8(p))
-}
-
-// Valid reports whether p is a known policy.
-func (p Policy) Valid() bool { return p <= CLOCK }
-
-// Reason tells why an entry left a cache.
-type Reason uint8
-
-const (
-	// Capacity: the cache was full and the policy chose the entry.
-	Capacity Reason = iota + 1
-	// Expired: the entry's deadline passed and the cache reclaimed it.
-	Expired
-	// Deleted: the user removed the entry (Delete, DeleteFunc, Clear).
-	Deleted
-	// Replaced: a write stored a new value under the entry's key.
-	Replaced
-)
-
-// NumReasons is one more than the largest Reason, for arrays indexed by
-// Reason.
-const NumReasons = int(Replaced) + 1
-
-// String returns the reason's name in lower case, e.g. "capacity".
-func (r Reason) String() string {
-	switch r {
-	case Capacity:
-		return "capacity"
-	case Expired:
-		return "expired"
-	case Deleted:
-		return "deleted"
-	case Replaced:
-		return "replaced"
-	}
-	return fmt.Sprintf("Reason(%d)", uint8(r))
-}
 
 // Node is an entry of a [Queue], carrying the caller's Item. A node belongs
 // to at most one queue at a time.
@@ -97,9 +40,6 @@ type meta struct {
 	hash    uint32 // the caller's hash bits (HashMask) and windowBit; fills padding, so free
 }
 
-// MaxWeight is the largest weight a node can carry (see [Node.SetWeight]).
-const MaxWeight = 1<<31 - 1
-
 // HashMask selects the bits of a caller's hash that a node keeps (see
 // [Node.Hash]).
 const HashMask = 1<<31 - 1
@@ -132,7 +72,7 @@ func (m *meta) SetDeadline(d int64) { m.deadline.Store(d) }
 func (m *meta) Unvisit() { m.visited.Store(m.visited.Load() &^ 1) }
 
 // SetWeight sets the weight the node carries for its caller (0 to
-// MaxWeight; the queue does not read it). Call it only before the node is
+// evict.MaxWeight; the queue does not read it). Call it only before the node is
 // visible to other goroutines: a weight never changes while readers may
 // set the visited bit.
 func (m *meta) SetWeight(w uint32) { m.visited.Store(w << 1) }
@@ -226,7 +166,7 @@ const (
 // an empty SIEVE queue without admission. Queue is not safe for concurrent
 // use: callers serialize every method (a cache holds its shard lock).
 type Queue[T any] struct {
-	policy Policy
+	policy evict.Policy
 	main   list[T]  // the policy's queue
 	hand   *Node[T] // SIEVE: next node of main to examine; nil means its tail
 	len    int      // nodes in main and the window
@@ -287,11 +227,11 @@ func (l *list[T]) replace(old, n *Node[T]) {
 }
 
 // NewQueue returns an empty queue using policy p.
-func NewQueue[T any](p Policy) *Queue[T] { return &Queue[T]{policy: p} }
+func NewQueue[T any](p evict.Policy) *Queue[T] { return &Queue[T]{policy: p} }
 
 // Init empties the queue and sets its policy, keeping admission if it was
 // enabled. Nodes still linked are abandoned, not unlinked.
-func (q *Queue[T]) Init(p Policy) {
+func (q *Queue[T]) Init(p evict.Policy) {
 	c := q.capacity
 	*q = Queue[T]{policy: p}
 	if c > 0 {
@@ -346,7 +286,7 @@ func (q *Queue[T]) WindowLen() (n, capacity int) {
 }
 
 // Policy returns the queue's policy.
-func (q *Queue[T]) Policy() Policy { return q.policy }
+func (q *Queue[T]) Policy() evict.Policy { return q.policy }
 
 // Len returns the number of nodes in the queue.
 func (q *Queue[T]) Len() int { return q.len }
@@ -426,7 +366,7 @@ func (q *Queue[T]) Replace(old, n *Node[T]) {
 func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 
 // Evict chooses a victim, removes it from the queue and returns it with the
-// reason: Expired if its deadline has passed at now, Capacity otherwise. It
+// reason: evict.Expired if its deadline has passed at now, evict.Capacity otherwise. It
 // returns nil, 0 when the queue is empty.
 //
 // The hand walks from the oldest node of the main queue towards the newest
@@ -440,7 +380,7 @@ func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 // victim is evicted without a contest. An expired node is evicted first
 // either way. The window's adaptation remembers each node evicted for
 // capacity (see [Window]).
-func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
+func (q *Queue[T]) Evict(now int64) (*Node[T], evict.Reason) {
 	if q.len == 0 {
 		return nil, 0
 	}
@@ -456,7 +396,7 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 		v := q.victim(now)
 		if v.Expired(now) {
 			q.Remove(v)
-			return v, Expired
+			return v, evict.Expired
 		}
 		if c.Visited() {
 			q.sketch.Increment(c.Hash())
@@ -467,26 +407,26 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 			q.win.Evicted(v.Hash())
 			q.unlinkWindow(c)
 			q.main.push(c)
-			return v, Capacity
+			return v, evict.Capacity
 		}
 		q.Remove(c)
 		q.win.Rejected(c.Hash())
-		return c, Capacity
+		return c, evict.Capacity
 	}
 	v := q.victim(now)
 	q.Remove(v)
 	r := reason(v, now)
-	if r == Capacity && q.Admission() {
+	if r == evict.Capacity && q.Admission() {
 		q.win.Evicted(v.Hash())
 	}
 	return v, r
 }
 
-func reason[T any](n *Node[T], now int64) Reason {
+func reason[T any](n *Node[T], now int64) evict.Reason {
 	if n.Expired(now) {
-		return Expired
+		return evict.Expired
 	}
-	return Capacity
+	return evict.Capacity
 }
 
 // victim walks the main queue's hand to the node the policy would evict
@@ -494,7 +434,7 @@ func reason[T any](n *Node[T], now int64) Reason {
 // main queue must not be empty. Under SIEVE the hand is left on the victim,
 // so removing it moves the hand to the next newer node.
 func (q *Queue[T]) victim(now int64) *Node[T] {
-	if q.policy == CLOCK {
+	if q.policy == evict.CLOCK {
 		for {
 			n := q.main.tail
 			if n.Expired(now) || !n.Visited() {

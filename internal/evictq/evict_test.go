@@ -1,4 +1,4 @@
-package evict_test
+package evictq_test
 
 import (
 	"container/list"
@@ -11,17 +11,18 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // sim is a tiny single-threaded cache over a Queue, as a cache shard uses it.
 type sim struct {
-	q     *evict.Queue[string]
-	nodes map[string]*evict.Node[string]
+	q     *evictq.Queue[string]
+	nodes map[string]*evictq.Node[string]
 	cap   int
 }
 
 func newSim(p evict.Policy, capacity int) *sim {
-	return &sim{q: evict.NewQueue[string](p), nodes: map[string]*evict.Node[string]{}, cap: capacity}
+	return &sim{q: evictq.NewQueue[string](p), nodes: map[string]*evictq.Node[string]{}, cap: capacity}
 }
 
 // access requests key: a hit marks it visited; a miss evicts if full and
@@ -39,7 +40,7 @@ func (s *sim) access(key string) (hit bool, evicted string) {
 		delete(s.nodes, v.Item)
 		evicted = v.Item
 	}
-	n := evict.NewNode(key, 0, 0)
+	n := evictq.NewNode(key, 0, 0)
 	s.q.Push(n)
 	s.nodes[key] = n
 	return false, evicted
@@ -115,9 +116,9 @@ func TestQueueEvict_CLOCK(t *testing.T) {
 // if it was visited, with reason Expired.
 func TestQueueEvict_ExpiredFirst(t *testing.T) {
 	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
-		q := evict.NewQueue[string](p)
-		a := evict.NewNode("a", 100, 0)
-		b := evict.NewNode("b", 0, 0)
+		q := evictq.NewQueue[string](p)
+		a := evictq.NewNode("a", 100, 0)
+		b := evictq.NewNode("b", 0, 0)
 		q.Push(a)
 		q.Push(b)
 		a.Visit()
@@ -134,10 +135,10 @@ func TestQueueEvict_ExpiredFirst(t *testing.T) {
 }
 
 func TestQueueRemoveReplace_KeepsHandAndLinks(t *testing.T) {
-	q := evict.NewQueue[int](evict.SIEVE)
-	nodes := make([]*evict.Node[int], 5)
+	q := evictq.NewQueue[int](evict.SIEVE)
+	nodes := make([]*evictq.Node[int], 5)
 	for i := range nodes {
-		nodes[i] = evict.NewNode(i, 0, 0)
+		nodes[i] = evictq.NewNode(i, 0, 0)
 		q.Push(nodes[i])
 	}
 	nodes[0].Visit()
@@ -146,7 +147,7 @@ func TestQueueRemoveReplace_KeepsHandAndLinks(t *testing.T) {
 	require.Same(t, nodes[2], q.Hand())
 	q.Remove(nodes[2])
 	assert.Same(t, nodes[3], q.Hand(), "removing the hand's node moves the hand to the newer neighbour")
-	r := evict.NewNode(33, 0, 0)
+	r := evictq.NewNode(33, 0, 0)
 	q.Replace(nodes[3], r)
 	assert.Same(t, r, q.Hand(), "a replacement takes over the hand")
 	assert.Equal(t, 3, q.Len())
@@ -156,16 +157,6 @@ func TestQueueRemoveReplace_KeepsHandAndLinks(t *testing.T) {
 		items = append(items, n.Item)
 	}
 	assert.Equal(t, []int{0, 33, 4}, items)
-}
-
-func TestPolicyReason_String(t *testing.T) {
-	assert.Equal(t, "SIEVE", evict.SIEVE.String())
-	assert.Equal(t, "CLOCK", evict.CLOCK.String())
-	assert.Equal(t, "Policy(7)", evict.Policy(7).String())
-	assert.False(t, evict.Policy(7).Valid())
-	for r, want := range map[evict.Reason]string{evict.Capacity: "capacity", evict.Expired: "expired", evict.Deleted: "deleted", evict.Replaced: "replaced", 0: "Reason(0)"} {
-		assert.Equal(t, want, r.String())
-	}
 }
 
 // lru is an exact LRU for comparison.

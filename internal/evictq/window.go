@@ -1,4 +1,4 @@
-package evict
+package evictq
 
 // Window sizes a TinyLFU admission window adaptively; a [Queue] with
 // admission uses one, and exposes it so that a model of the queue can make

@@ -1,4 +1,4 @@
-package evict_test
+package evictq_test
 
 import (
 	"container/heap"

@@ -1,4 +1,4 @@
-package evict
+package evictq
 
 // Sketch estimates how often keys were used: a count-min sketch of 4-bit
 // counters (four per key, in words of sixteen) that halves every counter

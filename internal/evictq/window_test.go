@@ -1,4 +1,4 @@
-package evict_test
+package evictq_test
 
 import (
 	"testing"
@@ -7,22 +7,23 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // admSim is a single-threaded cache of uint64 keys over a Queue with
 // admission, checking the queue's invariants after every access.
 type admSim struct {
 	t     *testing.T
-	q     *evict.Queue[uint64]
-	nodes map[uint64]*evict.Node[uint64]
+	q     *evictq.Queue[uint64]
+	nodes map[uint64]*evictq.Node[uint64]
 	cap   int
 	steps int
 }
 
 func newAdmSim(t *testing.T, capacity int) *admSim {
-	q := evict.NewQueue[uint64](evict.SIEVE)
+	q := evictq.NewQueue[uint64](evict.SIEVE)
 	q.EnableAdmission(capacity)
-	return &admSim{t: t, q: q, nodes: map[uint64]*evict.Node[uint64]{}, cap: capacity}
+	return &admSim{t: t, q: q, nodes: map[uint64]*evictq.Node[uint64]{}, cap: capacity}
 }
 
 func (s *admSim) access(k uint64) bool {
@@ -34,7 +35,7 @@ func (s *admSim) access(k uint64) bool {
 		v, _ := s.q.Evict(0)
 		delete(s.nodes, v.Item)
 	}
-	n := evict.NewNode(k, 0, mix(k))
+	n := evictq.NewNode(k, 0, mix(k))
 	s.q.Push(n)
 	s.nodes[k] = n
 	if s.steps++; s.steps%1000 == 0 {
@@ -71,10 +72,10 @@ func (s *admSim) recency(base uint64, n int) float64 {
 func TestWindow_GrowsOnRecency(t *testing.T) {
 	const capacity = 1000
 	s := newAdmSim(t, capacity)
-	require.Equal(t, evict.WindowCap(capacity), s.window())
+	require.Equal(t, evictq.WindowCap(capacity), s.window())
 	r := s.recency(0, 200_000)
 	assert.Greater(t, s.window(), 150, "the window grew towards the longest reuse distance")
-	assert.LessOrEqual(t, s.window(), capacity*evict.MaxWindowPercent/100)
+	assert.LessOrEqual(t, s.window(), capacity*evictq.MaxWindowPercent/100)
 	assert.Greater(t, r, 0.45, "second uses hit once the window has grown")
 
 }
@@ -130,8 +131,8 @@ func TestWindow_Bounds(t *testing.T) {
 			require.GreaterOrEqual(t, c, 1)
 			require.LessOrEqual(t, c, max(capacity-1, 1), "capacity %d", capacity)
 			if capacity >= 10 {
-				require.GreaterOrEqual(t, c, evict.MinWindow)
-				require.LessOrEqual(t, c, capacity*evict.MaxWindowPercent/100)
+				require.GreaterOrEqual(t, c, evictq.MinWindow)
+				require.LessOrEqual(t, c, capacity*evictq.MaxWindowPercent/100)
 			}
 		}
 	}
@@ -155,9 +156,9 @@ func TestWindow_Deterministic(t *testing.T) {
 
 // TestWindow_Miss: ghost bookkeeping at the API level.
 func TestWindow_Miss(t *testing.T) {
-	var w evict.Window
+	var w evictq.Window
 	w.Init(1000)
-	start, step := w.Cap(), min(1000/evict.WindowStepDivisor, evict.MaxWindowStep)
+	start, step := w.Cap(), min(1000/evictq.WindowStepDivisor, evictq.MaxWindowStep)
 	require.Greater(t, step, 1, "a step that scales with the capacity")
 	w.Miss(1) // no ghosts yet: nothing happens
 	assert.Equal(t, start, w.Cap())
@@ -171,15 +172,15 @@ func TestWindow_Miss(t *testing.T) {
 	assert.Equal(t, start, w.Cap(), "a main ghost shrinks it")
 	w.Evicted(44)
 	w.Miss(44)
-	assert.Equal(t, max(start-step, evict.MinWindow), w.Cap(), "main ghosts shrink it")
+	assert.Equal(t, max(start-step, evictq.MinWindow), w.Cap(), "main ghosts shrink it")
 	for range 100 {
 		w.Evicted(45)
 		w.Miss(45)
 	}
-	assert.Equal(t, evict.MinWindow, w.Cap(), "never below MinWindow")
+	assert.Equal(t, evictq.MinWindow, w.Cap(), "never below MinWindow")
 	for range 1000 {
 		w.Rejected(46)
 		w.Miss(46)
 	}
-	assert.Equal(t, 1000*evict.MaxWindowPercent/100, w.Cap(), "never above MaxWindowPercent")
+	assert.Equal(t, 1000*evictq.MaxWindowPercent/100, w.Cap(), "never above MaxWindowPercent")
 }
