@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hotcache/hotcache/internal/testhook"
+	"github.com/hotcache/hotcache/internal/tick"
 )
 
 // Clock is a time source: Now returns the current time as nanoseconds since
@@ -20,26 +21,6 @@ import (
 // 1970 are not supported.
 type Clock interface {
 	Now() int64
-}
-
-// User is implemented by clocks that run background work only while someone
-// uses them. A cache calls Acquire when it starts using the clock and Release
-// exactly once when it is closed or garbage-collected.
-type User interface {
-	Acquire()
-	Release()
-}
-
-// Scheduler is implemented by clocks that decide when a cache's maintenance
-// (the sweep of expired entries) runs. [Manual] is one: it runs the
-// maintenance synchronously inside Advance and Set, so tests see reclamation
-// happen at the moment they choose. A cache whose clock is not a Scheduler
-// runs its maintenance about once a second with [Every], on a goroutine of
-// its own: never on a clock's goroutine.
-type Scheduler interface {
-	// Subscribe registers f and returns a function that unregisters it.
-	// f may still run once after cancel returns, and must tolerate it.
-	Subscribe(f func()) (cancel func())
 }
 
 // DefaultResolution is the resolution of the clock returned by [Default]:
@@ -94,42 +75,9 @@ type ticker struct {
 var defaultClock = NewCoarse(DefaultResolution)
 
 // Default returns the process-wide coarse clock, with [DefaultResolution].
-// A cache built without an explicit clock uses it (see [ForCaller]).
+// A cache built without an explicit clock uses it, except inside a
+// testing/synctest bubble, where it reads the bubble's time instead.
 func Default() *Coarse { return defaultClock }
-
-// ForCaller returns the clock for a cache that the calling goroutine builds
-// without an explicit clock: [Default], except inside a testing/synctest
-// bubble. There it returns a clock of the caller's own that reads the
-// bubble's fake time on every Now, and starts no goroutine: a cache built in
-// the bubble then expires entries by the bubble's time (even while Default
-// runs outside the bubble for other caches), and leaves nothing running in
-// the bubble once closed.
-//
-// A bubble is recognized by its time: inside one, time.Now carries no
-// monotonic clock reading, and outside one it always does (until 2157; after
-// that ForCaller returns a clock that reads time.Now on every call: correct,
-// only slower).
-func ForCaller() Clock {
-	if inBubble() {
-		return bubbleClock{}
-	}
-	return defaultClock
-}
-
-// bubbleClock reads the time of the synctest bubble it is called from.
-type bubbleClock struct{}
-
-func (bubbleClock) Now() int64 { return time.Now().UnixNano() }
-
-// inBubble reports whether the calling goroutine runs inside a
-// testing/synctest bubble: there, and only there, time.Now has no monotonic
-// reading (so says the runtime's source, go1.25 and go1.26; the package
-// testing/synctest offers no such query), and == on time.Time compares
-// monotonic readings. TestForCaller fails if a Go release changes this.
-func inBubble() bool {
-	t := time.Now()
-	return t == t.Round(0)
-}
 
 // NewCoarse returns a coarse clock that ticks every resolution. It panics if
 // resolution is not positive.
@@ -207,7 +155,7 @@ func (c *Coarse) Acquire() {
 	c.users++
 	if c.users == 1 {
 		c.now.Store(c.read(time.Now()))
-		r := &ticker{stop: make(chan struct{}), bubbled: inBubble()}
+		r := &ticker{stop: make(chan struct{}), bubbled: tick.InBubble()}
 		c.cur = r
 		go c.run(r)
 	}
@@ -231,18 +179,11 @@ func (c *Coarse) Release() {
 		c.cur = nil
 		c.now.Store(0)
 		// Closing a bubble's channel from outside the bubble is fatal.
-		if !r.bubbled || inBubble() {
+		if !r.bubbled || tick.InBubble() {
 			close(r.stop)
 		}
 	}
 }
-
-// Running reports whether the clock's goroutine is running, that is,
-// whether the clock has users.
-//
-// Deprecated: Running is a test hook, not part of the API; this module's
-// tests reach it through an internal package.
-func (c *Coarse) Running() bool { return c.running() }
 
 func init() { testhook.CoarseRunning = func(c any) bool { return c.(*Coarse).running() } }
 

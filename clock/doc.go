@@ -16,8 +16,8 @@
 // time goes on at the monotonic rate instead of standing still.
 //
 // Its goroutine only keeps time. Each cache sweeps its expired entries on a
-// goroutine of its own (see [Every]), so a slow eviction callback delays
-// only that cache's sweep. The goroutine runs while some cache uses the
+// goroutine of its own (a timer's, about once a second), so a slow
+// eviction callback delays only that cache's sweep. The goroutine runs while some cache uses the
 // clock and stops when the last one is closed or garbage-collected.
 //
 // How late can an entry be served? Now lags the true time by the time since
@@ -46,8 +46,8 @@
 //
 // testing/synctest, for code that builds its own caches with the default
 // clock (a controller under test): a cache built inside a bubble without a
-// Clock option gets a clock that reads the bubble's fake time (see
-// [ForCaller]), even while the shared clock runs outside the bubble for
+// Clock option gets a clock of its own that reads the bubble's fake time,
+// even while the shared clock runs outside the bubble for
 // other caches, and its sweep runs on a timer of the bubble. Close the cache
 // before the bubble's function returns, and nothing of it is left in the
 // bubble (a cache left open leaves only its timer, no goroutine). Do not

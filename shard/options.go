@@ -60,10 +60,10 @@ type Options[K comparable, V any] struct {
 
 	// Clock is the time source for deadlines. nil means the shared coarse
 	// clock, clock.Default(), or, for a cache built inside a
-	// testing/synctest bubble, a clock that follows the bubble's time (see
-	// clock.ForCaller). Tests pass a *clock.Manual, or leave Clock nil and
-	// run in a bubble. A clock that implements clock.User is acquired by New
-	// and released by Close.
+	// testing/synctest bubble, a clock that follows the bubble's time.
+	// Tests pass a *clock.Manual, or leave Clock nil and run in a bubble. A
+	// clock with Acquire and Release methods (a *clock.Coarse) is acquired by
+	// New and released by Close.
 	Clock clock.Clock
 
 	// Policy is the eviction algorithm: evict.SIEVE (the zero value) or

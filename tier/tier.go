@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hotcache/hotcache/clock"
+	"github.com/hotcache/hotcache/internal/tick"
 	"github.com/hotcache/hotcache/shard"
 	"github.com/redis/rueidis"
 )
@@ -191,7 +192,7 @@ func newCache[V any](opts Options[V]) (*Cache[V], error) {
 		born:    time.Now(),
 	}
 	if c.clk == nil {
-		c.clk = clock.ForCaller() // what shard.New chose for L1
+		c.clk = tick.ForCaller(clock.Default()) // what shard.New chose for L1
 	}
 	if c.codec == nil {
 		c.codec = jsonCodec[V]{}

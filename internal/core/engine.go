@@ -14,6 +14,7 @@ import (
 	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/evict"
 	"github.com/hotcache/hotcache/internal/evictq"
+	"github.com/hotcache/hotcache/internal/tick"
 )
 
 // Engine is the cache machinery shared by shard.Cache and by caches that
@@ -177,7 +178,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		s.table.Store(newTable[K, V](1))
 	}
 	if e.clk == nil {
-		e.clk = clock.ForCaller()
+		e.clk = tick.ForCaller(clock.Default())
 	}
 	e.coarse, _ = e.clk.(*clock.Coarse)
 	e.life = startLifetime(e.clk, weak.Make(e))
@@ -185,7 +186,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 }
 
 // maintenanceInterval is how often an engine sweeps expired entries when
-// its clock does not schedule the sweep itself (see clock.Scheduler).
+// its clock does not schedule the sweep itself (see tick.Scheduler).
 const maintenanceInterval = time.Second
 
 // lifetime is an engine's background work: its use of the clock and its
@@ -196,18 +197,18 @@ const maintenanceInterval = time.Second
 // finds the engine collected); it acts once.
 type lifetime struct {
 	once sync.Once
-	stop func()     // ends the maintenance
-	user clock.User // the clock, released on close; nil if it has no users
+	stop func()    // ends the maintenance
+	user tick.User // the clock, released on close; nil if it has no users
 }
 
 // startLifetime acquires clk and starts the maintenance of the engine that
-// wp points to: on clk's own schedule when it is a clock.Scheduler (a Manual
+// wp points to: on clk's own schedule when it is a tick.Scheduler (a Manual
 // clock runs it inside Advance and Set), else every maintenanceInterval on a
 // timer's goroutine, never on a clock's goroutine. Either way a slow OnEvict
 // delays only this engine's next pass.
 func startLifetime[K comparable, V any](clk clock.Clock, wp weak.Pointer[Engine[K, V]]) *lifetime {
 	l := &lifetime{}
-	if u, ok := clk.(clock.User); ok {
+	if u, ok := clk.(tick.User); ok {
 		l.user = u
 		u.Acquire()
 	}
@@ -222,10 +223,10 @@ func startLifetime[K comparable, V any](clk clock.Clock, wp weak.Pointer[Engine[
 		e.maintain()
 		return true
 	}
-	if sch, ok := clk.(clock.Scheduler); ok {
+	if sch, ok := clk.(tick.Scheduler); ok {
 		l.stop = sch.Subscribe(func() { pass() })
 	} else {
-		l.stop = clock.Every(maintenanceInterval, pass)
+		l.stop = tick.Every(maintenanceInterval, pass)
 	}
 	return l
 }

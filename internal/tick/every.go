@@ -1,4 +1,4 @@
-package clock
+package tick
 
 import (
 	"sync"
@@ -26,9 +26,9 @@ import (
 // (a cache's maintenance holds its cache weakly).
 func Every(d time.Duration, f func() bool) (stop func()) {
 	if d <= 0 {
-		panic("clock: Every interval must be > 0, got " + d.String())
+		panic("tick: Every interval must be > 0, got " + d.String())
 	}
-	r := &repeat{d: d, f: f, bubbled: inBubble()}
+	r := &repeat{d: d, f: f, bubbled: InBubble()}
 	r.mu.Lock()
 	r.t = time.AfterFunc(d, r.fire)
 	r.mu.Unlock()
@@ -71,7 +71,7 @@ func (r *repeat) stop() {
 		return
 	}
 	r.stopped = true
-	if !r.bubbled || inBubble() {
+	if !r.bubbled || InBubble() {
 		r.t.Stop()
 	}
 }
