@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"io"
 	"iter"
 	"time"
 	"unsafe"
@@ -165,3 +166,25 @@ func (c *Cache[K, V]) GetOrLoad(ctx context.Context, key K, load func(context.Co
 func (c *Cache[K, V]) GetOrLoadCached(ctx context.Context, key K, load func(context.Context, K) (V, error)) (value V, cached bool, err error) {
 	return c.e.GetOrLoadCached(ctx, c.hashOf(key), key, load)
 }
+
+// The methods below complete the copy to shard.Cache's method set
+// (TestMethodSets_Agree checks that it stays complete).
+
+func (c *Cache[K, V]) Compute(key K, f func(old V, found bool) (V, ComputeOp)) (actual V, ok bool) {
+	return c.e.Compute(c.hashOf(key), key, f)
+}
+
+func (c *Cache[K, V]) GetOrLoadAll(ctx context.Context, keys []K, load func(context.Context, []K) (map[K]V, error)) (map[K]V, error) {
+	return c.e.GetOrLoadAll(ctx, keys, load)
+}
+
+func (c *Cache[K, V]) Refresh(ctx context.Context, key K, load func(context.Context, K) (V, error)) error {
+	return c.e.Refresh(ctx, c.hashOf(key), key, load)
+}
+
+func (c *Cache[K, V]) SetCapacity(n int) error           { return c.e.SetCapacity(n) }
+func (c *Cache[K, V]) SetMaxWeight(w uint64) error       { return c.e.SetMaxWeight(w) }
+func (c *Cache[K, V]) Hottest() iter.Seq2[K, V]          { return c.e.Hottest() }
+func (c *Cache[K, V]) Coldest() iter.Seq2[K, V]          { return c.e.Coldest() }
+func (c *Cache[K, V]) SaveTo(w io.Writer) error          { return c.e.SaveTo(w) }
+func (c *Cache[K, V]) LoadFrom(r io.Reader) (int, error) { return c.e.LoadFrom(r) }
