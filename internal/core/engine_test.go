@@ -2,7 +2,6 @@ package core
 
 import (
 	"fmt"
-	"github.com/hotcache/hotcache/internal/testhook"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
@@ -11,6 +10,8 @@ import (
 	"testing/synctest"
 	"time"
 	"unsafe"
+
+	"github.com/hotcache/hotcache/internal/testhook"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

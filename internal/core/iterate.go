@@ -133,3 +133,85 @@ func (e *Engine[K, V]) orderSnapshot(buf []*node[K, V]) ([]*node[K, V], []run, [
 	clear(warm)
 	return buf, runs, writes
 }
+
+// forEach calls f for every node in t. Lock-free; a node written during the
+// walk may or may not be seen.
+func forEach[K comparable, V any](t *table[K, V], f func(*node[K, V])) {
+	for i := range t.buckets {
+		for b := &t.buckets[i]; b != nil; b = b.next.Load() {
+			for j := range b.slots {
+				if n := b.slots[j].Load(); n != nil {
+					f(n)
+				}
+			}
+		}
+	}
+}
+
+// All returns an iterator over the live entries. It takes no lock; an
+// entry written during the iteration may or may not be seen, and none is
+// seen twice. The loop body may call the engine.
+//
+// Each shard is first copied — the node pointers of its index, lock-free —
+// into a buffer, and then yielded from the copy. Walking the live index
+// instead could yield a key twice: a body that deletes a key and inserts
+// others can move an already-yielded key to a slot ahead of the walk (a
+// freed slot behind it is refilled first). A node is in the index at most
+// once, and a key has at most one node in it at a time, so yielding each
+// copied node at most once, and only while it is still indexed, yields
+// each key at most once. That check is a lookup (hashing the key again: a
+// node's kept hash bits share a word with queue state that writers
+// change), made only once the shard has been written since the copy. The buffer (8 bytes per entry of
+// the largest shard) is pooled, so an iteration allocates nothing in the
+// steady state.
+func (e *Engine[K, V]) All() iter.Seq2[K, V] {
+	return func(yield func(K, V) bool) {
+		bp, _ := e.snapshots.Get().(*[]*node[K, V])
+		if bp == nil {
+			bp = new([]*node[K, V])
+		}
+		defer func() {
+			clear(*bp) // do not keep nodes alive from the pool
+			*bp = (*bp)[:0]
+			e.snapshots.Put(bp)
+		}()
+		for i := range e.shards {
+			s := &e.shards[i]
+			w := s.writes()
+			t := s.table.Load()
+			buf := (*bp)[:0]
+			for bi := range t.buckets {
+				for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
+					for j := range b.slots {
+						if n := b.slots[j].Load(); n != nil {
+							buf = append(buf, n)
+						}
+					}
+				}
+			}
+			*bp = buf
+			for _, n := range buf {
+				if n.Expired(e.now()) {
+					continue
+				}
+				if (s.writes() != w || s.table.Load() != t) && s.table.Load().find(e.hash(e.seed, n.Item.key), n.Item.key) != n {
+					continue // removed since the copy
+				}
+				if !yield(n.Item.key, e.value(n)) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// writes returns a number that grows with every write to the shard's
+// index: an insert counts a Set, a removal an eviction. (Clear also
+// replaces the table.)
+func (s *shard[K, V]) writes() uint64 {
+	w := s.sets.Load()
+	for r := range s.evictions {
+		w += s.evictions[r].Load()
+	}
+	return w
+}
