@@ -10,7 +10,7 @@
 // if that one is empty, in another, one lock at a time). Keys hash under a
 // random seed of the cache's own, so no key set can be computed in advance
 // to collide. The high bits of a key's hash pick the shard; each shard has
-// a mutex for writers, an eviction queue (package evict), and an index that
+// a mutex for writers, an eviction queue (internal/evictq), and an index that
 // readers walk with atomic loads only: buckets of six slots with a metadata
 // word of seven-bit hash tags, so a lookup touches the nodes whose tag
 // matches and compares their keys in full. Nodes are published through
