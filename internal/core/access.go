@@ -3,8 +3,6 @@ package core
 import (
 	"fmt"
 	"math"
-	"sync/atomic"
-	"unsafe"
 )
 
 // Sliding expiry (Options.ExpireAfterAccess).
@@ -21,21 +19,15 @@ import (
 // between 7/8 of ExpireAfterAccess and ExpireAfterAccess after its last
 // use, then at most one clock resolution late as every deadline is.
 //
-// The hard deadline lives next to the node (accessNode), as RefreshAhead's
-// refresh time does, and only caches with ExpireAfterAccess pay for it.
+// The hard deadline lives next to the node (accessNode, see nodes.go), as
+// RefreshAhead's refresh time does, and only caches with ExpireAfterAccess
+// pay for it.
 
 // slideNum/slideDen is the part of ExpireAfterAccess that must be left,
 // at most, before a read extends the deadline: 7/8, so an idle entry may
 // expire up to 1/8 early, and a hot entry's cache line is written once
 // per 1/8 of its lifetime (and at most once per clock tick).
 const slideNum, slideDen = 7, 8
-
-// accessNode is how an engine with ExpireAfterAccess allocates its nodes:
-// the node, then its hard deadline. Tables and queues hold &an.node.
-type accessNode[K comparable, V any] struct {
-	node node[K, V]
-	hard atomic.Int64 // the deadline from TTL or Expiry; 0 = none
-}
 
 // validateAccess checks Options.ExpireAfterAccess.
 func (o *Options[K, V]) validateAccess() error {
@@ -46,22 +38,6 @@ func (o *Options[K, V]) validateAccess() error {
 		return fmt.Errorf("%sExpireAfterAccess and RefreshAhead exclude each other: a refresh is timed from a fixed deadline, which a sliding lifetime keeps moving", errPrefix)
 	}
 	return nil
-}
-
-// asAccess returns the accessNode that n is the first field of.
-func asAccess[K comparable, V any](n *node[K, V]) *accessNode[K, V] {
-	// Safety: with ExpireAfterAccess set, newNode allocates every node of
-	// the engine as the first field of an accessNode, so n points to the
-	// start of one and the conversion stays inside that allocation.
-	return (*accessNode[K, V])(unsafe.Pointer(n))
-}
-
-// newAccessNode returns a node for item (hash h) whose hard deadline is d.
-func (e *Engine[K, V]) newAccessNode(item entry[K, V], h uint64, d int64) *node[K, V] {
-	an := &accessNode[K, V]{}
-	an.node.Init(item, e.slid(d, e.now()), h)
-	an.hard.Store(d)
-	return &an.node
 }
 
 // slid returns the deadline of an entry used at now whose hard deadline is
@@ -82,7 +58,7 @@ func (e *Engine[K, V]) slid(hard, now int64) int64 {
 // entry counts as used now.
 func (e *Engine[K, V]) setDeadline(n *node[K, V], d int64) {
 	if e.access != 0 {
-		asAccess(n).hard.Store(d)
+		e.accessOf(n).hard.Store(d)
 		d = e.slid(d, e.now())
 	}
 	n.SetDeadline(d)
@@ -96,7 +72,7 @@ func (e *Engine[K, V]) setDeadline(n *node[K, V], d int64) {
 //
 //go:noinline
 func (e *Engine[K, V]) slide(n *node[K, V], d, now int64) {
-	if nd := e.slid(asAccess(n).hard.Load(), now); nd > d {
+	if nd := e.slid(e.accessOf(n).hard.Load(), now); nd > d {
 		n.CompareAndSwapDeadline(d, nd)
 	}
 }
@@ -115,7 +91,7 @@ func (e *Engine[K, V]) touch(n *node[K, V], d int64) {
 // ExpireAfterAccess its hard deadline, else its deadline.
 func (e *Engine[K, V]) hardDeadline(n *node[K, V]) int64 {
 	if e.access != 0 {
-		return asAccess(n).hard.Load()
+		return e.accessOf(n).hard.Load()
 	}
 	return n.Deadline()
 }

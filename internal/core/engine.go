@@ -44,6 +44,7 @@ type Engine[K comparable, V any] struct {
 	reads      readCounters      // hits and misses; no stripes unless Options.CountHits
 	lo         loadOptions[K, V] // expiry from values, loading (load.go)
 	vmode      valueMode
+	nodes      nodeKind // what its nodes are the first field of (nodes.go)
 
 	// unequalKeys: K has keys not equal to themselves (NaNs: floats,
 	// complex numbers, interfaces, arrays and structs holding them), which
@@ -145,6 +146,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		slideBelow: int64(opts.ExpireAfterAccess) / slideDen * slideNum,
 		onEvict:    opts.OnEvict,
 		lo:         newLoadOptions(opts),
+		nodes:      nodeKindOf(&opts),
 		vmode:      valueModeOf[V](),
 		weigher:    opts.Weigher,
 
@@ -155,8 +157,8 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	if opts.CountHits {
 		e.reads = newReadCounters()
 	}
-	if e.lo.refresh != 0 {
-		e.vmode = valueNode // a node's refresh state lives and dies with it (load.go)
+	if e.nodes == refreshNodes {
+		e.vmode = valueNode // a node's refresh state lives and dies with it (refresh.go)
 	}
 	for i := range e.shards {
 		s := &e.shards[i]

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"time"
-
-	"github.com/hotcache/hotcache/internal/evictq"
 )
 
 // GetOrLoad is shard.Cache.GetOrLoad with the key's hash h.
@@ -163,25 +161,6 @@ func (e *Engine[K, V]) loadAlone(ctx context.Context, s *shard[K, V], k K, load 
 		}
 	}()
 	return load(ctx, k)
-}
-
-// newNode returns a node for k=v (hash h) expiring at d, with the refresh
-// time of Options.RefreshAhead if it is set.
-func (e *Engine[K, V]) newNode(h uint64, k K, v V, d int64) *node[K, V] {
-	item := entry[K, V]{key: k, val: v}
-	if e.access != 0 {
-		return e.newAccessNode(item, h, d) // access.go; RefreshAhead excluded
-	}
-	if e.lo.refresh == 0 {
-		return evictq.NewNode(item, d, h)
-	}
-	rn := &refreshNode[K, V]{}
-	rn.node.Init(item, d, h)
-	if d != 0 {
-		now := e.now()
-		rn.at = now + int64(e.lo.refresh*float64(d-now))
-	}
-	return &rn.node
 }
 
 // setIfAbsentExpiry is SetIfAbsent under Options.Expiry or ExpireAfter,

@@ -3,8 +3,6 @@ package core
 import (
 	"context"
 	"errors"
-	"sync/atomic"
-	"unsafe"
 )
 
 // errNilRefresh is Refresh's error for a nil load function.
@@ -50,23 +48,10 @@ func (e *Engine[K, V]) Refresh(ctx context.Context, h uint64, k K, load func(con
 	}
 }
 
-// refreshNode is how an engine with RefreshAhead allocates its nodes: the
-// node, then when to refresh it. Tables and queues hold &rn.node. This
-// costs 16 bytes per entry, and only caches with RefreshAhead pay them.
-type refreshNode[K comparable, V any] struct {
-	node    node[K, V]
-	at      int64       // refresh from this time on (nanoseconds); 0 = never
-	started atomic.Bool // a refresh of this node has started
-}
-
 // refreshAhead starts a background load of k if n, the live entry a
 // GetOrLoad hit, is due for refresh and no refresh of it has started.
 func (e *Engine[K, V]) refreshAhead(ctx context.Context, h uint64, k K, n *node[K, V], load func(context.Context, K) (V, error)) {
-	// Safety: with RefreshAhead set, newNode allocates every node of this
-	// engine as the first field of a refreshNode, so n points to the start
-	// of one and the conversion stays inside that allocation (checkptr,
-	// on under -race, verifies this).
-	rn := (*refreshNode[K, V])(unsafe.Pointer(n))
+	rn := e.refreshOf(n)
 	if rn.at == 0 || load == nil || e.now() < rn.at || rn.started.Load() || !rn.started.CompareAndSwap(false, true) {
 		return
 	}
