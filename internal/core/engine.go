@@ -45,6 +45,11 @@ type Engine[K comparable, V any] struct {
 	lo         loadOptions[K, V] // expiry from values, loading (load.go)
 	vmode      valueMode
 	nodes      nodeKind // what its nodes are the first field of (nodes.go)
+	// fast: updates of present keys may skip the shard lock (update.go);
+	// updates counts those updates, striped (Stats adds them to Sets and
+	// Evictions[Replaced]).
+	fast    bool
+	updates readCounters
 
 	// unequalKeys: K has keys not equal to themselves (NaNs: floats,
 	// complex numbers, interfaces, arrays and structs holding them), which
@@ -160,6 +165,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	if e.nodes == refreshNodes {
 		e.vmode = valueNode // a node's refresh state lives and dies with it (refresh.go)
 	}
+	if e.fast = e.fastUpdates(); e.fast {
+		e.updates = newReadCounters()
+	}
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.capacity = nominal / n
@@ -240,6 +248,9 @@ func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
+	if e.fast && e.tryUpdate(h, k, v) {
+		return
+	}
 	if e.lo.perValue {
 		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
 		return
@@ -677,6 +688,11 @@ func (e *Engine[K, V]) Stats() Stats {
 	st.Hits, st.Misses = e.reads.sum()
 	st.HitsCounted = e.reads.stripes != nil
 	st.NegativeHits, _ = e.lo.negHits.sum()
+	if e.fast {
+		u, _ := e.updates.sum()
+		st.Sets += u
+		st.Evictions[evict.Replaced] += u
+	}
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()
