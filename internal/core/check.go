@@ -27,15 +27,16 @@ func (e *Engine[K, V]) check() error {
 			return fmt.Errorf("shard %d: %w", i, err)
 		}
 	}
+	usedCount, usedWeight := e.budget.Used()
 	switch {
-	case e.capacity.Load() > 0 && count > e.capacity.Load():
-		return fmt.Errorf("%d entries over capacity %d", count, e.capacity.Load())
-	case e.maxWeight.Load() > 0 && weight > e.maxWeight.Load():
-		return fmt.Errorf("weight %d over MaxWeight %d", weight, e.maxWeight.Load())
-	case e.capacity.Load() > 0 && e.used.count.Load() != count:
-		return fmt.Errorf("usage counts %d entries, shards hold %d", e.used.count.Load(), count)
-	case e.maxWeight.Load() > 0 && e.used.weight.Load() != weight:
-		return fmt.Errorf("usage counts weight %d, shards hold %d", e.used.weight.Load(), weight)
+	case e.budget.Capacity() > 0 && count > e.budget.Capacity():
+		return fmt.Errorf("%d entries over capacity %d", count, e.budget.Capacity())
+	case e.budget.MaxWeight() > 0 && weight > e.budget.MaxWeight():
+		return fmt.Errorf("weight %d over MaxWeight %d", weight, e.budget.MaxWeight())
+	case e.budget.Capacity() > 0 && usedCount != count:
+		return fmt.Errorf("usage counts %d entries, shards hold %d", usedCount, count)
+	case e.budget.MaxWeight() > 0 && usedWeight != weight:
+		return fmt.Errorf("usage counts weight %d, shards hold %d", usedWeight, weight)
 	}
 	return nil
 }

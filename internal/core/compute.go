@@ -5,6 +5,7 @@ import (
 	"runtime"
 
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/budget"
 )
 
 // ComputeOp is what a Compute function asks for: leave the entry as it
@@ -52,7 +53,7 @@ func (e *Engine[K, V]) Compute(h uint64, k K, f func(old V, found bool) (V, Comp
 		return zero, false
 	}
 	s := e.shard(h)
-	var r room // room held across tries (see computeWrite)
+	var r budget.Room // room held across tries (see computeWrite)
 	for force := false; ; {
 		s.mu.Lock()
 		now := e.now()
@@ -65,19 +66,19 @@ func (e *Engine[K, V]) Compute(h uint64, k K, f func(old V, found bool) (V, Comp
 		switch {
 		case op == CancelOp:
 			s.mu.Unlock()
-			e.giveBack(&r)
+			e.budget.GiveBack(&r)
 			return old, found
 		case op == InvalidateOp:
 			e.claim(s, h, k, nil)
 			e.removeLocked(s, h, k, evict.Deleted, now, nil)
-			e.giveBack(&r)
+			e.budget.GiveBack(&r)
 			return zero, false
-		case e.weigher != nil && (w > e.maxWeight.Load() || w > evict.MaxWeight), d != 0 && d <= now:
+		case e.weigher != nil && (w > e.budget.MaxWeight() || w > evict.MaxWeight), d != 0 && d <= now:
 			// Too heavy to store, or expired already: as put and SetDeadline
 			// do, the write stores nothing and the old value leaves.
 			e.claim(s, h, k, nil)
 			e.removeLocked(s, h, k, evict.Replaced, now, nil)
-			e.giveBack(&r)
+			e.budget.GiveBack(&r)
 			return zero, false
 		}
 		e.claim(s, h, k, nil)
@@ -117,7 +118,7 @@ func (e *Engine[K, V]) Compute(h uint64, k K, f func(old V, found bool) (V, Comp
 // then is), so the entries held never exceed the bounds. With force (settle
 // found nothing to evict anywhere: the room is held by writes in flight)
 // it writes over the bounds and settles after, as put does.
-func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64, w uint64, now int64, r *room, force bool) bool {
+func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64, w uint64, now int64, r *budget.Room, force bool) bool {
 	var out victims[K, V]
 	t := s.table.Load()
 	var old *node[K, V]
@@ -132,7 +133,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 			// Same room: replace in place, as put does.
 			oldVal := e.replaceLocked(s, slot, old, nil, h, k, v, d, w, live, reason)
 			s.mu.Unlock()
-			e.giveBack(r)
+			e.budget.GiveBack(r)
 			if e.onEvict != nil {
 				e.onEvict(k, oldVal, reason)
 			}
@@ -144,11 +145,10 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 		s.queue.Remove(old)
 		s.count.Add(-1)
 		s.weight.Add(-uint64(old.Weight()))
-		r.slots++
-		r.weight += uint64(old.Weight())
+		r.Hand(uint64(old.Weight()))
 	}
 	settled := e.reserve(s, t, r, w, now, &out)
-	for rounds := 0; !settled && !force && e.over(); rounds++ {
+	for rounds := 0; !settled && !force && e.budget.Over(); rounds++ {
 		if evicted, _ := e.tryEvictOther(s, now, &out); evicted {
 			rounds = -1 // only fruitless rounds count
 			continue
@@ -161,12 +161,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 				s.queue.Push(old)
 				s.count.Add(1)
 				s.weight.Add(uint64(old.Weight()))
-				if e.capacity.Load() > 0 {
-					e.used.count.Add(1)
-				}
-				if e.maxWeight.Load() > 0 {
-					e.used.weight.Add(uint64(old.Weight()))
-				}
+				e.budget.Readmit(uint64(old.Weight()))
 			}
 			s.mu.Unlock()
 			out.fire(e)
@@ -179,7 +174,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 		out = prepend(out, old, reason)
 	}
 	e.insertNew(s, t, h, k, e.newWeighted(h, k, v, d, w), w, nil)
-	*r = room{} // now the new entry's
+	r.Spend() // now the new entry's
 	s.mu.Unlock()
 	out.fire(e)
 	if force {
@@ -194,7 +189,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 // a compare-and-swap from old: it reports false, having changed nothing,
 // if a lock-free update wrote k meanwhile, and the caller calls f again.
 // Either way it unlocks s.mu.
-func (e *Engine[K, V]) computeInPlace(s *shard[K, V], h uint64, k K, old, v V, d int64, r *room) bool {
+func (e *Engine[K, V]) computeInPlace(s *shard[K, V], h uint64, k K, old, v V, d int64, r *budget.Room) bool {
 	n := s.table.Load().find(h, k) // the entry f read: only the lock could remove it
 	if !e.casValue(n, old, v) {
 		s.mu.Unlock()
@@ -205,7 +200,7 @@ func (e *Engine[K, V]) computeInPlace(s *shard[K, V], h uint64, k K, old, v V, d
 	s.sets.Add(1)
 	s.evictions[evict.Replaced].Add(1)
 	s.mu.Unlock()
-	e.giveBack(r)
+	e.budget.GiveBack(r)
 	return true
 }
 
@@ -219,48 +214,13 @@ func prepend[K comparable, V any](vs victims[K, V], n *node[K, V], reason evict.
 	return out
 }
 
-// tryEvictOther is evictOther for a caller that holds own's lock: it
-// evicts one entry from a shard other than own whose lock is free, adding
-// it to out (its room returned to the cache), and reports whether it did,
-// or found the cache within its bounds (evicted), and else whether a shard
-// holding entries was locked (busy).
-func (e *Engine[K, V]) tryEvictOther(own *shard[K, V], now int64, out *victims[K, V]) (evicted, busy bool) {
-	start := int(e.next.Add(1))
-	for i := range e.shards {
-		s := &e.shards[(start+i)%len(e.shards)]
-		if s == own || s.count.Load() == 0 {
-			continue
-		}
-		if !s.mu.TryLock() {
-			busy = true
-			continue
-		}
-		if !e.over() {
-			s.mu.Unlock()
-			return true, false // another write made room meanwhile
-		}
-		if s.count.Load() == 0 {
-			s.mu.Unlock()
-			continue
-		}
-		t := s.table.Load()
-		n, reason := s.evictOne(t, now)
-		e.release(n)
-		s.shrink(t)
-		s.mu.Unlock()
-		out.add(n, reason)
-		return true, false
-	}
-	return false, busy
-}
-
 // applyHolding is apply for a caller that holds room r: if apply panics
 // (s.mu is then released), r is given back first.
-func (e *Engine[K, V]) applyHolding(s *shard[K, V], k K, f func(V, bool) (V, ComputeOp), old V, found bool, r *room) (v V, op ComputeOp, d int64, w uint64) {
+func (e *Engine[K, V]) applyHolding(s *shard[K, V], k K, f func(V, bool) (V, ComputeOp), old V, found bool, r *budget.Room) (v V, op ComputeOp, d int64, w uint64) {
 	done := false
 	defer func() {
 		if !done {
-			e.giveBack(r)
+			e.budget.GiveBack(r)
 		}
 	}()
 	v, op, d, w = e.apply(s, k, f, old, found)

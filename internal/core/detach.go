@@ -86,7 +86,7 @@ func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[
 	if w := n.Weight(); w != 0 {
 		s.weight.Add(-uint64(w))
 	}
-	e.release(n)
+	e.budget.Release(uint64(n.Weight()))
 	s.shrink(t)
 }
 
@@ -173,12 +173,7 @@ func (e *Engine[K, V]) Clear() {
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())
 		s.table.Store(newTable[K, V](1))
-		if e.capacity.Load() > 0 {
-			e.used.count.Add(-s.count.Load())
-		}
-		if e.maxWeight.Load() > 0 {
-			e.used.weight.Add(-s.weight.Load())
-		}
+		e.budget.ReleaseAll(s.count.Load(), s.weight.Load())
 		s.count.Store(0)
 		s.weight.Store(0)
 		s.sweepPos = 0

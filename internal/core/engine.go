@@ -11,6 +11,7 @@ import (
 
 	"github.com/hotcache/hotcache/clock"
 	"github.com/hotcache/hotcache/evict"
+	"github.com/hotcache/hotcache/internal/budget"
 	"github.com/hotcache/hotcache/internal/evictq"
 	"github.com/hotcache/hotcache/internal/tick"
 )
@@ -62,26 +63,9 @@ type Engine[K comparable, V any] struct {
 	closed    atomic.Bool
 	life      *lifetime // the background work to stop on Close or collection
 
-	capacity  atomic.Int64      // Options.Capacity, then SetCapacity: the most entries; 0 = no bound (never turns to or from 0)
-	maxWeight atomic.Uint64     // Options.MaxWeight, then SetMaxWeight: the most total weight; 0 = no bound (likewise)
-	weigher   func(K, V) uint32 // Options.Weigher
-	next      atomic.Uint32     // where the next eviction from another shard looks first
-	used      usage             // entries and weight, cache-wide (see room)
-}
-
-// usage is what a whole engine holds: every shard's entries and their
-// weight, plus the room that writes in flight have taken for the entries
-// they are about to insert. When no write is in flight, count is the sum
-// of the shards' counts (at most the capacity) and weight the sum of their
-// weights (at most MaxWeight). It has a cache line of its own: writes of
-// new keys change it while the cache fills up, and deletions and expiry
-// always, but readers never look at it, and a full cache's writes of new
-// keys only load it (they evict for their room).
-type usage struct {
-	_      [64]byte
-	count  atomic.Int64
-	weight atomic.Uint64
-	_      [48]byte
+	weigher func(K, V) uint32 // Options.Weigher
+	next    atomic.Uint32     // where the next eviction from another shard looks first
+	budget  budget.Budget     // Options.Capacity and MaxWeight (then SetCapacity, SetMaxWeight) and their usage, cache-wide
 }
 
 // shard is one independently locked part of an Engine.
@@ -157,8 +141,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 
 		unequalKeys: mayBeUnequal(reflect.TypeFor[K]()),
 	}
-	e.capacity.Store(int64(opts.Capacity))
-	e.maxWeight.Store(opts.MaxWeight)
+	e.budget.Init(int64(opts.Capacity), opts.MaxWeight)
 	if opts.CountHits {
 		e.reads = newReadCounters()
 	}
@@ -327,7 +310,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 		var zero V
 		return zero, false
 	}
-	if e.weigher != nil && (w > e.maxWeight.Load() || w > evict.MaxWeight) {
+	if e.weigher != nil && (w > e.budget.MaxWeight() || w > evict.MaxWeight) {
 		if ifAbsent {
 			actual, _ := e.Peek(h, k)
 			return actual, false
@@ -342,12 +325,12 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 	}
 	now := e.now()
 	var out victims[K, V]
-	var r room
+	var r budget.Room
 	for {
 		s.mu.Lock()
 		if !e.claim(s, h, k, c) {
 			s.mu.Unlock()
-			e.giveBack(&r)
+			e.budget.GiveBack(&r)
 			return v, false
 		}
 		t := s.table.Load()
@@ -356,7 +339,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 			live := !old.Expired(now)
 			if live && ifAbsent {
 				s.mu.Unlock()
-				e.giveBack(&r)
+				e.budget.GiveBack(&r)
 				old.Visit()
 				return e.value(old), false
 			}
@@ -372,8 +355,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 				s.count.Add(-1)
 				s.weight.Add(-uint64(old.Weight()))
 				s.evictions[reason].Add(1)
-				r.slots++
-				r.weight += uint64(old.Weight())
+				r.Hand(uint64(old.Weight()))
 				out.add(old, reason)
 			} else {
 				oldVal := e.replaceLocked(s, slot, old, n, h, k, v, d, w, live, reason)
@@ -381,7 +363,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 					s.ld.unregister(k, c) // after the write: see claim
 				}
 				s.mu.Unlock()
-				e.giveBack(&r)
+				e.budget.GiveBack(&r)
 				out.fire(e)
 				if e.onEvict != nil {
 					e.onEvict(k, oldVal, reason)
@@ -408,7 +390,7 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 			s.mu.Lock()
 			if !e.claim(s, h, k, c) {
 				s.mu.Unlock()
-				e.giveBack(&r)
+				e.budget.GiveBack(&r)
 				return v, false
 			}
 			t = s.table.Load()
@@ -447,18 +429,6 @@ func (e *Engine[K, V]) insertNew(s *shard[K, V], t *table[K, V], h uint64, k K, 
 	}
 }
 
-// giveBack returns room r, taken for a write that wrote no new entry, to
-// the cache-wide usage.
-func (e *Engine[K, V]) giveBack(r *room) {
-	if e.capacity.Load() > 0 && r.slots != 0 {
-		e.used.count.Add(-r.slots)
-	}
-	if e.maxWeight.Load() > 0 && r.weight != 0 {
-		e.used.weight.Add(-r.weight)
-	}
-	*r = room{}
-}
-
 // newWeighted is newNode for an entry of weight w.
 func (e *Engine[K, V]) newWeighted(h uint64, k K, v V, d int64, w uint64) *node[K, V] {
 	n := e.newNode(h, k, v, d)
@@ -466,177 +436,6 @@ func (e *Engine[K, V]) newWeighted(h uint64, k K, v V, d int64, w uint64) *node[
 		n.SetWeight(uint32(w))
 	}
 	return n
-}
-
-// room is what a write holds of the cache's bounds for the entry it is
-// about to insert: an entry slot (counted only with a Capacity) and
-// weight (only with a MaxWeight). It is taken from the cache-wide usage,
-// or handed over by the entries the write evicts or replaces, which then
-// leave usage as it is.
-type room struct {
-	slots  int64
-	weight uint64
-}
-
-// reserve gives r the room of an entry of weight w about to be inserted in
-// s, evicting entries of s (appended to out) for as long as the cache
-// lacks it. If s runs out of entries first, reserve takes the room anyway,
-// over the bounds, and returns false: once s is unlocked, the caller must
-// call settle, which evicts from other shards. Caller holds s.mu, and t
-// is s's table.
-//
-// A full cache thus evicts in the writing shard, under the lock the write
-// holds anyway; usage is only loaded then (the victim hands its room
-// over), and changed only while the cache has room, or when weights differ.
-func (e *Engine[K, V]) reserve(s *shard[K, V], t *table[K, V], r *room, w uint64, now int64, out *victims[K, V]) bool {
-	for !e.take(r, w) {
-		if s.count.Load() == 0 {
-			if e.capacity.Load() > 0 && r.slots == 0 {
-				e.used.count.Add(1)
-				r.slots = 1
-			}
-			if e.maxWeight.Load() > 0 && r.weight < w {
-				e.used.weight.Add(w - r.weight)
-				r.weight = w
-			}
-			return false
-		}
-		n, reason := s.evictOne(t, now)
-		r.slots++
-		r.weight += uint64(n.Weight())
-		out.add(n, reason)
-	}
-	return true
-}
-
-// take completes r to the room of one entry of weight w from the
-// cache-wide usage, giving back any excess, and reports whether it could.
-// Room it took stays in r either way.
-func (e *Engine[K, V]) take(r *room, w uint64) bool {
-	if e.capacity.Load() > 0 {
-		if r.slots > 1 {
-			e.used.count.Add(1 - r.slots)
-			r.slots = 1
-		}
-		for r.slots == 0 {
-			c := e.used.count.Load()
-			if c >= e.capacity.Load() {
-				return false
-			}
-			if e.used.count.CompareAndSwap(c, c+1) {
-				r.slots = 1
-			}
-		}
-	}
-	if e.maxWeight.Load() > 0 {
-		if r.weight > w {
-			e.used.weight.Add(-(r.weight - w))
-			r.weight = w
-		}
-		for r.weight < w {
-			u := e.used.weight.Load()
-			if u+w-r.weight > e.maxWeight.Load() {
-				return false
-			}
-			if e.used.weight.CompareAndSwap(u, u+w-r.weight) {
-				r.weight = w
-			}
-		}
-	}
-	return true
-}
-
-// over reports whether the cache holds more than its bounds allow, which
-// it does only while writes that found no room in their shard are in
-// flight (see reserve).
-func (e *Engine[K, V]) over() bool {
-	return e.capacity.Load() > 0 && e.used.count.Load() > e.capacity.Load() ||
-		e.maxWeight.Load() > 0 && e.used.weight.Load() > e.maxWeight.Load()
-}
-
-// settle evicts from shards other than own, one at a time and each under
-// its own lock (own's is not held), until the cache is within its bounds,
-// and then reports true. Shards are tried round robin, from a place that
-// moves with every call, so that no shard bears every such eviction. While
-// the cache is over its bounds only because of writes still in flight,
-// there may be nothing to evict yet: settle then yields and looks again,
-// and after a few rounds evicts from own too. With giveUp, settle returns
-// false once a few rounds over every shard found nothing to evict: the
-// room is then all held by writes in flight.
-func (e *Engine[K, V]) settle(own *shard[K, V], now int64, giveUp bool) bool {
-	for fruitless := 0; e.over(); {
-		if !e.evictOther(own, now, fruitless >= settleRounds) {
-			if fruitless++; giveUp && fruitless >= 2*settleRounds {
-				return false
-			}
-			runtime.Gosched()
-		}
-	}
-	return true
-}
-
-// settleRounds is how many fruitless rounds settle makes, looking for
-// victims in other shards only, before it looks in its own shard too.
-const settleRounds = 4
-
-// evictOther evicts one entry from a shard other than own (or own too, with
-// anyShard), trying each in turn from the round-robin position, and reports
-// whether it found one. It returns the entry's room to the cache-wide
-// usage.
-func (e *Engine[K, V]) evictOther(own *shard[K, V], now int64, anyShard bool) bool {
-	start := int(e.next.Add(1))
-	for i := range e.shards {
-		s := &e.shards[(start+i)%len(e.shards)]
-		if s == own && !anyShard || s.count.Load() == 0 {
-			continue
-		}
-		s.mu.Lock()
-		if !e.over() {
-			s.mu.Unlock()
-			return true // another write made room meanwhile
-		}
-		if s.count.Load() == 0 {
-			s.mu.Unlock()
-			continue
-		}
-		t := s.table.Load()
-		n, reason := s.evictOne(t, now)
-		e.release(n)
-		s.shrink(t)
-		s.mu.Unlock()
-		e.evicted(n, reason)
-		return true
-	}
-	return false
-}
-
-// evictOne evicts the victim of s's policy from its queue and table and
-// returns it with the reason; its room stays with the caller. s must hold
-// an entry. Caller holds s.mu; t is s's table.
-func (s *shard[K, V]) evictOne(t *table[K, V], now int64) (*node[K, V], evict.Reason) {
-	if s.lazyAdmit {
-		s.lazyAdmit = false
-		s.queue.EnableAdmission(s.queue.Len())
-	}
-	n, reason := s.queue.Evict(now)
-	t.remove(n.Hash(), n)
-	s.count.Add(-1)
-	if w := n.Weight(); w != 0 {
-		s.weight.Add(-uint64(w))
-	}
-	s.evictions[reason].Add(1)
-	return n, reason
-}
-
-// release returns the room of n, which has left its shard, to the
-// cache-wide usage.
-func (e *Engine[K, V]) release(n *node[K, V]) {
-	if e.capacity.Load() > 0 {
-		e.used.count.Add(-1)
-	}
-	if w := n.Weight(); w != 0 && e.maxWeight.Load() > 0 {
-		e.used.weight.Add(-uint64(w))
-	}
 }
 
 // victims collects the entries a write removed, for OnEvict once the lock

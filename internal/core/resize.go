@@ -19,10 +19,10 @@ func (e *Engine[K, V]) SetCapacity(n int) error {
 	switch {
 	case n <= 0:
 		return fmt.Errorf("%sSetCapacity(%d): capacity must be > 0", errPrefix, n)
-	case e.capacity.Load() == 0:
+	case e.budget.Capacity() == 0:
 		return fmt.Errorf("%sSetCapacity(%d): the cache was built without Capacity (bounded by MaxWeight only); build it with a Capacity to change it later", errPrefix, n)
 	}
-	e.rebound(func() { e.capacity.Store(int64(n)) }, n)
+	e.rebound(func() { e.budget.SetCapacity(int64(n)) }, n)
 	return nil
 }
 
@@ -39,7 +39,7 @@ func (e *Engine[K, V]) SetMaxWeight(w uint64) error {
 	case w == 0:
 		return fmt.Errorf("%sSetMaxWeight(0): MaxWeight must be > 0 when there is a Weigher", errPrefix)
 	}
-	e.rebound(func() { e.maxWeight.Store(w) }, 0)
+	e.rebound(func() { e.budget.SetMaxWeight(w) }, 0)
 	return nil
 }
 
