@@ -90,7 +90,8 @@ func (e *Engine[K, V]) Compute(h uint64, k K, f func(old V, found bool) (V, Comp
 			}
 			continue
 		}
-		if e.computeWrite(s, h, k, v, d, w, now, &r, force) {
+		wr := write[K, V]{h: h, k: k, v: v, d: d, w: w}
+		if e.computeWrite(s, &wr, now, &r, force) {
 			return v, true
 		}
 		// No room could be made without waiting for other shards' locks:
@@ -118,7 +119,8 @@ func (e *Engine[K, V]) Compute(h uint64, k K, f func(old V, found bool) (V, Comp
 // then is), so the entries held never exceed the bounds. With force (settle
 // found nothing to evict anywhere: the room is held by writes in flight)
 // it writes over the bounds and settles after, as put does.
-func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64, w uint64, now int64, r *budget.Room, force bool) bool {
+func (e *Engine[K, V]) computeWrite(s *shard[K, V], wr *write[K, V], now int64, r *budget.Room, force bool) bool {
+	h, k, w := wr.h, wr.k, wr.w
 	var out victims[K, V]
 	t := s.table.Load()
 	var old *node[K, V]
@@ -131,7 +133,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 		}
 		if uint64(old.Weight()) == w {
 			// Same room: replace in place, as put does.
-			oldVal := e.replaceLocked(s, slot, old, nil, h, k, v, d, w, live, reason)
+			oldVal := e.replaceLocked(s, slot, old, nil, wr, live, reason)
 			s.mu.Unlock()
 			e.budget.GiveBack(r)
 			if e.onEvict != nil {
@@ -173,7 +175,7 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 		s.evictions[reason].Add(1)
 		out = prepend(out, old, reason)
 	}
-	e.insertNew(s, t, h, k, e.newWeighted(h, k, v, d, w), w, nil)
+	e.insertNew(s, t, e.newEntry(wr), wr)
 	r.Spend() // now the new entry's
 	s.mu.Unlock()
 	out.fire(e)

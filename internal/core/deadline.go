@@ -62,3 +62,17 @@ func unixNano(t time.Time) int64 {
 	}
 	return t.UnixNano()
 }
+
+// deadline returns the absolute deadline for an entry written now with ttl
+// (>= 0): 0 (never) for ttl 0, saturating instead of overflowing. The clock
+// never reads before the epoch (clock.Clock), so a deadline is never 0.
+func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
+	if ttl == 0 {
+		return 0
+	}
+	now := e.now()
+	if now > math.MaxInt64-int64(ttl) {
+		return math.MaxInt64
+	}
+	return now + int64(ttl)
+}

@@ -337,7 +337,8 @@ func (e *Engine[K, V]) complete(h uint64, k K, c *call[K, V], d int64, w uint64)
 		c.again = false // only this goroutine writes it once registered
 		switch {
 		case c.err == nil && (d == 0 || d > e.now()):
-			e.put(h, k, c.val, d, w, false, c)
+			wr := write[K, V]{h: h, k: k, v: c.val, d: d, w: w, c: c}
+			e.put(&wr)
 		case c.err == nil || c.notFound:
 			// Expired already, or gone: remove what k held before.
 			e.remove(h, k, evict.Replaced, c)

@@ -39,7 +39,8 @@ func TestEngineDelete_WinsOverCompletingLoad(t *testing.T) {
 
 	assert.False(t, c.Delete(1)) // ... the writer's Delete runs ...
 
-	_, stored := e.put(h, 1, call.val, 0, 0, false, call) // ... and the load publishes.
+	wr := write[int, int]{h: h, k: 1, v: call.val, c: call}
+	_, stored := e.put(&wr) // ... and the load publishes.
 	assert.False(t, stored, "the load's value was stored after the Delete returned")
 	_, ok := c.Get(1)
 	assert.False(t, ok, "a stale value is served after Delete returned")

@@ -162,14 +162,3 @@ func (e *Engine[K, V]) loadAlone(ctx context.Context, s *shard[K, V], k K, load 
 	}()
 	return load(ctx, k)
 }
-
-// setIfAbsentExpiry is SetIfAbsent under Options.Expiry or ExpireAfter,
-// once no live entry was found: a value already expired is not stored.
-func (e *Engine[K, V]) setIfAbsentExpiry(h uint64, k K, v V) (V, bool) {
-	d := e.valueDeadline(k, v)
-	if d != 0 && d <= e.now() {
-		actual, _ := e.Peek(h, k)
-		return actual, false
-	}
-	return e.store(h, k, v, d, true, nil)
-}

@@ -156,7 +156,9 @@ func (e *Engine[K, V]) LoadFrom(r io.Reader) (int, error) {
 			}
 			d = now + min(left, math.MaxInt64-now)
 		}
-		if _, ok := e.store(e.hash(e.seed, rec.Key), rec.Key, rec.Value, d, true, nil); ok {
+		wr := e.writeOf(e.hash(e.seed, rec.Key), rec.Key, rec.Value, d)
+		wr.ifAbsent = true
+		if _, ok := e.put(&wr); ok {
 			stored++
 		}
 	}
