@@ -390,9 +390,6 @@ func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
-	if e.fast && e.tryUpdate(h, k, v) {
-		return
-	}
 	if e.lo.perValue {
 		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
 		return
@@ -479,8 +476,12 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 	}
 	s := e.shard(h)
 	var n *node[K, V]
-	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
+	if e.vmode == valueNode {
 		n = e.newWeighted(h, k, v, d, w) // allocate before locking
+	} else if old := s.table.Load().find(h, k); old == nil {
+		n = e.newWeighted(h, k, v, d, w)
+	} else if e.fast && c == nil && !ifAbsent && d == 0 && e.tryUpdate(s, h, k, old, v) {
+		return v, true // lock-free (update.go)
 	}
 	now := e.now()
 	var out victims[K, V]
