@@ -17,8 +17,7 @@ package core
 //     deadline and the weight of an entry never change on update, and no
 //     callback needs the replaced value;
 //   - nothing is pending in the key's shard (no load in flight, no
-//     remembered not-found), read before the lookup and again after the
-//     store;
+//     remembered not-found), read before the store and again after it;
 //   - the key's entry is in the index and has no deadline (a SetTTL or
 //     SetDeadline may give one to a single entry), checked before and
 //     after the store.
@@ -50,17 +49,14 @@ func (e *Engine[K, V]) fastUpdates() bool {
 		e.lo.refresh == 0 && e.weigher == nil && e.onEvict == nil
 }
 
-// tryUpdate writes v over the live entry of k (hash h) without the shard
-// lock, and reports whether it did; false means the caller must write on
-// the locked path (which may find that v is already stored: it stores it
-// again). Only for engines with e.fast set (fastUpdates).
-func (e *Engine[K, V]) tryUpdate(h uint64, k K, v V) bool {
-	s := e.shard(h)
-	if s.ld.pending.Load() != 0 {
-		return false
-	}
-	n := s.table.Load().find(h, k)
-	if n == nil || n.Deadline() != 0 {
+// tryUpdate writes v over n, the entry of k (hash h) that put found in
+// s's index with no lock, and reports whether it did; false means put
+// goes on to the locked path (which may find v already stored and store it
+// again). put calls it only for the user's writes without deadline (Set,
+// and SetTTL or SetDeadline with none) of engines with e.fast set
+// (fastUpdates).
+func (e *Engine[K, V]) tryUpdate(s *shard[K, V], h uint64, k K, n *node[K, V], v V) bool {
+	if s.ld.pending.Load() != 0 || n.Deadline() != 0 {
 		return false
 	}
 	e.setValue(n, v)

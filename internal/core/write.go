@@ -30,9 +30,6 @@ func (e *Engine[K, V]) writeOf(h uint64, k K, v V, d int64) write[K, V] {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
-	if e.fast && e.tryUpdate(h, k, v) {
-		return
-	}
 	if e.lo.perValue {
 		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
 		return
@@ -120,8 +117,12 @@ func (e *Engine[K, V]) put(wr *write[K, V]) (V, bool) {
 	}
 	s := e.shard(h)
 	var n *node[K, V]
-	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
+	if e.vmode == valueNode {
 		n = e.newEntry(wr) // allocate before locking
+	} else if old := s.table.Load().find(h, k); old == nil {
+		n = e.newEntry(wr)
+	} else if e.fast && c == nil && !wr.ifAbsent && wr.d == 0 && e.tryUpdate(s, h, k, old, v) {
+		return v, true // lock-free (update.go)
 	}
 	now := e.now()
 	var out victims[K, V]
