@@ -137,16 +137,14 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], wr *write[K, V], now int64, 
 			s.mu.Unlock()
 			e.budget.GiveBack(r)
 			if e.onEvict != nil {
-				e.onEvict(k, oldVal, reason)
+				out.add(k, oldVal, reason)
 			}
+			out.fire(e)
 			return true
 		}
 		// The entry's room changes: it leaves, with its room, and the new
 		// one enters as a new key would.
-		t.remove(h, old)
-		s.queue.Remove(old)
-		s.count.Add(-1)
-		s.weight.Add(-uint64(old.Weight()))
+		s.detach(t, h, old) // counted once it is gone for good (below)
 		r.Hand(uint64(old.Weight()))
 	}
 	settled := e.reserve(s, t, r, w, now, &out)
@@ -173,7 +171,9 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], wr *write[K, V], now int64, 
 	}
 	if old != nil {
 		s.evictions[reason].Add(1)
-		out = prepend(out, old, reason)
+		if e.onEvict != nil {
+			out.prepend(k, e.value(old), reason)
+		}
 	}
 	e.insertNew(s, t, e.newEntry(wr), wr)
 	r.Spend() // now the new entry's
@@ -204,16 +204,6 @@ func (e *Engine[K, V]) computeInPlace(s *shard[K, V], h uint64, k K, old, v V, d
 	s.mu.Unlock()
 	e.budget.GiveBack(r)
 	return true
-}
-
-// prepend returns vs with n (evicted for reason) first, so that OnEvict
-// reports the replaced entry before the evictions its write caused.
-func prepend[K comparable, V any](vs victims[K, V], n *node[K, V], reason evict.Reason) victims[K, V] {
-	out := victims[K, V]{first: n, reason: reason}
-	if vs.first != nil {
-		out.more = append(append(make([]victim[K, V], 0, 1+len(vs.more)), victim[K, V]{vs.first, vs.reason}), vs.more...)
-	}
-	return out
 }
 
 // applyHolding is apply for a caller that holds room r: if apply panics

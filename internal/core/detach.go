@@ -54,14 +54,14 @@ func (e *Engine[K, V]) remove(h uint64, k K, reason evict.Reason, c *call[K, V])
 func (e *Engine[K, V]) removeLocked(s *shard[K, V], h uint64, k K, reason evict.Reason, now int64, c *call[K, V]) bool {
 	t := s.table.Load()
 	slot := t.slot(h, k)
-	var old *node[K, V]
+	var out victims[K, V]
 	live := false
 	if slot != nil {
-		old = slot.Load()
+		old := slot.Load()
 		if live = !old.Expired(now); !live {
 			reason = evict.Expired
 		}
-		s.unlink(e, t, h, old, reason)
+		s.unlink(e, t, h, old, reason, &out)
 	}
 	if c != nil {
 		if c.notFound && e.lo.negTTL > 0 {
@@ -70,23 +70,18 @@ func (e *Engine[K, V]) removeLocked(s *shard[K, V], h uint64, k K, reason evict.
 		s.ld.unregister(k, c) // after the removal: see claim
 	}
 	s.mu.Unlock()
-	if old != nil {
-		e.evicted(old, reason)
-	}
+	out.fire(e)
 	return live
 }
 
-// unlink removes n (hash h) from the shard's table and queue and counts it.
-// Caller holds s.mu.
-func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[K, V], reason evict.Reason) {
-	t.remove(h, n)
-	s.queue.Remove(n)
+// unlink removes n (hash h) from the shard for good, for reason: it
+// detaches n, counts it, returns its room to the budget, adds it to out and
+// shrinks the table if it has become mostly empty. Caller holds s.mu.
+func (s *shard[K, V]) unlink(e *Engine[K, V], t *table[K, V], h uint64, n *node[K, V], reason evict.Reason, out *victims[K, V]) {
+	s.detach(t, h, n)
 	s.evictions[reason].Add(1)
-	s.count.Add(-1)
-	if w := n.Weight(); w != 0 {
-		s.weight.Add(-uint64(w))
-	}
 	e.budget.Release(uint64(n.Weight()))
+	e.gone(out, n, reason)
 	s.shrink(t)
 }
 
@@ -123,6 +118,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		v V // the value f judged: an entry rewritten since is left alone
 	}
 	removed := 0
+	var out victims[K, V]
 	var doomed []seen
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -146,7 +142,7 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		for _, d := range doomed {
 			n, h := d.n, d.n.Hash()
 			if slot := t.slot(h, n.Item.key); slot != nil && slot.Load() == n && e.unchanged(n, d.v) {
-				s.unlink(e, t, h, n, evict.Deleted)
+				s.unlink(e, t, h, n, evict.Deleted, &out)
 				t = s.table.Load() // unlink may have rebuilt it
 				doomed[j] = d
 				j++
@@ -154,21 +150,19 @@ func (e *Engine[K, V]) DeleteFunc(f func(K, V) bool) int {
 		}
 		s.mu.Unlock()
 		removed += j
-		for _, d := range doomed[:j] {
-			e.evicted(d.n, evict.Deleted)
-		}
+		out.fire(e)
 	}
 	return removed
 }
 
 // Clear removes every entry, as deleted.
 func (e *Engine[K, V]) Clear() {
-	var gone []*node[K, V]
+	var out victims[K, V]
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.mu.Lock()
 		if e.onEvict != nil {
-			s.queue.Each(func(n *node[K, V]) { gone = append(gone, n) })
+			s.queue.Each(func(n *node[K, V]) { e.gone(&out, n, evict.Deleted) })
 		}
 		s.evictions[evict.Deleted].Add(uint64(s.count.Load()))
 		s.queue.Init(s.queue.Policy())
@@ -179,15 +173,90 @@ func (e *Engine[K, V]) Clear() {
 		s.sweepPos = 0
 		s.ld.reset()
 		s.mu.Unlock()
-		for _, n := range gone {
-			e.evicted(n, evict.Deleted)
-		}
-		gone = gone[:0]
+		out.fire(e)
 	}
 }
 
-func (e *Engine[K, V]) evicted(n *node[K, V], r evict.Reason) {
+// victims are the entries that left a shard under its lock, kept for
+// OnEvict, which runs only once the lock is released (fire): every path by
+// which an entry leaves (a write's evictions and replacements, Delete,
+// DeleteFunc, Clear, the sweep, evictions for another shard's write)
+// collects them here. A victim keeps the key and value it left with (a
+// value replaced in place is no longer in its node). Nothing is kept
+// without an OnEvict, and the first victim is held without allocating.
+type victims[K comparable, V any] struct {
+	first victim[K, V]
+	n     int // how many were added
+	more  []victim[K, V]
+}
+
+type victim[K comparable, V any] struct {
+	k      K
+	v      V
+	reason evict.Reason
+}
+
+// add records that k left with value v for reason.
+func (vs *victims[K, V]) add(k K, v V, r evict.Reason) {
+	if vs.n == 0 {
+		vs.first = victim[K, V]{k, v, r}
+	} else {
+		vs.more = append(vs.more, victim[K, V]{k, v, r})
+	}
+	vs.n++
+}
+
+// prepend records that k left with value v for reason, before every
+// victim added so far (Compute reports the entry it replaced before the
+// evictions its write caused).
+func (vs *victims[K, V]) prepend(k K, v V, r evict.Reason) {
+	if vs.n > 0 {
+		vs.more = append([]victim[K, V]{vs.first}, vs.more...)
+	}
+	vs.first = victim[K, V]{k, v, r}
+	vs.n++
+}
+
+// gone adds n, which left its shard for reason, to vs, if the engine has
+// an OnEvict. Caller holds the lock of n's shard.
+func (e *Engine[K, V]) gone(vs *victims[K, V], n *node[K, V], r evict.Reason) {
 	if e.onEvict != nil {
-		e.onEvict(n.Item.key, e.value(n), r)
+		vs.add(n.Item.key, e.value(n), r)
+	}
+}
+
+// fire calls OnEvict for each victim, in the order they were added, and
+// empties vs. No lock may be held: OnEvict runs on the goroutine of the
+// operation that removed the entries (or of the maintenance, for the
+// sweep), and may call the engine.
+func (vs *victims[K, V]) fire(e *Engine[K, V]) {
+	n, first, more := vs.n, vs.first, vs.more
+	*vs = victims[K, V]{more: vs.more[:0]}
+	if n == 0 || e.onEvict == nil {
+		return
+	}
+	e.onEvict(first.k, first.v, first.reason)
+	for _, v := range more {
+		e.onEvict(v.k, v.v, v.reason)
+	}
+}
+
+// detach takes n (hash h) out of s's table t and queue and out of s's
+// count and weight: the one way an entry leaves a shard (unlink, a write
+// over an entry of another weight, Compute's; evictOne, whose queue has
+// taken n out itself, calls unindex). The caller counts why it left
+// (s.evictions) and owns its room: it releases the room to the budget
+// (unlink) or hands it to a write (budget.Room.Hand). Caller holds s.mu.
+func (s *shard[K, V]) detach(t *table[K, V], h uint64, n *node[K, V]) {
+	s.queue.Remove(n)
+	s.unindex(t, h, n)
+}
+
+// unindex is detach for a node already out of the queue.
+func (s *shard[K, V]) unindex(t *table[K, V], h uint64, n *node[K, V]) {
+	t.remove(h, n)
+	s.count.Add(-1)
+	if w := n.Weight(); w != 0 {
+		s.weight.Add(-uint64(w))
 	}
 }

@@ -214,39 +214,6 @@ func (e *Engine[K, V]) now() int64 {
 	return e.clk.Now()
 }
 
-// victims collects the entries a write removed, for OnEvict once the lock
-// is released; the first without allocating.
-type victims[K comparable, V any] struct {
-	first  *node[K, V]
-	reason evict.Reason
-	more   []victim[K, V]
-}
-
-type victim[K comparable, V any] struct {
-	n      *node[K, V]
-	reason evict.Reason
-}
-
-func (vs *victims[K, V]) add(n *node[K, V], r evict.Reason) {
-	if vs.first == nil {
-		vs.first, vs.reason = n, r
-		return
-	}
-	vs.more = append(vs.more, victim[K, V]{n, r})
-}
-
-// fire calls OnEvict for each victim, in the order they were added. No lock
-// may be held.
-func (vs *victims[K, V]) fire(e *Engine[K, V]) {
-	if vs.first == nil || e.onEvict == nil {
-		return
-	}
-	e.evicted(vs.first, vs.reason)
-	for _, v := range vs.more {
-		e.evicted(v.n, v.reason)
-	}
-}
-
 // Len returns the number of entries stored, including expired entries not
 // yet reclaimed. It is at most the capacity whenever no Set is in flight.
 func (e *Engine[K, V]) Len() int {

@@ -33,7 +33,7 @@ func (e *Engine[K, V]) reserve(s *shard[K, V], t *table[K, V], r *budget.Room, w
 		}
 		n, reason := s.evictOne(t, now)
 		r.Hand(uint64(n.Weight()))
-		out.add(n, reason)
+		e.gone(out, n, reason)
 	}
 	return true
 }
@@ -87,8 +87,10 @@ func (e *Engine[K, V]) evictOther(own *shard[K, V], now int64, anyShard bool) bo
 		n, reason := s.evictOne(t, now)
 		e.budget.Release(uint64(n.Weight()))
 		s.shrink(t)
+		var out victims[K, V]
+		e.gone(&out, n, reason)
 		s.mu.Unlock()
-		e.evicted(n, reason)
+		out.fire(e)
 		return true
 	}
 	return false
@@ -103,11 +105,7 @@ func (s *shard[K, V]) evictOne(t *table[K, V], now int64) (*node[K, V], evict.Re
 		s.queue.EnableAdmission(s.queue.Len())
 	}
 	n, reason := s.queue.Evict(now)
-	t.remove(n.Hash(), n)
-	s.count.Add(-1)
-	if w := n.Weight(); w != 0 {
-		s.weight.Add(-uint64(w))
-	}
+	s.unindex(t, n.Hash(), n)
 	s.evictions[reason].Add(1)
 	return n, reason
 }
@@ -141,7 +139,7 @@ func (e *Engine[K, V]) tryEvictOther(own *shard[K, V], now int64, out *victims[K
 		e.budget.Release(uint64(n.Weight()))
 		s.shrink(t)
 		s.mu.Unlock()
-		out.add(n, reason)
+		e.gone(out, n, reason)
 		return true, false
 	}
 	return false, busy

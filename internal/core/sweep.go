@@ -18,16 +18,15 @@ const (
 func (e *Engine[K, V]) Sweep() int {
 	total := 0
 	var gone []*node[K, V]
+	var out victims[K, V]
 	for i := range e.shards {
 		s := &e.shards[i]
 		e.sweepNegative(s)
 		for examined := 0; examined < sweepMax; {
 			s.mu.Lock()
-			seen, expired := s.sweep(e, sweepBatch, &gone)
+			seen, expired := s.sweep(e, sweepBatch, &gone, &out)
 			s.mu.Unlock()
-			for _, n := range gone {
-				e.evicted(n, evict.Expired)
-			}
+			out.fire(e)
 			gone = gone[:0]
 			examined += seen
 			total += expired
@@ -42,7 +41,7 @@ func (e *Engine[K, V]) Sweep() int {
 // sweep examines up to budget entries from the shard's sweep position,
 // removes the expired ones (appending them to gone) and returns how many it
 // examined and removed. Caller holds s.mu.
-func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V]) (seen, expired int) {
+func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V], out *victims[K, V]) (seen, expired int) {
 	if s.count.Load() == 0 {
 		return 0, 0
 	}
@@ -66,7 +65,7 @@ func (s *shard[K, V]) sweep(e *Engine[K, V], budget int, gone *[]*node[K, V]) (s
 		}
 	}
 	for _, n := range *gone {
-		s.unlink(e, s.table.Load(), n.Hash(), n, evict.Expired)
+		s.unlink(e, s.table.Load(), n.Hash(), n, evict.Expired, out)
 	}
 	return seen, expired
 }

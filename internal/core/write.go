@@ -151,13 +151,10 @@ func (e *Engine[K, V]) put(wr *write[K, V]) (V, bool) {
 			if uint64(old.Weight()) != w {
 				// The entry's room changes: it leaves, with its room, and the
 				// new one enters as a new key would.
-				t.remove(h, old)
-				s.queue.Remove(old)
-				s.count.Add(-1)
-				s.weight.Add(-uint64(old.Weight()))
+				s.detach(t, h, old)
 				s.evictions[reason].Add(1)
 				r.Hand(uint64(old.Weight()))
-				out.add(old, reason)
+				e.gone(&out, old, reason)
 			} else {
 				oldVal := e.replaceLocked(s, slot, old, n, wr, live, reason)
 				if c != nil {
@@ -165,10 +162,10 @@ func (e *Engine[K, V]) put(wr *write[K, V]) (V, bool) {
 				}
 				s.mu.Unlock()
 				e.budget.GiveBack(&r)
-				out.fire(e)
 				if e.onEvict != nil {
-					e.onEvict(k, oldVal, reason)
+					out.add(k, oldVal, reason)
 				}
+				out.fire(e)
 				return v, true
 			}
 		}
@@ -184,7 +181,6 @@ func (e *Engine[K, V]) put(wr *write[K, V]) (V, bool) {
 			// over the bounds, and settle after.
 			s.mu.Unlock()
 			out.fire(e)
-			out = victims[K, V]{}
 			if e.settle(s, now, true) {
 				continue
 			}
