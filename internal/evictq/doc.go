@@ -10,9 +10,10 @@
 //
 // Files and their rules:
 //
-//   - queue.go: [Node] (what readers touch: deadline, visited bit, weight,
-//     hash bits) and [Queue] (insertion order, the hand, eviction, the
-//     invariant check).
+//   - node.go: [Node], what lock-free readers touch (deadline, visited
+//     bit, weight, hash bits), not generic so that its methods inline.
+//   - queue.go: [Queue]: insertion order, the hand, admission, eviction,
+//     the invariant check.
 //   - order.go: [Queue.EvictionOrder], the order the hand would examine
 //     nodes in (Coldest, Hottest, snapshots).
 //   - sketch.go: [Sketch], the count-min frequency estimate admission
