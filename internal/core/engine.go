@@ -42,7 +42,7 @@ type Engine[K comparable, V any] struct {
 	slideBelow int64
 	onEvict    func(K, V, evict.Reason)
 	reads      readCounters      // hits and misses; no stripes unless Options.CountHits
-	lo         loadOptions[K, V] // expiry from values, loading (load.go)
+	lo         loadOptions[K, V] // expiry from values, loading (load.go, deadline.go)
 	vmode      valueMode
 	nodes      nodeKind // what its nodes are the first field of (nodes.go)
 	// fast: updates of present keys may skip the shard lock (update.go);
@@ -88,7 +88,7 @@ type shard[K comparable, V any] struct {
 	weight    atomic.Uint64 // total weight of the entries (0 without a Weigher)
 	sets      atomic.Uint64
 	evictions [evict.NumReasons]atomic.Uint64
-	ld        loadState[K, V]              // in-flight loads, remembered not-founds (load.go)
+	ld        loadState[K, V]              // in-flight loads (flight.go), remembered not-founds (negative.go)
 	table     *atomic.Pointer[table[K, V]] // &Engine.tables[i]
 	_         [64]byte                     // keep neighbouring shards' locks off this cache line
 }
