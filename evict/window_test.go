@@ -183,3 +183,37 @@ func TestWindow_Miss(t *testing.T) {
 	}
 	assert.Equal(t, 1000*evict.MaxWindowPercent/100, w.Cap(), "never above MaxWindowPercent")
 }
+
+// TestQueueAdmission_MarginByCapacity: a candidate estimated exactly one
+// use more frequent than the main queue's victim is rejected by a queue
+// smaller than MarginlessCapacity (AdmitMargin) and admitted, in the
+// victim's place, by one of MarginlessCapacity entries or more.
+func TestQueueAdmission_MarginByCapacity(t *testing.T) {
+	assert.Equal(t, evict.AdmitMargin, evict.Margin(evict.MarginlessCapacity-1))
+	assert.Equal(t, 0, evict.Margin(evict.MarginlessCapacity))
+	for _, capacity := range []int{100, evict.MarginlessCapacity - 1, evict.MarginlessCapacity, 2 * evict.MarginlessCapacity} {
+		q := evict.NewQueue[uint64](evict.SIEVE)
+		q.EnableAdmission(capacity)
+		for k := range uint64(capacity) {
+			q.Push(evict.NewNode(k, 0, mix(k)))
+		}
+		// The first eviction sizes the sketch (counting nothing before);
+		// the node pushed after it is counted once, its miss.
+		q.Evict(0)
+		q.Push(evict.NewNode(uint64(capacity), 0, mix(uint64(capacity))))
+		var cand *evict.Node[uint64]
+		q.EvictionOrder(func(n *evict.Node[uint64]) bool { cand = n; return false })
+		// Every node but the newest counts 0 uses; the candidate (the
+		// window's oldest) gets one more than the victim.
+		q.Touch(cand)
+		v, r := q.Evict(0)
+		require.Equal(t, evict.Capacity, r)
+		require.NoError(t, q.Check())
+		if capacity < evict.MarginlessCapacity {
+			assert.Same(t, cand, v, "capacity %d: a candidate one use ahead is rejected", capacity)
+		} else {
+			assert.NotSame(t, cand, v, "capacity %d: a candidate one use ahead is admitted", capacity)
+			assert.Equal(t, capacity, q.Len()+1)
+		}
+	}
+}

@@ -360,7 +360,7 @@ func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
 			s.sketch.Increment(c.hash)
 			c.visited = false
 		}
-		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash)+evict.AdmitMargin {
+		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash)+evict.Margin(s.capacity) {
 			ev := m.drop(s, v)
 			s.win.Evicted(v.hash)
 			s.window = s.window[1:]
