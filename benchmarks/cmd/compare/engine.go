@@ -1,0 +1,209 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"log"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/hotcache/hotcache/benchmarks"
+)
+
+// The engine report (-engine) is issue 22's targets, checked one by one:
+// hotcache's shard.Cache and generated cache against otter v2 and
+// xsync.Map, side by side in interleaved rounds.
+
+// EngineReport is what -engine saves as engine.json.
+type EngineReport struct {
+	Command    string                     `json:"command"`
+	Commit     string                     `json:"commit,omitempty"` // of the hotcache checkout measured (../)
+	GoVersion  string                     `json:"go_version"`
+	Platform   string                     `json:"platform"`
+	CPU        string                     `json:"cpu"`
+	GOMAXPROCS int                        `json:"gomaxprocs"`
+	Date       string                     `json:"date"`
+	LoadBefore string                     `json:"load_before,omitempty"` // /proc/loadavg when the run started
+	LoadAfter  string                     `json:"load_after,omitempty"`  // and when it ended
+	Elapsed    string                     `json:"elapsed"`
+	Result     benchmarks.EngineResult    `json:"result"`
+	Verdicts   []benchmarks.EngineVerdict `json:"verdicts"`
+}
+
+// engineMain runs the engine cells with o at GOMAXPROCS procs (0: leave
+// it) and writes engine.md and engine.json to out.
+func engineMain(o benchmarks.EngineOptions, procs int, out string) {
+	if procs > 0 {
+		runtime.GOMAXPROCS(procs)
+	}
+	check(os.MkdirAll(out, 0o755))
+	r := EngineReport{
+		Command:    strings.TrimSpace("go run ./cmd/compare " + strings.Join(os.Args[1:], " ")),
+		Commit:     gitCommit(),
+		GoVersion:  runtime.Version(),
+		Platform:   runtime.GOOS + "/" + runtime.GOARCH,
+		CPU:        cpuName(),
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Date:       time.Now().UTC().Format(time.DateTime),
+		LoadBefore: loadAvg(),
+	}
+	start := time.Now()
+	cells, err := benchmarks.RunEngineThroughput(o, func(round int) {
+		log.Printf("engine: round %d of %d done (%v)", round+1, o.Rounds, time.Since(start).Round(time.Second))
+	})
+	check(err)
+	r.Result = benchmarks.EngineResult{Options: o, Throughput: cells}
+	r.Result.Memory = benchmarks.RunEngineMemory(o)
+	log.Printf("engine: memory done")
+	r.Result.Allocs = benchmarks.RunEngineAllocs(o)
+	log.Printf("engine: allocations done")
+	r.Elapsed = time.Since(start).Round(time.Second).String()
+	r.LoadAfter = loadAvg()
+	r.Verdicts = benchmarks.JudgeEngine(&r.Result, benchmarks.EngineTargets())
+
+	md := engineMarkdown(&r)
+	fmt.Print(md)
+	check(os.WriteFile(filepath.Join(out, "engine.md"), []byte(md), 0o644))
+	j, err := json.MarshalIndent(r, "", "  ")
+	check(err)
+	check(os.WriteFile(filepath.Join(out, "engine.json"), append(j, '\n'), 0o644))
+}
+
+// gitCommit returns the short commit and "+dirty" of the checkout the
+// benchmarks module replaces hotcache with, or "" outside git.
+func gitCommit() string {
+	c, err := exec.Command("git", "-C", "..", "rev-parse", "--short", "HEAD").Output()
+	if err != nil {
+		return ""
+	}
+	s := strings.TrimSpace(string(c))
+	if st, err := exec.Command("git", "-C", "..", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+		s += "+dirty"
+	}
+	return s
+}
+
+// loadAvg returns the first three fields of /proc/loadavg, or "".
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return ""
+	}
+	f := strings.Fields(string(b))
+	return strings.Join(f[:min(3, len(f))], " ")
+}
+
+// engineMarkdown renders the verdicts, then the raw medians.
+func engineMarkdown(r *EngineReport) string {
+	var b strings.Builder
+	w := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	o := r.Result.Options
+	w("# Engine v2 targets (issue 22)\n\n")
+	w("`%s` — commit %s, %s, %s, %s, GOMAXPROCS=%d, %s UTC, %v; load average %s before, %s after.\n\n",
+		r.Command, orDash(r.Commit), r.GoVersion, r.Platform, r.CPU, r.GOMAXPROCS, r.Date, r.Elapsed, orDash(r.LoadBefore), orDash(r.LoadAfter))
+	w("%d interleaved rounds (each runs every cache once per cell, the order rotating), %v per cache, cell and round, %d goroutines; "+
+		"Zipf 1.01 over %d keys at capacity %d; uniform over %d keys at capacity %d. "+
+		"A throughput ratio is the median of the %d per-round ratios, with their min–max.\n\n",
+		o.Rounds, o.Dur, o.Goroutines, 64*o.Capacity, o.Capacity, 4*o.BigCapacity, o.BigCapacity, o.Rounds)
+	pass := 0
+	for _, v := range r.Verdicts {
+		if v.Pass {
+			pass++
+		}
+	}
+	w("**%d of %d targets pass.**\n\n", pass, len(r.Verdicts))
+	w("| target | measured | min–max | goal | |\n|---|--:|--:|--:|---|\n")
+	for _, v := range r.Verdicts {
+		w("| %s | %s | %s | %s | %s |\n", v.Target.Name, verdictValue(v), verdictRange(v), verdictGoal(v.Target), verdictWord(v))
+	}
+	w("\n## Throughput, medians\n\nns/op is wall time per operation of all goroutines together (1e9 / ops/s), as `go test -bench` reports for RunParallel.\n\n")
+	w("| cell | cache | ops/s (M) | min–max | ns/op |\n|---|---|--:|--:|--:|\n")
+	for _, c := range r.Result.Throughput {
+		for _, name := range c.Caches {
+			s := c.Samples[name]
+			m := benchmarks.Median(s)
+			lo, hi := minMax(s)
+			w("| %s | %s | %.1f | %.1f–%.1f | %s |\n", c.Name, name, m/1e6, lo/1e6, hi/1e6, nsPerOp(m))
+		}
+	}
+	if len(r.Result.Memory) > 0 {
+		w("\n## Memory\n\nLive heap after GC per entry, uint64 keys and values, capacity = entries.\n\n| cache | entries | B/entry |\n|---|--:|--:|\n")
+		for _, m := range r.Result.Memory {
+			w("| %s | %d | %.1f |\n", m.Cache, m.Entries, m.BytesPerEntry)
+		}
+	}
+	if len(r.Result.Allocs) > 0 {
+		w("\n## Allocations per operation\n\nHeap allocations per operation over %d operations (the least of 3 tries), as a fraction. "+
+			"Insert stores a new key into a full cache (it evicts, or admission refuses it).\n\n", o.AllocOps)
+		w("| cache | keys | Get hit | update | insert |\n|---|---|--:|--:|--:|\n")
+		for _, a := range r.Result.Allocs {
+			w("| %s | %s | %.3f | %.3f | %.3f |\n", a.Cache, a.Keys, a.GetHit, a.SetExisting, a.SetNew)
+		}
+	}
+	w("\nNot measured here: the hit-ratio target (`go run ./cmd/compare -matrix`).\n")
+	return b.String()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+func nsPerOp(opsPerSec float64) string {
+	if opsPerSec <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f", 1e9/opsPerSec)
+}
+
+func verdictValue(v benchmarks.EngineVerdict) string {
+	switch {
+	case v.Err != "":
+		return "—"
+	case v.Target.Cell != "" || (v.Target.Mem && v.Target.Den != ""):
+		return fmt.Sprintf("%.2f×", v.Value)
+	case v.Target.Mem:
+		return fmt.Sprintf("%.1f B", v.Value)
+	default:
+		return fmt.Sprintf("%.3f", v.Value)
+	}
+}
+
+func verdictRange(v benchmarks.EngineVerdict) string {
+	if v.Err != "" || v.Target.Cell == "" {
+		return ""
+	}
+	return fmt.Sprintf("%.2f–%.2f", v.Lo, v.Hi)
+}
+
+func verdictGoal(t benchmarks.EngineTarget) string {
+	op := "≥"
+	if t.AtMost {
+		op = "≤"
+	}
+	switch {
+	case t.Cell != "" || (t.Mem && t.Den != ""):
+		return fmt.Sprintf("%s %.2f×", op, t.Goal)
+	case t.Mem:
+		return fmt.Sprintf("%s %.0f B", op, t.Goal)
+	default:
+		return fmt.Sprintf("%s %.0f", op, t.Goal)
+	}
+}
+
+func verdictWord(v benchmarks.EngineVerdict) string {
+	switch {
+	case v.Err != "":
+		return "FAIL (" + v.Err + ")"
+	case v.Pass:
+		return "PASS"
+	default:
+		return "FAIL"
+	}
+}
