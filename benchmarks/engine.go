@@ -39,6 +39,11 @@ type EngineOptions struct {
 	MemEntries int `json:"mem_entries"`
 	// AllocOps is the number of operations allocations are counted over.
 	AllocOps int `json:"alloc_ops"`
+	// ByCPU judges throughput by operations per CPU-second of the process
+	// (CPUSamples) instead of per wall-clock second (Samples): on a
+	// machine whose other load takes cores from the run, wall time
+	// measures the scheduler, CPU time still the cache.
+	ByCPU bool `json:"by_cpu"`
 }
 
 // DefaultEngineOptions are the issue's conditions: 7 rounds, 2 goroutines,
@@ -58,16 +63,27 @@ func (o EngineOptions) validate() error {
 // EngineCell is one throughput cell: Samples holds, per cache name, the
 // operations per second of each round, in round order, so that
 // Samples[a][i]/Samples[b][i] is the ratio of a pair measured in the same
-// round.
+// round; CPUSamples likewise the operations per CPU-second the whole
+// process used during the run (its goroutines, GC and background work),
+// absent where the CPU time cannot be read.
 type EngineCell struct {
-	Name     string               `json:"name"` // e.g. "uint64 zipf reads=100%"
-	Keys     string               `json:"keys"` // uint64 or string
-	Dist     string               `json:"dist"` // "zipf 1.01" or "uniform"
-	KeySpace int                  `json:"key_space"`
-	Capacity int                  `json:"capacity"`
-	ReadPct  int                  `json:"reads_pct"`
-	Caches   []string             `json:"caches"` // in table order
-	Samples  map[string][]float64 `json:"samples"`
+	Name       string               `json:"name"` // e.g. "uint64 zipf reads=100%"
+	Keys       string               `json:"keys"` // uint64 or string
+	Dist       string               `json:"dist"` // "zipf 1.01" or "uniform"
+	KeySpace   int                  `json:"key_space"`
+	Capacity   int                  `json:"capacity"`
+	ReadPct    int                  `json:"reads_pct"`
+	Caches     []string             `json:"caches"` // in table order
+	Samples    map[string][]float64 `json:"samples"`
+	CPUSamples map[string][]float64 `json:"cpu_samples,omitempty"`
+}
+
+// Series returns Samples, or CPUSamples if byCPU.
+func (c *EngineCell) Series(byCPU bool) map[string][]float64 {
+	if byCPU {
+		return c.CPUSamples
+	}
+	return c.Samples
 }
 
 // EngineMem is one cache's live heap per entry.
@@ -123,9 +139,10 @@ type engineGroup struct {
 }
 
 // engineZipf is the stream of the Zipf cells: s = 1.01 over 64× the
-// capacity, scrambled, as the compare command's throughput section.
+// capacity, scrambled; at capacity 2^16, 2^21 draws, the stream of the
+// compare command's throughput section.
 func engineZipf(capacity int) (Stream[uint64], error) {
-	ranks, err := Zipf(1.01, 64*capacity, 1<<21, 1)
+	ranks, err := Zipf(1.01, 64*capacity, min(1<<21, max(1<<16, 32*capacity)), 1)
 	if err != nil {
 		return Stream[uint64]{}, err
 	}
@@ -171,7 +188,13 @@ func engineRun[K Key](s, pre Stream[K], n int, fs []Factory[K], capacity int) fu
 			c := f.New(Config{Capacity: capacity})
 			Prefill(c, pre, n)
 			for _, cell := range cells {
-				cell.Samples[f.Name] = append(cell.Samples[f.Name], Throughput(c, s, cell.ReadPct, o.Goroutines, o.Dur))
+				cpu0, ok0 := processCPU()
+				ops, elapsed := Run(c, s, cell.ReadPct, o.Goroutines, o.Dur)
+				cpu1, ok1 := processCPU()
+				cell.Samples[f.Name] = append(cell.Samples[f.Name], float64(ops)/elapsed.Seconds())
+				if ok0 && ok1 && cpu1 > cpu0 {
+					cell.CPUSamples[f.Name] = append(cell.CPUSamples[f.Name], float64(ops)/(cpu1-cpu0).Seconds())
+				}
 			}
 			c.Close()
 		}
@@ -180,7 +203,7 @@ func engineRun[K Key](s, pre Stream[K], n int, fs []Factory[K], capacity int) fu
 
 func newCell(name, keys, dist string, space, capacity, reads int, caches []string) *EngineCell {
 	return &EngineCell{Name: name, Keys: keys, Dist: dist, KeySpace: space, Capacity: capacity, ReadPct: reads,
-		Caches: caches, Samples: map[string][]float64{}}
+		Caches: caches, Samples: map[string][]float64{}, CPUSamples: map[string][]float64{}}
 }
 
 // RunEngineThroughput runs the throughput cells in o.Rounds interleaved

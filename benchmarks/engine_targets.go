@@ -139,7 +139,8 @@ func judgeRatio(r *EngineResult, t EngineTarget) (med, lo, hi float64, err error
 	if c == nil {
 		return 0, 0, 0, fmt.Errorf("cell %q not measured", t.Cell)
 	}
-	ratios, err := PairRatios(c.Samples[t.Num], c.Samples[t.Den])
+	series := c.Series(r.Options.ByCPU)
+	ratios, err := PairRatios(series[t.Num], series[t.Den])
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("%s: %s/%s: %w", t.Cell, t.Num, t.Den, err)
 	}

@@ -50,6 +50,18 @@ func TestJudgeEngine_MedianOfPairRatios(t *testing.T) {
 	assert.False(t, JudgeEngine(r, []EngineTarget{target})[0].Pass)
 }
 
+func TestJudgeEngine_ByCPUUsesCPUSamples(t *testing.T) {
+	r := cellResult(CellUint64Read100, []float64{30, 30, 30}, []float64{10, 10, 10})
+	r.Throughput[0].CPUSamples = map[string][]float64{EngineHotcache: {10, 12, 8}, Otter: {10, 10, 10}}
+	target := EngineTarget{Cell: CellUint64Read100, Num: EngineHotcache, Den: Otter, Goal: 2.5}
+	assert.Equal(t, 3.0, JudgeEngine(r, []EngineTarget{target})[0].Value)
+	r.Options.ByCPU = true
+	v := JudgeEngine(r, []EngineTarget{target})[0]
+	assert.Equal(t, 1.0, v.Value)
+	assert.Equal(t, 0.8, v.Lo)
+	assert.False(t, v.Pass)
+}
+
 func TestJudgeEngine_MissingDataFails(t *testing.T) {
 	vs := JudgeEngine(&EngineResult{}, EngineTargets())
 	require.Len(t, vs, len(EngineTargets()))
@@ -153,6 +165,9 @@ func TestRunEngineThroughput_Small(t *testing.T) {
 			require.Len(t, c.Samples[cache], 2, "%s %s", c.Name, cache)
 			for _, x := range c.Samples[cache] {
 				assert.Positive(t, x)
+			}
+			if _, ok := processCPU(); ok {
+				assert.Len(t, c.CPUSamples[cache], 2, "%s %s: ops per CPU-second", c.Name, cache)
 			}
 		}
 	}

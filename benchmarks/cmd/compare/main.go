@@ -172,6 +172,8 @@ func main() {
 
 		engine = flag.Bool("engine", false, "run only issue 22's engine targets (hotcache and its generated cache vs otter and xsync.Map, interleaved rounds, PASS/FAIL per target) and write engine.md and engine.json to -out; -reps sets the rounds (0: 7), -dur the run per cache, cell and round (0: 200ms)")
 		procs  = flag.Int("procs", 2, "-engine: GOMAXPROCS for the run (the issue's condition is 2; 0 leaves it)")
+		byCPU  = flag.Bool("cputime", false, "-engine: judge throughput by operations per CPU-second of the process rather than per wall-clock second (for a machine whose other load takes cores from the run; both are reported)")
+		srcDir = flag.String("checkout", "..", "-engine: the hotcache checkout measured, whose commit the report names (engine.sh sets it with the replace)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
@@ -187,7 +189,8 @@ func main() {
 		if *dur > 0 {
 			o.Dur = *dur
 		}
-		engineMain(o, *procs, *out)
+		o.ByCPU = *byCPU
+		engineMain(o, *procs, *out, *srcDir)
 		return
 	}
 	if *matrix {
