@@ -164,7 +164,8 @@ func engineUniform(capacity int) (run, prefill Stream[uint64]) {
 		}
 		return NewStream(Scramble(keys))
 	}
-	return draw(3, 1<<bits.Len(uint(4*capacity))), draw(4, 2*capacity)
+	// NewStream keeps a power of two: draw the next one up.
+	return draw(3, 1<<bits.Len(uint(4*capacity))), draw(4, 1<<bits.Len(uint(2*capacity)))
 }
 
 func pick[K Key](names ...string) []Factory[K] {

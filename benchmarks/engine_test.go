@@ -154,6 +154,28 @@ func TestEngineRun_RotatesOrder(t *testing.T) {
 	}
 }
 
+func TestEngineUniform_PrefillFillsTheCache(t *testing.T) {
+	const capacity = 1 << 12
+	run, pre := engineUniform(capacity)
+	assert.GreaterOrEqual(t, len(run.Keys), 4*capacity)
+	n := capacity + capacity/4 // what RunEngineThroughput prefills
+	require.GreaterOrEqual(t, len(pre.Keys), n)
+	distinct := map[uint64]bool{}
+	for _, k := range pre.Keys[:n] {
+		distinct[k] = true
+	}
+	assert.Greater(t, len(distinct), capacity, "the prefill must hold more distinct keys than the cache")
+	inRun := 0
+	for _, k := range run.Keys[:capacity] {
+		if distinct[k] {
+			inRun++
+		}
+	}
+	// Uniform over 4× the capacity: about 27 % of a run's keys were
+	// prefilled, not all of them.
+	assert.InDelta(t, 0.27, float64(inRun)/capacity, 0.05)
+}
+
 func TestRunEngineThroughput_Small(t *testing.T) {
 	o := EngineOptions{Rounds: 2, Dur: 5 * time.Millisecond, Goroutines: 2, Capacity: 1 << 8, BigCapacity: 1 << 10}
 	cells, err := RunEngineThroughput(o, nil)

@@ -75,14 +75,15 @@ func engineMain(o benchmarks.EngineOptions, procs int, out, src string) {
 }
 
 // gitCommit returns the short commit of the git checkout at dir, with
-// "+dirty" when tracked files differ from it, or "" outside git.
+// "+dirty" when tracked files outside benchmarks/ (the hotcache code
+// measured, not this harness) differ from it, or "" outside git.
 func gitCommit(dir string) string {
 	c, err := exec.Command("git", "-C", dir, "rev-parse", "--short", "HEAD").Output()
 	if err != nil {
 		return ""
 	}
 	s := strings.TrimSpace(string(c))
-	if st, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+	if st, err := exec.Command("git", "-C", dir, "status", "--porcelain", "--untracked-files=no", "--", ".", ":!benchmarks").Output(); err == nil && len(st) > 0 {
 		s += "+dirty"
 	}
 	return s
