@@ -69,7 +69,8 @@
 // medians. -cputime judges throughput by operations per CPU-second of the
 // process instead of per wall-clock second (both are shown); -checkout
 // names the hotcache checkout whose commit the report records (engine.sh
-// sets it when it points the module at another checkout):
+// sets it when it points the module at another checkout); -render FILE
+// measures nothing and judges the samples of a saved engine.json again:
 //
 //	go run ./cmd/compare -engine
 //	./engine.sh ../../other-checkout -reps 9

@@ -35,3 +35,10 @@ func TestEngineMarkdown_Verdicts(t *testing.T) {
 	assert.Contains(t, md, "| uint64 zipf reads=100% | hotcache | 28.0 | 24.0–30.0 | 35.71 | 15.0 | 12.0–18.0 |")
 	assert.Len(t, targets, 17, "the count in the summary line above")
 }
+
+func TestVerdictValue_ShowsWhyARoundedEqualFails(t *testing.T) {
+	tg := benchmarks.EngineTarget{Cell: "c", Goal: 0.97}
+	assert.Equal(t, "0.969×", verdictValue(benchmarks.EngineVerdict{Target: tg, Value: 0.9694}))
+	assert.Equal(t, "0.97×", verdictValue(benchmarks.EngineVerdict{Target: tg, Value: 0.97}))
+	assert.Equal(t, "1.04×", verdictValue(benchmarks.EngineVerdict{Target: tg, Value: 1.04}))
+}

@@ -173,6 +173,7 @@ func main() {
 		engine = flag.Bool("engine", false, "run only issue 22's engine targets (hotcache and its generated cache vs otter and xsync.Map, interleaved rounds, PASS/FAIL per target) and write engine.md and engine.json to -out; -reps sets the rounds (0: 7), -dur the run per cache, cell and round (0: 200ms)")
 		procs  = flag.Int("procs", 2, "-engine: GOMAXPROCS for the run (the issue's condition is 2; 0 leaves it)")
 		byCPU  = flag.Bool("cputime", false, "-engine: judge throughput by operations per CPU-second of the process rather than per wall-clock second (for a machine whose other load takes cores from the run; both are reported)")
+		render = flag.String("render", "", "-engine: measure nothing; judge the samples of this engine.json again and write engine.md and engine.json to -out")
 		srcDir = flag.String("checkout", "..", "-engine: the hotcache checkout measured, whose commit the report names (engine.sh sets it with the replace)")
 	)
 	flag.Parse()
@@ -190,6 +191,10 @@ func main() {
 			o.Dur = *dur
 		}
 		o.ByCPU = *byCPU
+		if *render != "" {
+			check(engineRender(*render, *out))
+			return
+		}
 		engineMain(o, *procs, *out, *srcDir)
 		return
 	}
