@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 const benchCapacity = 1 << 16
@@ -76,5 +77,37 @@ func BenchmarkHitRatio(b *testing.B) {
 				b.ReportMetric(100*float64(hits)/float64(len(keys)), "hit%")
 			})
 		}
+	}
+}
+
+// BenchmarkEngine is the throughput part of the compare command's -engine
+// run as a go benchmark: b.N interleaved rounds (run it with
+// -benchtime=7x for the 7) of 100 ms per cache and cell, reporting
+// each throughput target's median pair ratio (x-otter/u64-r100: hotcache
+// over otter, uint64 keys, reads=100 %; gen-x-generic/...: the generated
+// cache over shard.Cache). Memory and allocations are in the command.
+//
+// b.N = 1 (the probe the testing package runs first, and CI's
+// -benchtime=1x) is a smoke round at capacities 2^10 and 2^14 for 10 ms: it
+// checks that every cell runs, and its ratios mean nothing.
+func BenchmarkEngine(b *testing.B) {
+	o := DefaultEngineOptions()
+	o.Rounds, o.Dur = b.N, 100*time.Millisecond
+	if b.N == 1 {
+		o.Dur, o.Capacity, o.BigCapacity = 10*time.Millisecond, 1<<10, 1<<14
+	}
+	cells, err := RunEngineThroughput(o, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := EngineResult{Options: o, Throughput: cells}
+	for _, v := range JudgeEngine(&r, EngineTargets()) {
+		if v.Target.Cell == "" {
+			continue
+		}
+		if v.Err != "" {
+			b.Fatalf("%s: %s", v.Target.Name, v.Err)
+		}
+		b.ReportMetric(v.Value, v.Target.Metric)
 	}
 }

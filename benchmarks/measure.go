@@ -51,6 +51,13 @@ func Prefill[K Key](c Cache[K], s Stream[K], n int) {
 // each starting at its own offset, and returns operations per second. A
 // position is a Get if its draw is below readPct, else a Set.
 func Throughput[K Key](c Cache[K], s Stream[K], readPct, goroutines int, d time.Duration) float64 {
+	ops, elapsed := Run(c, s, readPct, goroutines, d)
+	return float64(ops) / elapsed.Seconds()
+}
+
+// Run is [Throughput] returning the operations run and the wall time they
+// took (from the start signal until every goroutine stopped).
+func Run[K Key](c Cache[K], s Stream[K], readPct, goroutines int, d time.Duration) (ops uint64, elapsed time.Duration) {
 	var (
 		stop  atomic.Bool
 		total atomic.Uint64
@@ -65,12 +72,15 @@ func Throughput[K Key](c Cache[K], s Stream[K], readPct, goroutines int, d time.
 			i := g * len(s.Keys) / goroutines
 			n := 0
 			<-begin
-			for !stop.Load() {
+			for { // at least one batch, so a run on a busy machine never counts 0
 				for range 256 {
 					s.Do(c, i, rp)
 					i++
 				}
 				n += 256
+				if stop.Load() {
+					break
+				}
 			}
 			total.Add(uint64(n))
 		}()
@@ -80,7 +90,7 @@ func Throughput[K Key](c Cache[K], s Stream[K], readPct, goroutines int, d time.
 	time.Sleep(d)
 	stop.Store(true)
 	wg.Wait()
-	return float64(total.Load()) / time.Since(start).Seconds()
+	return total.Load(), time.Since(start)
 }
 
 // BytesPerEntry builds a cache of capacity len(keys) with f, stores every

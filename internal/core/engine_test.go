@@ -269,6 +269,17 @@ func TestCacheOptions_DefaultShards(t *testing.T) {
 	c = Must(Options[string, int]{Capacity: 1 << 20})
 	assert.GreaterOrEqual(t, len(c.e.shards), runtime.GOMAXPROCS(0))
 	c.Close()
+	// Small caches get fewer shards, each of at least minShardCapacity.
+	for _, n := range []int{100, 255, 256, 372, 521, 616, 1000, 1415, 4000} {
+		c = Must(Options[string, int]{Capacity: n})
+		if len(c.e.shards) > 1 {
+			assert.GreaterOrEqual(t, n/len(c.e.shards), minShardCapacity, "capacity %d: %d shards", n, len(c.e.shards))
+		}
+		if n >= 2*minShardCapacity {
+			assert.Greater(t, len(c.e.shards), 1, "capacity %d", n)
+		}
+		c.Close()
+	}
 	assert.Panics(t, func() { Must(Options[string, int]{}) })
 }
 

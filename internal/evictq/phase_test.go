@@ -148,9 +148,13 @@ func TestQueueAdmission_FollowsPhases(t *testing.T) {
 					continue // the cache fills
 				}
 				best, worst := max(hl, hf), min(hl, hf)
-				assert.GreaterOrEqual(t, hs, best-tolerance, "seed %d round %d %s: queue %.1f%%, the better of LRU %.1f%% and LFU %.1f%%", seed, round, cur.name, hs, hl, hf)
-				if best-worst > 2*tolerance {
-					assert.Greater(t, hs, worst+tolerance, "seed %d round %d %s: queue %.1f%% follows the worse of LRU %.1f%% and LFU %.1f%%", seed, round, cur.name, hs, hl, hf)
+				tol := tolerance
+				if cur.name != "frequency" {
+					tol = tightTolerance
+				}
+				assert.GreaterOrEqual(t, hs, best-tol, "seed %d round %d %s: queue %.1f%%, the better of LRU %.1f%% and LFU %.1f%%", seed, round, cur.name, hs, hl, hf)
+				if best-worst > 2*tol {
+					assert.Greater(t, hs, worst+tol, "seed %d round %d %s: queue %.1f%% follows the worse of LRU %.1f%% and LFU %.1f%%", seed, round, cur.name, hs, hl, hf)
 				}
 			}
 		}
@@ -162,5 +166,9 @@ func TestQueueAdmission_FollowsPhases(t *testing.T) {
 // keys keep high counts in the sketch until it halves them, and while they
 // hold the main queue the window grows to make up for it (70.2-70.8%
 // against the LFU's 73.2-74.0%, with LRU at 68.8-69.7%). Recency and loop
-// phases end within 0.5 points of the better reference.
-const tolerance = 4.0
+// phases end within 0.5 points of the better reference (recency equal to
+// LRU, loops 0.1-0.3 below the LFU) and are held to tightTolerance.
+const (
+	tolerance      = 4.0
+	tightTolerance = 1.0
+)

@@ -361,7 +361,7 @@ func (m *Cache[K, V]) evict(s *shard[K, V]) event[K, V] {
 			s.sketch.Increment(c.hash)
 			c.visited = false
 		}
-		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash)+evictq.AdmitMargin {
+		if s.sketch.Frequency(c.hash) > s.sketch.Frequency(v.hash)+evictq.Margin(s.capacity) {
 			ev := m.drop(s, v)
 			s.win.Evicted(v.hash)
 			s.window = s.window[1:]

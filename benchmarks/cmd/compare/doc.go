@@ -55,6 +55,26 @@
 //	go run ./cmd/compare -matrix -out results
 //	go run ./cmd/compare -matrix -cells '^lirs-' -reuse results/matrix.json -out /tmp/m
 //
+// -engine runs only issue 22's engine targets and writes engine.md and
+// engine.json to -out: hotcache's shard.Cache and its generated cache
+// against otter v2 and xsync.Map, at GOMAXPROCS -procs (default 2) from 2
+// goroutines, in -reps interleaved rounds (default 7; each round runs every
+// cache once per cell, the order rotating) of -dur per cache and cell
+// (default 200ms): uint64 and string keys, Zipf 1.01 at capacity 2^16,
+// reads = 100 % and 50 %, and uint64 keys uniform over 4M at capacity 10^6,
+// reads = 50 %; then bytes per entry at 10^6 uint64 entries and
+// allocations per Get hit, update and insert. Each target is printed with
+// its median pair ratio (hotcache over otter in the same round), the
+// min–max of those ratios, its goal and PASS or FAIL, followed by the raw
+// medians. -cputime judges throughput by operations per CPU-second of the
+// process instead of per wall-clock second (both are shown); -checkout
+// names the hotcache checkout whose commit the report records (engine.sh
+// sets it when it points the module at another checkout); -render FILE
+// measures nothing and judges the samples of a saved engine.json again:
+//
+//	go run ./cmd/compare -engine
+//	./engine.sh ../../other-checkout -reps 9
+//
 // -quick runs a subset (s = 0.99, GOMAXPROCS goroutines, fewer traces,
 // truncated) in under two minutes on two cores.
 package main

@@ -169,10 +169,35 @@ func main() {
 		cells   = flag.String("cells", "", "-matrix: run only the streams whose name matches this regular expression")
 		reuse   = flag.String("reuse", "", "-matrix: take otter's, LRU's and OPT's results from this matrix.json where it has the same cell and seed count")
 		combine = flag.String("combine", "", "-matrix: replay nothing; render the cells of these matrix.json files (comma-separated) as one matrix")
+
+		engine = flag.Bool("engine", false, "run only issue 22's engine targets (hotcache and its generated cache vs otter and xsync.Map, interleaved rounds, PASS/FAIL per target) and write engine.md and engine.json to -out; -reps sets the rounds (0: 7), -dur the run per cache, cell and round (0: 200ms)")
+		procs  = flag.Int("procs", 2, "-engine: GOMAXPROCS for the run (the issue's condition is 2; 0 leaves it)")
+		byCPU  = flag.Bool("cputime", false, "-engine: judge throughput by operations per CPU-second of the process rather than per wall-clock second (for a machine whose other load takes cores from the run; both are reported)")
+		render = flag.String("render", "", "-engine: measure nothing; judge the samples of this engine.json again and write engine.md and engine.json to -out")
+		srcDir = flag.String("checkout", "..", "-engine: the hotcache checkout measured, whose commit the report names (engine.sh sets it with the replace)")
 	)
 	flag.Parse()
 	log.SetFlags(0)
 	log.SetPrefix("compare: ")
+	if *engine {
+		if *out == "" {
+			*out = "results"
+		}
+		o := benchmarks.DefaultEngineOptions()
+		if *reps > 0 {
+			o.Rounds = *reps
+		}
+		if *dur > 0 {
+			o.Dur = *dur
+		}
+		o.ByCPU = *byCPU
+		if *render != "" {
+			check(engineRender(*render, *out))
+			return
+		}
+		engineMain(o, *procs, *out, *srcDir)
+		return
+	}
 	if *matrix {
 		if *out == "" {
 			*out = "results"
@@ -315,15 +340,6 @@ func cpuName() string {
 	return runtime.GOARCH
 }
 
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 // throughput runs every cell. Within a cell group (zipf, variant,
 // goroutines) each repetition builds and prefills each cache in turn, in an
 // order rotated per repetition, and runs every read mix on it.
@@ -387,7 +403,7 @@ func runCell[K benchmarks.Key](p plan, s benchmarks.Stream[K], all []benchmarks.
 	for m, reads := range p.reads {
 		for i, f := range fs {
 			rows = append(rows, ThroughputRow{Variant: v, Goroutines: g, ReadPct: reads, Cache: f.Name,
-				OpsPerSec: median(samples[i][m]), Samples: samples[i][m]})
+				OpsPerSec: benchmarks.Median(samples[i][m]), Samples: samples[i][m]})
 		}
 	}
 	return rows

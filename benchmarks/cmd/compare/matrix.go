@@ -53,7 +53,7 @@ type verdict struct {
 }
 
 func judge(c MatrixCell) verdict {
-	v := verdict{hot: median(c.Hotcache), otter: median(c.Otter)}
+	v := verdict{hot: benchmarks.Median(c.Hotcache), otter: benchmarks.Median(c.Otter)}
 	v.best = max(v.otter, c.LRU)
 	v.margin = max(0.5, spread(c.Hotcache), spread(c.Otter))
 	v.pass = v.hot >= v.best-v.margin

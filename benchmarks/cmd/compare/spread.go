@@ -46,7 +46,7 @@ func hitRow(r HitRow, hits []int) HitRow {
 	for i, h := range hits {
 		ratios[i] = float64(h) / float64(r.Requests)
 	}
-	r.HitRatio = median(ratios)
+	r.HitRatio = benchmarks.Median(ratios)
 	if len(ratios) > 1 {
 		r.Samples = ratios
 	}
