@@ -40,15 +40,8 @@ func (e *Engine[K, V]) ordered(hottest bool) iter.Seq2[K, V] {
 // walkOrdered calls f with the live nodes in Coldest's order (Hottest's
 // with hottest) until f returns false.
 func (e *Engine[K, V]) walkOrdered(hottest bool, f func(*node[K, V]) bool) {
-	bp, _ := e.snapshots.Get().(*[]*node[K, V])
-	if bp == nil {
-		bp = new([]*node[K, V])
-	}
-	defer func() {
-		clear(*bp) // do not keep nodes alive from the pool
-		*bp = (*bp)[:0]
-		e.snapshots.Put(bp)
-	}()
+	bp := e.snapshotBuf()
+	defer e.putSnapshotBuf(bp)
 	buf, runs, writes := e.orderSnapshot((*bp)[:0])
 	*bp = buf
 	// A node is passed on only if it is live and still indexed: a lookup,
@@ -166,15 +159,8 @@ func forEach[K comparable, V any](t *table[K, V], f func(*node[K, V])) {
 // steady state.
 func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
-		bp, _ := e.snapshots.Get().(*[]*node[K, V])
-		if bp == nil {
-			bp = new([]*node[K, V])
-		}
-		defer func() {
-			clear(*bp) // do not keep nodes alive from the pool
-			*bp = (*bp)[:0]
-			e.snapshots.Put(bp)
-		}()
+		bp := e.snapshotBuf()
+		defer e.putSnapshotBuf(bp)
 		for i := range e.shards {
 			s := &e.shards[i]
 			w := s.writes()
@@ -214,4 +200,22 @@ func (s *shard[K, V]) writes() uint64 {
 		w += s.evictions[r].Load()
 	}
 	return w
+}
+
+// snapshotBuf returns a buffer for a snapshot of node pointers (All's,
+// Coldest's and Hottest's), from a pool so that an iteration allocates
+// nothing in the steady state; putSnapshotBuf returns it.
+func (e *Engine[K, V]) snapshotBuf() *[]*node[K, V] {
+	if bp, _ := e.snapshots.Get().(*[]*node[K, V]); bp != nil {
+		return bp
+	}
+	return new([]*node[K, V])
+}
+
+// putSnapshotBuf returns bp to the pool, empty: the pool keeps no node
+// alive.
+func (e *Engine[K, V]) putSnapshotBuf(bp *[]*node[K, V]) {
+	clear(*bp)
+	*bp = (*bp)[:0]
+	e.snapshots.Put(bp)
 }

@@ -75,25 +75,36 @@ func (e *Engine[K, V]) evictOther(own *shard[K, V], now int64, anyShard bool) bo
 			continue
 		}
 		s.mu.Lock()
-		if !e.budget.Over() {
-			s.mu.Unlock()
-			return true // another write made room meanwhile
-		}
-		if s.count.Load() == 0 {
-			s.mu.Unlock()
-			continue
-		}
-		t := s.table.Load()
-		n, reason := s.evictOne(t, now)
-		e.budget.Release(uint64(n.Weight()))
-		s.shrink(t)
 		var out victims[K, V]
-		e.gone(&out, n, reason)
-		s.mu.Unlock()
-		out.fire(e)
-		return true
+		if e.evictFor(s, now, &out) {
+			out.fire(e)
+			return true
+		}
 	}
 	return false
+}
+
+// evictFor evicts one entry of s for a write in another shard, if the
+// cache is still over its bounds and s still holds an entry, returning the
+// entry's room to the budget and adding it to out. It unlocks s.mu and
+// reports whether the caller is done: an entry was evicted, or another
+// write made room meanwhile. Caller holds s.mu.
+func (e *Engine[K, V]) evictFor(s *shard[K, V], now int64, out *victims[K, V]) bool {
+	if !e.budget.Over() {
+		s.mu.Unlock()
+		return true
+	}
+	if s.count.Load() == 0 {
+		s.mu.Unlock()
+		return false
+	}
+	t := s.table.Load()
+	n, reason := s.evictOne(t, now)
+	e.budget.Release(uint64(n.Weight()))
+	s.shrink(t)
+	e.gone(out, n, reason)
+	s.mu.Unlock()
+	return true
 }
 
 // evictOne evicts the victim of s's policy from its queue and table and
@@ -126,21 +137,9 @@ func (e *Engine[K, V]) tryEvictOther(own *shard[K, V], now int64, out *victims[K
 			busy = true
 			continue
 		}
-		if !e.budget.Over() {
-			s.mu.Unlock()
-			return true, false // another write made room meanwhile
+		if e.evictFor(s, now, out) {
+			return true, false
 		}
-		if s.count.Load() == 0 {
-			s.mu.Unlock()
-			continue
-		}
-		t := s.table.Load()
-		n, reason := s.evictOne(t, now)
-		e.budget.Release(uint64(n.Weight()))
-		s.shrink(t)
-		s.mu.Unlock()
-		e.gone(out, n, reason)
-		return true, false
 	}
 	return false, busy
 }
