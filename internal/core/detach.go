@@ -230,11 +230,11 @@ func (e *Engine[K, V]) gone(vs *victims[K, V], n *node[K, V], r evict.Reason) {
 // operation that removed the entries (or of the maintenance, for the
 // sweep), and may call the engine.
 func (vs *victims[K, V]) fire(e *Engine[K, V]) {
-	n, first, more := vs.n, vs.first, vs.more
-	*vs = victims[K, V]{more: vs.more[:0]}
-	if n == 0 || e.onEvict == nil {
-		return
+	if vs.n == 0 {
+		return // the common case: nothing left, or no OnEvict
 	}
+	first, more := vs.first, vs.more
+	*vs = victims[K, V]{more: vs.more[:0]}
 	e.onEvict(first.k, first.v, first.reason)
 	for _, v := range more {
 		e.onEvict(v.k, v.v, v.reason)
