@@ -14,6 +14,8 @@
 //     bit, weight, hash bits), not generic so that its methods inline.
 //   - queue.go: [Queue]: insertion order, the hand, admission, eviction,
 //     the invariant check.
+//   - admission.go: the admission filter's constants (window sizes, the
+//     adaptation's step, the candidate's margin) and [Margin].
 //   - order.go: [Queue.EvictionOrder], the order the hand would examine
 //     nodes in (Coldest, Hottest, snapshots).
 //   - sketch.go: [Sketch], the count-min frequency estimate admission
