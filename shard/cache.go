@@ -88,7 +88,7 @@ func (c *Cache[K, V]) hashOf(key K) uint64 {
 		if n := len(s); n >= 8 && n <= 16 {
 			return core.HashString8to16(c.seed, s)
 		}
-		return core.HashStringOther(c.seed, s)
+		return core.HashString(c.seed, s)
 	case core.KindUser:
 		return c.user(key)
 	}
@@ -114,7 +114,7 @@ func (c *Cache[K, V]) Get(key K) (V, bool) {
 		if n := len(s); n >= 8 && n <= 16 {
 			return c.e.Get(core.HashString8to16(c.seed, s), key)
 		}
-		return c.e.Get(core.HashStringOther(c.seed, s), key)
+		return c.e.Get(core.HashString(c.seed, s), key)
 	}
 	return c.e.Get(c.hashOf(key), key)
 }

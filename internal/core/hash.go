@@ -20,7 +20,7 @@ import (
 // and other comparable types panic on it, as hash/maphash does.
 type Seed struct {
 	word uint64       // XORed into integer keys before the mixer; the string hash's first secret
-	str  [4]uint64    // the string hash's other secrets (see hashMem and hashLong)
+	str  [4]uint64    // the string hash's other secrets (see hashMid and hashOther)
 	rt   maphash.Seed // seeds hash/maphash for everything else
 }
 
@@ -39,9 +39,8 @@ func MakeSeed() Seed {
 }
 
 // HashString hashes s under seed. It is the default hash of string keys
-// and the one generated caches call. Keys of up to 16 bytes are hashed
-// inline (it is small enough to be inlined: two multiplications), longer
-// ones with one call.
+// and the one generated caches call: one call, whatever the length (see
+// HashString8to16 for the inlined form).
 //
 // It is a wyhash-style hash (the primitive is the 64×64→128-bit product of
 // two key words, each XORed with a secret, folded to 64 bits) whose five
@@ -61,39 +60,33 @@ func MakeSeed() Seed {
 // two multiplications up to 64 bytes (hashLong computes the four products
 // of a 64-byte key independently) and no call up to 16.
 func HashString(seed Seed, s string) uint64 {
-	if n := len(s); n >= 8 && n <= 16 {
-		return hashMid(seed, unsafe.Pointer(unsafe.StringData(s)), n)
-	}
 	return hashOther(seed, unsafe.Pointer(unsafe.StringData(s)), len(s))
 }
 
-// HashString8to16 is HashString for strings of 8 to 16 bytes (others give
-// a wrong hash); unlike HashString, it is inlined. Cache.Get calls it, or
-// HashStringOther, so that hashing such a key makes no call:
+// HashString8to16 is HashString for strings of 8 to 16 bytes (others get
+// a wrong hash), inlined: Cache.Get and generated caches' Get hash a key
+// as
 //
 //	if n := len(s); n >= 8 && n <= 16 {
-//		h = HashString8to16(seed, s)
+//		h = HashString8to16(seed, s) // no call
 //	} else {
-//		h = HashStringOther(seed, s)
+//		h = HashString(seed, s) // one call
 //	}
 func HashString8to16(seed Seed, s string) uint64 {
 	return hashMid(seed, unsafe.Pointer(unsafe.StringData(s)), len(s))
 }
 
-// HashStringOther is HashString for strings of any length, as one call
-// that inlines no other (HashString calls it for the lengths that
-// HashString8to16 does not take).
-func HashStringOther(seed Seed, s string) uint64 {
-	return hashOther(seed, unsafe.Pointer(unsafe.StringData(s)), len(s))
-}
-
 // HashBytes hashes b as [HashString] would hash string(b); byte-array keys
 // use it.
 func HashBytes(seed Seed, b []byte) uint64 {
-	if n := len(b); n >= 8 && n <= 16 {
-		return hashMid(seed, unsafe.Pointer(unsafe.SliceData(b)), n)
-	}
 	return hashOther(seed, unsafe.Pointer(unsafe.SliceData(b)), len(b))
+}
+
+// HashBytes8to16 is HashBytes for 8 to 16 bytes, inlined, as
+// HashString8to16 is HashString's: generated caches call it for keys of
+// types [8]byte to [16]byte.
+func HashBytes8to16(seed Seed, b []byte) uint64 {
+	return hashMid(seed, unsafe.Pointer(unsafe.SliceData(b)), len(b))
 }
 
 // HashUint64 hashes x under seed: x XOR the seed's secret word, mixed by the

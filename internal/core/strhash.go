@@ -29,10 +29,10 @@ func hashMid(seed Seed, p unsafe.Pointer, n int) uint64 {
 	return hi ^ lo
 }
 
-// hashOther hashes the n bytes at p under seed for n < 8 (as hashMid does
-// with narrower loads: for n in 4..7, two overlapping 4-byte loads; for n
-// in 1..3, the first, middle and last byte) and for n > 16 (see below).
-// It is correct for 8..16 too, and then equals hashMid.
+// hashOther hashes the n bytes at p under seed: 8 to 16 as hashMid does
+// (and equal to it), fewer as hashMid does with narrower loads (for n in
+// 4..7, two overlapping 4-byte loads; for n in 1..3, the first, middle and
+// last byte), more as below.
 //
 // Safety: p points to n readable bytes (n may be 0, p then unused).
 func hashOther(seed Seed, p unsafe.Pointer, n int) uint64 {

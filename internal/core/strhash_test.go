@@ -95,7 +95,7 @@ func TestHashString_Bytes(t *testing.T) {
 			if n >= 8 && n <= 16 {
 				assert.Equal(t, h, HashString8to16(seed, string(b)), "length %d offset %d", n, off)
 			}
-			assert.Equal(t, h, HashStringOther(seed, string(b)), "length %d offset %d", n, off)
+			assert.Equal(t, h, HashString(seed, string(b)), "length %d offset %d", n, off)
 		}
 	}
 }
@@ -169,7 +169,7 @@ func hashKeys(length, n int) []string {
 // BenchmarkStringHash compares, on keys of 8 to 100 bytes, the candidate
 // hashes for string keys under a per-cache seed: this package's
 // wyhash-style hash (as Cache.Get calls it: HashString8to16, inlined, for
-// 8–16 bytes, else HashStringOther), hash/maphash.String, XXH64 seeded
+// 8–16 bytes, else HashString), hash/maphash.String, XXH64 seeded
 // one-shot (xxh64 above), and cespare/xxhash/v2's Digest (NewWithSeed and
 // ResetWithSeed, the only way that package takes a seed). The candidates
 // run in turn, in blocks of 1024 hashes whose order rotates, so that a
@@ -188,7 +188,7 @@ func BenchmarkStringHash(b *testing.B) {
 				if n := len(s); n >= 8 && n <= 16 {
 					sum += HashString8to16(seed, s)
 				} else {
-					sum += HashStringOther(seed, s)
+					sum += HashString(seed, s)
 				}
 			}
 			return sum
