@@ -65,7 +65,9 @@ func TestGetCallsNothing_StringKeys(t *testing.T) {
 	t.Run("Engine.Get", func(t *testing.T) {
 		calls := callsIn(t, "github.com/hotcache/hotcache/internal/core/testdata/usecache",
 			"core.(*Engine[go.shape.string,go.shape.uint64]).Get STEXT",
-			func(line string) bool { return engineGetMayCall(line) || strings.Contains(line, "runtime.memequal(SB)") })
+			func(line string) bool {
+				return engineGetMayCall(line) || strings.Contains(line, "runtime.memequal(SB)")
+			})
 		require.Empty(t, calls, "Engine.Get makes calls it should inline")
 	})
 }
