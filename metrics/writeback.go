@@ -31,6 +31,8 @@ type WritebackCacheSource interface {
 //	hotcache_writeback_store_errors_total      counter  of which failed
 //	hotcache_writeback_retries_total           counter  store calls that retried an earlier failed one
 //	hotcache_writeback_written_total           counter  key writes the store accepted
+//	hotcache_writeback_splits_total            counter  failed calls of many keys retried as two calls, one per half
+//	hotcache_writeback_isolated_total          counter  writes the store rejected alone while it stored the rest of their batch
 //
 // A scrape calls b.Stats, which holds the buffer's lock as briefly as a
 // Store does.
@@ -57,6 +59,10 @@ func NewBufferCollector(name string, b BufferSource, opts ...Option) prometheus.
 		"Store calls that retried the writes of an earlier failed call.", true)
 	add("hotcache_writeback_written_total",
 		"Key writes (stores and deletes) that the store accepted.", true)
+	add("hotcache_writeback_splits_total",
+		"Failed store calls of many keys whose keys the buffer retried as two calls, one per half.", true)
+	add("hotcache_writeback_isolated_total",
+		"Writes the store rejected alone while it stored the rest of their batch; each is retried on its own until rewritten.", true)
 	return c
 }
 
@@ -98,6 +104,7 @@ func (c *bufferCollector) Collect(ch chan<- prometheus.Metric) {
 	values := [...]float64{
 		float64(st.Pending), st.OldestPending.Seconds(), float64(st.Flushes),
 		float64(st.StoreCalls), float64(st.StoreErrors), float64(st.Retries), float64(st.Written),
+		float64(st.Splits), float64(st.Isolated),
 	}
 	var points [len(values)]point
 	for i, v := range values {

@@ -51,12 +51,16 @@ func (s *flaky) Delete(ctx context.Context, k string) error {
 const bufferHelp = `
 # HELP hotcache_writeback_flushes_total Flushes that wrote at least one key.
 # TYPE hotcache_writeback_flushes_total counter
+# HELP hotcache_writeback_isolated_total Writes the store rejected alone while it stored the rest of their batch; each is retried on its own until rewritten.
+# TYPE hotcache_writeback_isolated_total counter
 # HELP hotcache_writeback_oldest_pending_seconds Age of the oldest write not stored yet, by the buffer's clock; 0 when none is pending.
 # TYPE hotcache_writeback_oldest_pending_seconds gauge
 # HELP hotcache_writeback_pending Keys whose latest write the buffer has not stored yet.
 # TYPE hotcache_writeback_pending gauge
 # HELP hotcache_writeback_retries_total Store calls that retried the writes of an earlier failed call.
 # TYPE hotcache_writeback_retries_total counter
+# HELP hotcache_writeback_splits_total Failed store calls of many keys whose keys the buffer retried as two calls, one per half.
+# TYPE hotcache_writeback_splits_total counter
 # HELP hotcache_writeback_store_calls_total Calls a writeback Buffer or Cache made to its store's write methods (Store, Delete, StoreMany, DeleteMany, one per transaction); a retry is a call of its own.
 # TYPE hotcache_writeback_store_calls_total counter
 # HELP hotcache_writeback_store_errors_total Calls a writeback Buffer or Cache made to its store's write methods that failed (a panic included).
@@ -66,17 +70,19 @@ const bufferHelp = `
 `
 
 // bufferWant is the exposition of buffer "sessions" with the given values,
-// in the order of bufferHelp's families.
-func bufferWant(flushes, oldest, pending, retries, calls, errs, written string) string {
+// by family name without its hotcache_writeback_ prefix; families not
+// given are 0.
+func bufferWant(values map[string]string) string {
 	var b strings.Builder
-	values := []string{flushes, oldest, pending, retries, calls, errs, written}
-	i := 0
 	for line := range strings.Lines(bufferHelp) {
 		b.WriteString(line)
 		if strings.HasPrefix(line, "# TYPE ") {
 			name := strings.Fields(line)[2]
-			b.WriteString(name + `{cache="sessions"} ` + values[i] + "\n")
-			i++
+			v, ok := values[strings.TrimPrefix(name, "hotcache_writeback_")]
+			if !ok {
+				v = "0"
+			}
+			b.WriteString(name + `{cache="sessions"} ` + v + "\n")
 		}
 	}
 	return b.String()
@@ -101,7 +107,7 @@ func TestBufferCollector(t *testing.T) {
 			t.Errorf("%s: %v", step, err)
 		}
 	}
-	compare("new", bufferWant("0", "0", "0", "0", "0", "0", "0"))
+	compare("new", bufferWant(nil))
 
 	for _, w := range []struct {
 		key, value string
@@ -113,21 +119,21 @@ func TestBufferCollector(t *testing.T) {
 		clk.Advance(w.wait)
 	}
 	// Two keys pending (a's writes coalesced); a's first write is 2.5s old.
-	compare("pending", bufferWant("0", "2.5", "2", "0", "0", "0", "0"))
+	compare("pending", bufferWant(map[string]string{"oldest_pending_seconds": "2.5", "pending": "2"}))
 
 	// The store is down: each key's call fails, and so does its one retry.
 	store.down.Store(true)
 	if err := buf.Flush(ctx); !errors.Is(err, errBackend) {
 		t.Fatalf("Flush with the store down: error %v, want %v", err, errBackend)
 	}
-	compare("failed flush", bufferWant("0", "2.5", "2", "2", "4", "4", "0"))
+	compare("failed flush", bufferWant(map[string]string{"oldest_pending_seconds": "2.5", "pending": "2", "retries_total": "2", "store_calls_total": "4", "store_errors_total": "4"}))
 
 	store.down.Store(false)
 	if err := buf.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// Both calls write keys whose earlier call failed: retries too.
-	compare("flushed", bufferWant("1", "0", "0", "4", "6", "4", "2"))
+	compare("flushed", bufferWant(map[string]string{"flushes_total": "1", "retries_total": "4", "store_calls_total": "6", "store_errors_total": "4", "written_total": "2"}))
 
 	if _, err := metrics.RegisterBuffer(reg, "sessions", buf); err == nil ||
 		!strings.Contains(err.Error(), `a write-behind buffer named "sessions" is already registered`) {
@@ -285,5 +291,81 @@ func TestLint(t *testing.T) {
 	}
 	for _, p := range problems {
 		t.Errorf("lint: %s: %s", p.Metric, p.Text)
+	}
+}
+
+// poisonBulk is a bulk store that rejects every batch holding the value
+// "poison", as a constraint of a real database would.
+type poisonBulk struct {
+	*flaky
+}
+
+var errPoison = errors.New("value rejected")
+
+func (s poisonBulk) StoreMany(ctx context.Context, entries []writeback.Entry[string, string]) error {
+	for _, e := range entries {
+		if e.Value == "poison" {
+			return errPoison
+		}
+	}
+	for _, e := range entries {
+		if err := s.Store(ctx, e.Key, e.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s poisonBulk) DeleteMany(ctx context.Context, keys []string) error {
+	for _, k := range keys {
+		if err := s.Delete(ctx, k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TestBufferCollector_SplitsAndIsolated: a batch with one value the store
+// rejects is split down to that write, which is isolated; the two families
+// report the buffer's Splits and Isolated.
+func TestBufferCollector_SplitsAndIsolated(t *testing.T) {
+	ctx := context.Background()
+	clk := clock.NewManual(time.Unix(1_700_000_000, 0))
+	buf, err := writeback.New[string, string](poisonBulk{newFlaky()}, writeback.Options{MaxBatch: 100, MaxDelay: time.Hour, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Close(ctx)
+	reg := prometheus.NewPedanticRegistry()
+	if _, err := metrics.RegisterBuffer(reg, "sessions", buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		v := "ok-" + k
+		if k == "f" {
+			v = "poison"
+		}
+		if err := buf.Store(ctx, k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := buf.Flush(ctx); !errors.Is(err, errPoison) {
+		t.Fatalf("Flush with a poison value: error %v, want %v", err, errPoison)
+	}
+	st := buf.Stats()
+	if st.Splits == 0 || st.Isolated != 1 || st.Pending != 1 {
+		t.Fatalf("after the flush: Splits %d, Isolated %d, Pending %d; want splits, 1 isolated, 1 pending", st.Splits, st.Isolated, st.Pending)
+	}
+	got := map[string]float64{}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		got[mf.GetName()] = mf.GetMetric()[0].GetCounter().GetValue()
+	}
+	if got["hotcache_writeback_splits_total"] != float64(st.Splits) || got["hotcache_writeback_isolated_total"] != float64(st.Isolated) {
+		t.Errorf("splits_total %v, isolated_total %v; Stats says %d and %d",
+			got["hotcache_writeback_splits_total"], got["hotcache_writeback_isolated_total"], st.Splits, st.Isolated)
 	}
 }

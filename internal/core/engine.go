@@ -44,6 +44,11 @@ type Engine[K comparable, V any] struct {
 	reads      readCounters      // hits and misses; no stripes unless Options.CountHits
 	lo         loadOptions[K, V] // expiry from values, loading (load.go)
 	vmode      valueMode
+	// fast: updates of present keys may skip the shard lock (update.go);
+	// updates counts those updates, striped (Stats adds them to Sets and
+	// Evictions[Replaced]).
+	fast    bool
+	updates readCounters
 
 	// unequalKeys: K has keys not equal to themselves (NaNs: floats,
 	// complex numbers, interfaces, arrays and structs holding them), which
@@ -157,6 +162,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	}
 	if e.lo.refresh != 0 {
 		e.vmode = valueNode // a node's refresh state lives and dies with it (load.go)
+	}
+	if e.fast = e.fastUpdates(); e.fast {
+		e.updates = newReadCounters()
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -468,8 +476,12 @@ func (e *Engine[K, V]) put(h uint64, k K, v V, d int64, w uint64, ifAbsent bool,
 	}
 	s := e.shard(h)
 	var n *node[K, V]
-	if e.vmode == valueNode || s.table.Load().find(h, k) == nil {
+	if e.vmode == valueNode {
 		n = e.newWeighted(h, k, v, d, w) // allocate before locking
+	} else if old := s.table.Load().find(h, k); old == nil {
+		n = e.newWeighted(h, k, v, d, w)
+	} else if e.fast && c == nil && !ifAbsent && d == 0 && e.tryUpdate(s, h, k, old, v) {
+		return v, true // lock-free (update.go)
 	}
 	now := e.now()
 	var out victims[K, V]
@@ -1090,6 +1102,11 @@ func (e *Engine[K, V]) Stats() Stats {
 	st.Hits, st.Misses = e.reads.sum()
 	st.HitsCounted = e.reads.stripes != nil
 	st.NegativeHits, _ = e.lo.negHits.sum()
+	if e.fast {
+		u, _ := e.updates.sum()
+		st.Sets += u
+		st.Evictions[evict.Replaced] += u
+	}
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()

@@ -12,7 +12,10 @@
 // source dropped the key); one that cancels is a read of what f saw.
 // Refresh records nothing itself: what it stored is judged by every read
 // after it (a Compute that stopped superseding loads is reported within a
-// second with the race windows widened).
+// second with the race windows widened). SetCapacity, on the shard and
+// generated targets, is driven but not recorded: it only evicts, which the
+// model allows at any time, and a stale value it let through shows in the
+// reads after it.
 //
 // The model allows what a cache may do — miss at any time (eviction,
 // admission, expiry) — and forbids what it must not: a value that is

@@ -32,6 +32,10 @@ type cacheAPI struct {
 	// getOrLoadAll is GetOrLoadAll with a loader that reads env.src for
 	// each key it is given (not-found keys left out of its map).
 	getOrLoadAll func(ctx context.Context, ks []int) (map[int]int64, error)
+	// setCapacity is SetCapacity: it evicts, which the model allows at any
+	// time, so it is driven but not recorded; a stale value it let through
+	// shows in the reads after it.
+	setCapacity func(n int) error
 }
 
 // shardOptions returns the options of the i-th history: room for every key
@@ -57,14 +61,15 @@ func newShardSubject(t *testing.T, i int, e *env) *subject {
 	load := func(_ context.Context, k int) (int64, error) { return e.srcLoad(k) }
 	return &subject{
 		ops: cacheOps(e, cacheAPI{
-			get:        c.Get,
-			getOrLoad:  func(ctx context.Context, k int) (int64, error) { return c.GetOrLoad(ctx, k, load) },
-			set:        c.Set,
-			del:        func(k int) { c.Delete(k) },
-			deleteFunc: func(f func(int) bool) { c.DeleteFunc(func(k int, _ int64) bool { return f(k) }) },
-			clear:      c.Clear,
-			compute:    c.Compute,
-			refresh:    func(ctx context.Context, k int) error { return c.Refresh(ctx, k, load) },
+			get:         c.Get,
+			getOrLoad:   func(ctx context.Context, k int) (int64, error) { return c.GetOrLoad(ctx, k, load) },
+			set:         c.Set,
+			del:         func(k int) { c.Delete(k) },
+			deleteFunc:  func(f func(int) bool) { c.DeleteFunc(func(k int, _ int64) bool { return f(k) }) },
+			clear:       c.Clear,
+			compute:     c.Compute,
+			refresh:     func(ctx context.Context, k int) error { return c.Refresh(ctx, k, load) },
+			setCapacity: c.SetCapacity,
 			getOrLoadAll: func(ctx context.Context, ks []int) (map[int]int64, error) {
 				return c.GetOrLoadAll(ctx, ks, func(_ context.Context, ks []int) (map[int]int64, error) { return e.srcLoadAll(ks), nil })
 			},
@@ -103,7 +108,8 @@ func newGeneratedSubject(t *testing.T, i int, e *env) *subject {
 				})
 				return int64(v), ok
 			},
-			refresh: func(ctx context.Context, k int) error { return c.Refresh(ctx, uint64(k), load) },
+			refresh:     func(ctx context.Context, k int) error { return c.Refresh(ctx, uint64(k), load) },
+			setCapacity: c.SetCapacity,
 			getOrLoadAll: func(ctx context.Context, ks []int) (map[int]int64, error) {
 				uks := make([]uint64, len(ks))
 				for i, k := range ks {
@@ -232,6 +238,13 @@ func cacheOps(e *env, a cacheAPI) []op {
 			}
 			for _, o := range ks {
 				c.record(input{key: o, kind: kLoad, name: "GetOrLoadAll"}, output{v: m[o]}, call, ret)
+			}
+		}},
+		{2, func(c *client, k int) {
+			// SetCapacity between 1 and twice the keys: shrinking evicts
+			// while writes and loads go on.
+			if err := a.setCapacity(1 + c.rng.IntN(2*numKeys)); err != nil {
+				c.errs = append(c.errs, fmt.Errorf("SetCapacity: %v", err))
 			}
 		}},
 		{2, func(c *client, k int) {
