@@ -44,25 +44,27 @@ func hashOther(seed Seed, p unsafe.Pointer, n int) uint64 {
 		// the next group's. Up to 64 bytes the four products are
 		// independent, so the CPU overlaps them: the latency is about that
 		// of a short key's two multiplications.
-		h := seed.word
-		for n > 64 {
-			h = mum(load64(p)^seed.str[0], load64(unsafe.Add(p, 8))^h) ^
-				mum(load64(unsafe.Add(p, 16))^seed.str[1], load64(unsafe.Add(p, 24))^h) ^
-				mum(load64(unsafe.Add(p, 32))^seed.str[2], load64(unsafe.Add(p, 40))^h) ^
-				mum(load64(unsafe.Add(p, 48))^seed.str[3], load64(unsafe.Add(p, 56))^h)
-			p, n = unsafe.Add(p, 64), n-64
+		// Offsets, not moving pointers: a pointer one past the key's end
+		// is invalid (checkptr, under -race, rejects it).
+		h, i := seed.word, 0
+		for ; n-i > 64; i += 64 {
+			q := unsafe.Add(p, i)
+			h = mum(load64(q)^seed.str[0], load64(unsafe.Add(q, 8))^h) ^
+				mum(load64(unsafe.Add(q, 16))^seed.str[1], load64(unsafe.Add(q, 24))^h) ^
+				mum(load64(unsafe.Add(q, 32))^seed.str[2], load64(unsafe.Add(q, 40))^h) ^
+				mum(load64(unsafe.Add(q, 48))^seed.str[3], load64(unsafe.Add(q, 56))^h)
 		}
-		// 1..64 bytes left, and at least 16 behind p+n (n > 16 at the start).
-		end := unsafe.Add(p, n)
-		x := mum(load64(unsafe.Add(end, -16))^seed.str[0], load64(unsafe.Add(end, -8))^h)
-		if n > 16 {
-			x ^= mum(load64(p)^seed.str[1], load64(unsafe.Add(p, 8))^h)
+		// 1..64 bytes left from i, and n >= 16.
+		q, left := unsafe.Add(p, i), n-i
+		x := mum(load64(unsafe.Add(p, n-16))^seed.str[0], load64(unsafe.Add(p, n-8))^h)
+		if left > 16 {
+			x ^= mum(load64(q)^seed.str[1], load64(unsafe.Add(q, 8))^h)
 		}
-		if n > 32 {
-			x ^= mum(load64(unsafe.Add(p, 16))^seed.str[2], load64(unsafe.Add(p, 24))^h)
+		if left > 32 {
+			x ^= mum(load64(unsafe.Add(q, 16))^seed.str[2], load64(unsafe.Add(q, 24))^h)
 		}
-		if n > 48 {
-			x ^= mum(load64(unsafe.Add(p, 32))^seed.str[3], load64(unsafe.Add(p, 40))^h)
+		if left > 48 {
+			x ^= mum(load64(unsafe.Add(q, 32))^seed.str[3], load64(unsafe.Add(q, 40))^h)
 		}
 		return mum(x^uint64(n), seed.str[1])
 	}
