@@ -51,12 +51,17 @@ func MakeSeed() Seed {
 // amd64) and XXH64 with a seed (the hash the design first named, one-shot
 // as cespare/xxhash/v2's streaming NewWithSeed would compute it) in
 // BenchmarkStringHash: the three in turn in one process, blocks of 1024
-// keys, median ns per hash of 5 runs on a shared 2-core amd64:
+// keys, median ns per hash of 5 runs on a shared 2-core amd64; "latency"
+// hashes the key the previous hash picks (through a func value), as a
+// Get's lookup waits for its hash:
 //
-//	bytes        8     16     24     32     48     64    100
-//	this       2.8    2.0    3.3    3.2    3.6    4.1    5.8
-//	maphash    7.0    4.5    4.4    4.3    4.5    4.4    5.8
-//	XXH64      5.1    4.7    6.1    8.9   11.4   10.9   14.3
+//	bytes             8     16     24     32     48     64    100
+//	this            2.1    2.2    3.3    3.3    3.8    4.2    5.9
+//	maphash         4.4    4.4    4.2    4.1    4.4    4.4    5.8
+//	XXH64           3.3    4.6    5.7    8.6   11.4   10.9   14.1
+//	this, latency   6.6    6.8    7.4    7.5    7.6    8.1   10.7
+//	maphash, lat.  10.4   10.1   11.0   11.0   12.3   12.1   13.4
+//	XXH64, lat.     9.5   11.3   13.0   16.7   21.6   20.1   23.6
 //
 // Why: maphash pays three nested calls that do not inline
 // (maphash.String, its runtime hook, the AES routine) before any work,
@@ -67,8 +72,11 @@ func MakeSeed() Seed {
 // (HashString8to16 costs 60 of the inliner's budget of 80), and up to 64 bytes
 // the four products of the 16-byte blocks are independent, so their
 // latencies overlap. Through Cache.Get, which writes the 8–16-byte case
-// out, a hit is 0.83–0.94× the time of one hashing with maphash
-// (BenchmarkCacheGetStringVsMaphash in shard).
+// out, a hit took 0.83–0.94× the time of one hashing with maphash
+// (BenchmarkCacheGetStringVsMaphash in shard, 8–64 bytes); against the
+// Get of before, built separately and run in alternation, 0.67× at 8
+// bytes, 0.90× at 16, and 1.0–1.12× (within the noise of a busy machine)
+// from 24 to 64 bytes, where the hash is no longer the larger cost.
 func HashString(seed Seed, s string) uint64 {
 	return hashOther(seed, unsafe.Pointer(unsafe.StringData(s)), len(s))
 }

@@ -179,10 +179,13 @@ func hashKeys(length, n int) []string {
 func BenchmarkStringHash(b *testing.B) {
 	seed := MakeSeed()
 	const nkeys = 1024
-	candidates := []struct {
+	// Each candidate hashes the keys in turn, or (latency) the key that
+	// the previous hash picks, as a Get's lookup waits for its hash.
+	type candidate struct {
 		name string
 		run  func(keys []string) uint64
-	}{
+	}
+	candidates := []candidate{
 		{"wyhash", func(keys []string) (sum uint64) {
 			for _, s := range keys {
 				if n := len(s); n >= 8 && n <= 16 {
@@ -215,6 +218,23 @@ func BenchmarkStringHash(b *testing.B) {
 			return sum
 		}},
 	}
+	latency := func(name string, hash func(string) uint64) candidate {
+		return candidate{name + "-latency", func(keys []string) (h uint64) {
+			for range keys {
+				h = hash(keys[h&(nkeys-1)])
+			}
+			return h
+		}}
+	}
+	candidates = append(candidates,
+		latency("wyhash", func(s string) uint64 {
+			if n := len(s); n >= 8 && n <= 16 {
+				return HashString8to16(seed, s)
+			}
+			return HashString(seed, s)
+		}),
+		latency("maphash", func(s string) uint64 { return maphash.String(seed.rt, s) }),
+		latency("xxh64", func(s string) uint64 { return xxh64(seed.word, unsafe.Slice(unsafe.StringData(s), len(s))) }))
 	for _, n := range []int{8, 16, 24, 32, 48, 64, 100} {
 		keys := hashKeys(n, nkeys)
 		b.Run(fmt.Sprintf("len=%d", n), func(b *testing.B) {
