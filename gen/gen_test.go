@@ -44,6 +44,8 @@ var goldenCases = []struct {
 	{"string", "p", gen.Config{Name: "StringCache", Key: "string", Value: "string"}},
 	{"struct_key", "p", gen.Config{Name: "PermCache", Key: "PermKey", Value: "*Token"}},
 	{"named_array_key", "p", gen.Config{Name: "DigestCache", Key: "Digest", Value: "[]byte"}},
+	{"named_string_key", "p", gen.Config{Name: "HostCache", Key: "Host", Value: "int"}},
+	{"short_array_key", "p", gen.Config{Name: "UUIDCache", Key: "UUID", Value: "int"}},
 	{"unexported_name", "p", gen.Config{Name: "smallCache", Key: "Small", Value: "any"}},
 	{"imported_types", "p", gen.Config{Name: "AddrCache", Key: "netip.Addr", Value: "evict.Reason"}},
 	{"generic_value", "p", gen.Config{Name: "PairCache", Key: "[4]uint32", Value: "Pair[string, *Token]"}},

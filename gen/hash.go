@@ -123,6 +123,9 @@ func leaf(seed, x func() *jen.Statement, t types.Type, here *types.Package) jen.
 		}
 	case *types.Array:
 		if types.Identical(u.Elem(), types.Typ[types.Uint8]) {
+			if u.Len() >= 8 && u.Len() <= 16 { // inlined; equal to HashBytes
+				return jen.Qual(implPath, "HashBytes8to16").Call(seed(), x().Index(jen.Op(":")))
+			}
 			return jen.Qual(implPath, "HashBytes").Call(seed(), x().Index(jen.Op(":")))
 		}
 		return nil
@@ -137,4 +140,24 @@ func leaf(seed, x func() *jen.Statement, t types.Type, here *types.Package) jen.
 	}
 	// Pointers, channels, interfaces.
 	return jen.Qual(implPath, "HashComparable").Call(seed(), x())
+}
+
+// shortString returns, for a key type t whose underlying type is string,
+// the expression hashing x when its length is 8 to 16 bytes, which the
+// compiler inlines (shardimpl.HashString8to16, equal to HashString for
+// those lengths); nil for other types. Get hashes such keys with it:
+//
+//	if n := len(key); n >= 8 && n <= 16 {
+//		return c.e.Get(shardimpl.HashString8to16(c.seed, key), key)
+//	}
+//	return c.e.Get(shardimpl.HashString(c.seed, key), key)
+func shortString(seed, x func() *jen.Statement, t types.Type) jen.Code {
+	if u, ok := t.Underlying().(*types.Basic); !ok || u.Info()&types.IsString == 0 {
+		return nil
+	}
+	arg := x()
+	if !types.Identical(t, types.Typ[types.String]) {
+		arg = jen.String().Call(arg)
+	}
+	return jen.Qual(implPath, "HashString8to16").Call(seed(), arg)
 }

@@ -128,12 +128,12 @@ func (r *renderer) nameImports(f *jen.File) {
 
 // emitGuard emits the version guard:
 //
-//	const _ = shardimpl.GeneratedCodeVersion4
+//	const _ = shardimpl.GeneratedCodeVersion5
 func (r *renderer) emitGuard(f *jen.File) {
-	f.Comment("This file needs a runtime that supports version 4 of cachegen's output.")
+	f.Comment("This file needs a runtime that supports version 5 of cachegen's output.")
 	f.Comment("If the next line fails to build, regenerate the file with the cachegen")
 	f.Comment("of the hotcache version in go.mod (go generate).")
-	f.Const().Id("_").Op("=").Qual(implPath, "GeneratedCodeVersion4")
+	f.Const().Id("_").Op("=").Qual(implPath, "GeneratedCodeVersion5")
 }
 
 // emitType emits the cache type:
@@ -221,8 +221,18 @@ func (r *renderer) emitHash(f *jen.File) {
 // emitMethods emits the methods of shard.Cache, each hashing the key under
 // the cache's seed and calling the engine:
 //
-//	func (c *TokenCache) Get(key string) (*Token, bool) { return c.e.Get(shardimpl.HashString(c.seed, key), key) }
+//	func (c *Uint64Cache) Get(key uint64) (uint64, bool) { return c.e.Get(shardimpl.HashUint64(c.seed, key), key) }
 //	func (c *PermCache) Get(key PermKey) (bool, bool) { return c.e.Get(c.hash(c.seed, key), key) }
+//
+// Get of a string key writes out the hash of a key of 8 to 16 bytes, which
+// then needs no call (see shortString):
+//
+//	func (c *TokenCache) Get(key string) (*Token, bool) {
+//		if n := len(key); n >= 8 && n <= 16 {
+//			return c.e.Get(shardimpl.HashString8to16(c.seed, key), key)
+//		}
+//		return c.e.Get(shardimpl.HashString(c.seed, key), key)
+//	}
 func (r *renderer) emitMethods(f *jen.File) {
 	k, v := r.k, r.v
 	key := jen.Id("key").Add(k)
@@ -245,9 +255,16 @@ func (r *renderer) emitMethods(f *jen.File) {
 		f.Func().Params(jen.Id("c").Op("*").Id(r.Name)).Id(name).Params(params...).Params(results...).Block(body...)
 	}
 
+	get := []jen.Code{jen.Return(hashed("Get"))}
+	if short := shortString(seed, func() *jen.Statement { return jen.Id("key") }, r.Key); short != nil {
+		// A string key of 8 to 16 bytes is hashed with no call.
+		get = append([]jen.Code{
+			jen.If(jen.Id("n").Op(":=").Len(jen.Id("key")), jen.Id("n").Op(">=").Lit(8).Op("&&").Id("n").Op("<=").Lit(16)).Block(
+				jen.Return(jen.Id("c").Dot("e").Dot("Get").Call(short, jen.Id("key")))),
+		}, get...)
+	}
 	method("Get returns the value stored under key and whether a live entry holds it; see [shard.Cache.Get].",
-		"Get", []jen.Code{key}, []jen.Code{v, jen.Bool()},
-		jen.Return(hashed("Get")))
+		"Get", []jen.Code{key}, []jen.Code{v, jen.Bool()}, get...)
 	method("Peek is Get without marking the entry used or counting; see [shard.Cache.Peek].",
 		"Peek", []jen.Code{key}, []jen.Code{v, jen.Bool()},
 		jen.Return(hashed("Peek")))

@@ -52,6 +52,27 @@ func TestHashFlood_StringCache(t *testing.T) {
 	assertHashesSpread(t, hashes)
 }
 
+// TestHashFlood_StringCacheZeroProduct (issue 22): keys built to collide
+// under the string hash with zero secrets spread, through the hash that
+// Get writes out for 16 bytes and the one of 32 to 64; and Get finds each
+// key that Set stored (the two agree).
+func TestHashFlood_StringCacheZeroProduct(t *testing.T) {
+	for _, length := range []int{16, 32, 64} {
+		c, err := NewStringCache(shard.Options[string, string]{Capacity: 100})
+		require.NoError(t, err)
+		var hashes []uint64
+		keys := flood.ZeroProductKeys(10_000, length)
+		for _, k := range keys {
+			hashes = append(hashes, c.hash(c.seed, k))
+		}
+		assertHashesSpread(t, hashes)
+		c.Set(keys[0], "v")
+		v, ok := c.Get(keys[0])
+		assert.True(t, ok && v == "v", "length %d: Get finds what Set stored", length)
+		require.NoError(t, c.Close())
+	}
+}
+
 // TestSeed_GeneratedPerCache: every generated cache draws its own seed, the
 // one its engine holds, and its hash depends on it, struct keys included.
 func TestSeed_GeneratedPerCache(t *testing.T) {

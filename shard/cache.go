@@ -76,8 +76,8 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 }
 
 // hashOf returns the hash of key: the default hashes of 8-byte integer and
-// string keys are called directly (and the integer mixer inlined), others
-// through c.hash or c.user.
+// string keys are called directly (the integer mixer and the string hash
+// of 8–16-byte keys inlined), others through c.hash or c.user.
 func (c *Cache[K, V]) hashOf(key K) uint64 {
 	switch c.kind {
 	case core.KindWord:
@@ -85,7 +85,11 @@ func (c *Cache[K, V]) hashOf(key K) uint64 {
 		return core.HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key)))
 	case core.KindString:
 		// Safety: KindString means K's underlying type is string.
-		return core.HashString(c.seed, *(*string)(unsafe.Pointer(&key)))
+		s := *(*string)(unsafe.Pointer(&key))
+		if n := len(s); n >= 8 && n <= 16 {
+			return core.HashString8to16(c.seed, s)
+		}
+		return core.HashString(c.seed, s)
 	case core.KindUser:
 		return c.user(key)
 	}
@@ -96,11 +100,22 @@ func (c *Cache[K, V]) hashOf(key K) uint64 {
 // false if key is absent or expired. It marks the entry as used for
 // eviction and counts a hit or a miss. Lock-free, allocation-free.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
-	if c.kind == core.KindWord {
+	switch c.kind {
+	case core.KindWord:
 		// hashOf's integer case, written out: hashOf is too big to inline,
 		// and the call cost ~10% of a Get hit of a uint64 key.
 		// Safety: KindWord means K's underlying type is an 8-byte integer.
 		return c.e.Get(core.HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key))), key)
+	case core.KindString:
+		// hashOf's string case, written out so that a key of 8 to 16 bytes
+		// is hashed with no call (HashString8to16 inlines), and any other
+		// with one.
+		// Safety: KindString means K's underlying type is string.
+		s := *(*string)(unsafe.Pointer(&key))
+		if n := len(s); n >= 8 && n <= 16 {
+			return c.e.Get(core.HashString8to16(c.seed, s), key)
+		}
+		return c.e.Get(core.HashString(c.seed, s), key)
 	}
 	return c.e.Get(c.hashOf(key), key)
 }

@@ -136,6 +136,19 @@ func unseededGet(c *Cache[uint64, uint64], key uint64) (uint64, bool) {
 // a shared machine a block that is preempted takes many times as long.
 func alternate(b *testing.B, n int, seeded, unseeded func(int) bool) {
 	b.Helper()
+	s, u, r := alternateTimes(b, n, seeded, unseeded)
+	b.ReportMetric(s, "seeded-ns/op")
+	b.ReportMetric(u, "unseeded-ns/op")
+	b.ReportMetric(r, "seeded/unseeded")
+}
+
+// alternateTimes runs f and g (each of which must report a hit) in
+// alternating blocks of n calls, whose order swaps each round, and returns
+// the median ns per call of each and the median of their ratio f/g per
+// round.
+func alternateTimes(b *testing.B, n int, f, g func(int) bool) (fns, gns, ratio float64) {
+	b.Helper()
+	seeded, unseeded := f, g
 	var ts, tu, ratios []float64
 	block := func(f func(int) bool, calls int) float64 {
 		start := time.Now()
@@ -158,9 +171,7 @@ func alternate(b *testing.B, n int, seeded, unseeded func(int) bool) {
 		ts, tu, ratios = append(ts, s), append(tu, u), append(ratios, s/u)
 		done += calls
 	}
-	b.ReportMetric(median(ts), "seeded-ns/op")
-	b.ReportMetric(median(tu), "unseeded-ns/op")
-	b.ReportMetric(median(ratios), "seeded/unseeded")
+	return median(ts), median(tu), median(ratios)
 }
 
 func median(xs []float64) float64 {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -120,4 +121,27 @@ func TestHash_UserHashIsUsedAsGiven(t *testing.T) {
 	assert.Equal(t, uint64(42*3), c.hashOf(42))
 	c.Set(42, 1)
 	require.NoError(t, c.e.check())
+}
+
+// TestHashFlood_ZeroProductStringKeys (issue 22): keys whose every 16-byte
+// block starts with a zero word all hash alike when the secrets are zero
+// (as they would with wyhash's public constants: the product of each
+// block is zero whatever its second word); the cache's random secrets
+// spread them, at 16 bytes (Get's inlined hash) and 32 to 64 (hashOther).
+func TestHashFlood_ZeroProductStringKeys(t *testing.T) {
+	for _, length := range []int{16, 32, 48, 64} {
+		t.Run(strconv.Itoa(length), func(t *testing.T) {
+			keys := flood.ZeroProductKeys(floodKeys, length)
+			var zero Seed
+			for _, k := range keys[1:] {
+				require.Equal(t, HashString(zero, keys[0]), HashString(zero, k), "the keys collide under zero secrets")
+			}
+			c := Must(Options[string, int]{Capacity: floodShards * floodKeys, Shards: floodShards})
+			defer c.Close()
+			for i, k := range keys {
+				c.Set(k, i)
+			}
+			assertSpread(t, c)
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -30,39 +31,92 @@ func TestGetCallsNothing(t *testing.T) {
 		"github.com/hotcache/hotcache/internal/core/testdata/usecache",
 	} {
 		t.Run(pkg[strings.LastIndex(pkg, "/")+1:], func(t *testing.T) {
-			cmd := exec.Command("go", "build", "-o", os.DevNull, "-gcflags="+pkg+"=-S", pkg)
-			cmd.Env = append(os.Environ(), "GOARCH=amd64", "GOOS=linux", "CGO_ENABLED=0")
-			out, err := cmd.CombinedOutput()
-			require.NoError(t, err, "%s", out)
-
-			const fn = "core.(*Engine[go.shape.uint64,go.shape.uint64]).Get STEXT"
-			var calls []string
-			found, in := false, false
-			sc := bufio.NewScanner(strings.NewReader(string(out)))
-			sc.Buffer(nil, 1<<20)
-			for sc.Scan() {
-				line := sc.Text()
-				if strings.Contains(line, " STEXT") {
-					in = strings.Contains(line, fn)
-					found = found || in
-					continue
-				}
-				if !in || !strings.Contains(line, "\tCALL\t") {
-					continue
-				}
-				switch {
-				case strings.Contains(line, "runtime.panicBounds"),
-					strings.Contains(line, "runtime.morestack"),
-					strings.Contains(line, "clock.(*Coarse).exact"), // the clock's goroutine is not running
-					strings.Contains(line, ").slide("),              // Options.ExpireAfterAccess: at most once per tick per entry
-					!strings.Contains(line, "(SB)"):                 // an indirect call: Options.Clock behind the interface
-				default:
-					calls = append(calls, strings.TrimSpace(line))
-				}
-			}
-			require.NoError(t, sc.Err())
-			require.True(t, found, "no assembly for %s in the build output", fn)
+			calls := callsIn(t, pkg, "core.(*Engine[go.shape.uint64,go.shape.uint64]).Get STEXT", engineGetMayCall)
 			require.Empty(t, calls, "Engine.Get makes calls it should inline")
 		})
 	}
+}
+
+// TestGetCallsNothing_StringKeys guards the string keys' read path (issue
+// 22): shard.Cache[string, V].Get and a generated string-keyed cache's Get
+// hash a key of 8 to 16 bytes with no call (core.HashString8to16 inlined:
+// no maphash, no wrapper of the hash) and any other key with one call of
+// core.hashOther; then they call Engine.Get, whose string instance calls,
+// besides what the uint64 one may, only runtime.memequal (the key compare
+// once the lengths are equal).
+func TestGetCallsNothing_StringKeys(t *testing.T) {
+	cacheGetMayCall := func(line string) bool {
+		return strings.Contains(line, "core.(*Engine[go.shape.string,") && strings.Contains(line, "]).Get(SB)") ||
+			strings.Contains(line, "core.hashOther(SB)") ||
+			strings.Contains(line, ").hashOf(SB)") || // Options.Hash (KindUser): shard.Cache only
+			strings.Contains(line, "runtime.morestack") ||
+			strings.Contains(line, "runtime.panicBounds")
+	}
+	for _, c := range []struct{ pkg, fn string }{
+		{"github.com/hotcache/hotcache/internal/core/testdata/usecache", "shard.(*Cache[go.shape.string,go.shape.uint64]).Get STEXT"},
+		{"github.com/hotcache/hotcache/generated", "generated.(*StringCache).Get STEXT"},
+		{"github.com/hotcache/hotcache/generated", "generated.(*CounterCache).Get STEXT"},
+	} {
+		t.Run(c.fn[:strings.Index(c.fn, " ")], func(t *testing.T) {
+			calls := callsIn(t, c.pkg, c.fn, cacheGetMayCall)
+			require.Empty(t, calls, "Get makes calls beyond Engine.Get and the hash of a key outside 8..16 bytes")
+		})
+	}
+	t.Run("Engine.Get", func(t *testing.T) {
+		calls := callsIn(t, "github.com/hotcache/hotcache/internal/core/testdata/usecache",
+			"core.(*Engine[go.shape.string,go.shape.uint64]).Get STEXT",
+			func(line string) bool {
+				return engineGetMayCall(line) || strings.Contains(line, "runtime.memequal(SB)")
+			})
+		require.Empty(t, calls, "Engine.Get makes calls it should inline")
+	})
+}
+
+// engineGetMayCall reports whether a CALL line of Engine.Get's assembly is
+// one it may make: the slow path of the coarse clock (its goroutine is not
+// running), the sliding expiry (Options.ExpireAfterAccess: at most once per
+// tick per entry), an indirect call (Options.Clock behind the interface),
+// and the runtime's bounds and stack checks.
+func engineGetMayCall(line string) bool {
+	return strings.Contains(line, "runtime.panicBounds") ||
+		strings.Contains(line, "runtime.morestack") ||
+		strings.Contains(line, "clock.(*Coarse).exact") ||
+		strings.Contains(line, ").slide(") ||
+		!strings.Contains(line, "(SB)")
+}
+
+// asm caches each package's amd64 assembly: building it takes seconds.
+var asm sync.Map // package path → string
+
+// callsIn compiles pkg for amd64 and returns the CALL lines in the
+// assembly of the function whose STEXT header contains fn, except those
+// allowed reports true for; it fails the test if fn has no assembly.
+func callsIn(t *testing.T, pkg, fn string, allowed func(string) bool) []string {
+	t.Helper()
+	out, ok := asm.Load(pkg)
+	if !ok {
+		cmd := exec.Command("go", "build", "-o", os.DevNull, "-gcflags="+pkg+"=-S", pkg)
+		cmd.Env = append(os.Environ(), "GOARCH=amd64", "GOOS=linux", "CGO_ENABLED=0")
+		b, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", b)
+		out, _ = asm.LoadOrStore(pkg, string(b))
+	}
+	var calls []string
+	found, in := false, false
+	sc := bufio.NewScanner(strings.NewReader(out.(string)))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, " STEXT") {
+			in = strings.Contains(line, fn)
+			found = found || in
+			continue
+		}
+		if in && strings.Contains(line, "\tCALL\t") && !allowed(line) {
+			calls = append(calls, strings.TrimSpace(line))
+		}
+	}
+	require.NoError(t, sc.Err())
+	require.True(t, found, "no assembly for %s in the build output", fn)
+	return calls
 }

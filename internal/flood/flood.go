@@ -106,3 +106,23 @@ func unxxh64(h uint64) uint64 {
 	k := acc ^ (prime5 + 8)
 	return bits.RotateLeft64(k*inverse(prime1), -31) * inverse(prime2)
 }
+
+// ZeroProductKeys returns n distinct keys of the given length (16, 32, 48
+// or 64; n <= 65535) built against the string hash of issue 22
+// (wyhash-style: each 16-byte block contributes the product of its two
+// words, each XORed with a secret): the first word of every block is zero
+// and only the second varies, so if the secrets XORed into first words
+// were zero or known (wyhash's are public constants), every product, and
+// so the hash, would be the same for all the keys. The cache's secrets
+// are random per cache, so the keys spread.
+func ZeroProductKeys(n, length int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		b := make([]byte, length)
+		for off := 8; off < length; off += 16 {
+			binary.LittleEndian.PutUint64(b[off:], uint64(i+1)*0x9e3779b97f4a7c15)
+		}
+		keys[i] = string(b)
+	}
+	return keys
+}

@@ -46,8 +46,18 @@ func MakeSeed() core.Seed { return core.MakeSeed() }
 // HashString returns the seeded hash of s.
 func HashString(seed core.Seed, s string) uint64 { return core.HashString(seed, s) }
 
+// HashString8to16 is HashString for 8 <= len(s) <= 16, inlined by the
+// compiler (other lengths get a wrong hash). Generated Get methods call it
+// for keys of those lengths, HashString for others.
+func HashString8to16(seed core.Seed, s string) uint64 { return core.HashString8to16(seed, s) }
+
 // HashBytes returns the seeded hash of b; it equals HashString of string(b).
 func HashBytes(seed core.Seed, b []byte) uint64 { return core.HashBytes(seed, b) }
+
+// HashBytes8to16 is HashBytes for 8 <= len(b) <= 16, inlined by the
+// compiler (other lengths get a wrong hash); generated caches call it for
+// keys of types [8]byte to [16]byte.
+func HashBytes8to16(seed core.Seed, b []byte) uint64 { return core.HashBytes8to16(seed, b) }
 
 // HashUint64 returns the seeded hash of x: a mixer of x XOR the seed,
 // inlined by the compiler.

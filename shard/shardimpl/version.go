@@ -1,14 +1,16 @@
 package shardimpl
 
-// GeneratedCodeVersion4 is referenced by every file that cachegen generates
-// (`const _ = shardimpl.GeneratedCodeVersion4`), as protobuf's
+// GeneratedCodeVersion5 is referenced by every file that cachegen generates
+// (`const _ = shardimpl.GeneratedCodeVersion5`), as protobuf's
 // EnforceVersion is. A release that can no longer run such files removes
 // it, and a generator whose output needs a newer runtime refers to a higher
 // version: either way a mismatched generated file fails to build with this
 // name in the error, and regenerating it with the cachegen of the hotcache
 // version in go.mod fixes it.
 //
-// Version 4: generated caches call the engine's Compute, GetOrLoadAll,
+// Version 5: generated caches hash keys of 8 to 16 bytes with the inlined
+// HashString8to16 and HashBytes8to16, which older runtimes lack. Version 4:
+// generated caches call the engine's Compute, GetOrLoadAll,
 // Refresh, SetCapacity, SetMaxWeight, Hottest, Coldest, SaveTo and
 // LoadFrom, which older runtimes lack. Version 3: generated files import
 // this package for the engine, the seed and the hash helpers, which
@@ -16,6 +18,10 @@ package shardimpl
 // gone). Version 2: the generated hash takes the cache's [Seed] (from
 // Engine.Seed), and so do the hash helpers it calls; version 1 files hashed
 // keys unseeded.
+const GeneratedCodeVersion5 = true
+
+// GeneratedCodeVersion4 is the guard of version 4 files, which this runtime
+// still runs: they call a subset of the helpers.
 const GeneratedCodeVersion4 = true
 
 // GeneratedCodeVersion3 is the guard of version 3 files, which this runtime

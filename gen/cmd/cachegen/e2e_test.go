@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"strings"
 
 	"example.com/e2e/p"
 	"github.com/hotcache/hotcache/shard"
@@ -50,6 +51,27 @@ func main() {
 	fc.Set(math.Copysign(0, -1), nil)
 	_, ok = fc.Get(0)
 	check(ok, "-0 and +0 are one key")
+
+	// Get hashes a string key of 8 to 16 bytes inline and others with a
+	// call; Set always with the call: both must agree at every length.
+	hc, err := p.NewHostCache(shard.Options[p.Host, int]{Capacity: 100})
+	check(err == nil, "NewHostCache")
+	for n := 0; n <= 40; n++ {
+		hc.Set(p.Host(strings.Repeat("h", n)), n)
+	}
+	for n := 0; n <= 40; n++ {
+		v, ok := hc.Get(p.Host(strings.Repeat("h", n)))
+		check(ok && v == n, fmt.Sprintf("named string key of %d bytes", n))
+	}
+	_, ok = hc.Get("hhhhhhhhhx")
+	check(!ok, "a different key of the same length misses")
+	uc, err := p.NewUUIDCache(shard.Options[p.UUID, int]{Capacity: 10})
+	check(err == nil, "NewUUIDCache")
+	uc.Set(p.UUID{15: 1}, 1)
+	v1, ok := uc.Get(p.UUID{15: 1})
+	check(ok && v1 == 1, "UUID key Get")
+	_, ok = uc.Get(p.UUID{14: 1})
+	check(!ok, "a different UUID misses")
 
 	oc, err := p.NewOldCache(shard.Options[string, string]{Capacity: 10})
 	check(err == nil, "NewOldCache")
@@ -99,6 +121,8 @@ func TestCachegen_EndToEnd(t *testing.T) {
 	for _, cfg := range []gen.Config{
 		{Name: "PermCache", Key: "PermKey", Value: "*Token"},
 		{Name: "DigestCache", Key: "Digest", Value: "[]byte"},
+		{Name: "HostCache", Key: "Host", Value: "int"},
+		{Name: "UUIDCache", Key: "UUID", Value: "int"},
 		{Name: "smallCache", Key: "Small", Value: "any"},
 		{Name: "AddrCache", Key: "netip.Addr", Value: "evict.Reason"},
 		{Name: "PairCache", Key: "[4]uint32", Value: "Pair[string, *Token]"},

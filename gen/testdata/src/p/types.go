@@ -33,6 +33,12 @@ type Inner struct {
 // Digest is a sha256 sum.
 type Digest [32]byte
 
+// Host is a named string: Get hashes keys of 8 to 16 bytes inline.
+type Host string
+
+// UUID is a byte array of 8 to 16 bytes: hashed inline.
+type UUID [16]byte
+
 // Small is a named integer.
 type Small int8
 
