@@ -18,7 +18,9 @@
 //     from a node to its larger struct is checked against that kind.
 //   - value.go: how a value is read and written in a node (immutable, or
 //     one word updated atomically in place).
-//   - hash.go: the seeded hashes, per key kind.
+//   - hash.go: the seeded hashes, per key kind; strhash.go: the string
+//     hash (wyhash-style, its constants drawn per cache); load_fast.go,
+//     load_slow.go: the word loads it reads keys with, per platform.
 //   - read.go: Get, Peek, GetWithDeadline: lock-free, no allocation, no
 //     shared write (the visited bit is set only if clear).
 //   - write.go: the write path. One write record (write) carries every
