@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 	"weak"
 
 	"github.com/hotcache/hotcache/clock"
@@ -27,23 +28,29 @@ import (
 //
 // An Engine is safe for concurrent use and must not be copied.
 type Engine[K comparable, V any] struct {
-	_      noCopy
-	shards []shard[K, V]
-	tables [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
-	shift  uint                                   // h >> shift selects the shard (64 when there is one)
-	seed   Seed                                   // mixed into every key's hash (see Seed)
-	hash   func(Seed, K) uint64
-	clk    clock.Clock
+	_ noCopy
+
+	// The read path's header: everything a Get hit reads from the engine
+	// besides its shard's table pointer, in the first 64 bytes and written
+	// only by NewEngine, so that its cache line stays shared by every core.
+	shift  uint          // h >> shift selects the shard (64 when there is one)
 	coarse *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
-	ttl    time.Duration
-	access int64 // Options.ExpireAfterAccess (access.go); 0 = none
 	// slideBelow is how close a deadline must be for a read to extend it:
 	// 7/8 of access, or 0 (never) without ExpireAfterAccess.
 	slideBelow int64
-	onEvict    func(K, V, evict.Reason)
-	reads      readCounters      // hits and misses; no stripes unless Options.CountHits
-	lo         loadOptions[K, V] // expiry from values, loading (load.go)
+	reads      readCounters // hits and misses; no stripes unless Options.CountHits
 	vmode      valueMode
+
+	tables [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
+	shards []shard[K, V]
+	seed   Seed // mixed into every key's hash (see Seed)
+	hash   func(Seed, K) uint64
+	clk    clock.Clock
+	ttl    time.Duration
+	access int64 // Options.ExpireAfterAccess (access.go); 0 = none
+
+	onEvict func(K, V, evict.Reason)
+	lo      loadOptions[K, V] // expiry from values, loading (load.go)
 
 	// unequalKeys: K has keys not equal to themselves (NaNs: floats,
 	// complex numbers, interfaces, arrays and structs holding them), which
@@ -295,12 +302,17 @@ func (e *Engine[K, V]) now() int64 {
 // (see inlineBodies in packages shard and shardimpl). A call per step
 // cost 10–15% of a hit.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
-	t := e.tables[h>>e.shift].Load()
-	b := &t.buckets[h&t.mask]
+	// uint8: tables has 256 entries and h>>shift < len(shards) <= 256, so
+	// the index needs no bounds check.
+	t := e.tables[uint8(h>>e.shift)].Load()
+	// Safety: t.mask is len(t.buckets)-1, so the bucket is in the array.
+	b := (*bucket[K, V])(unsafe.Add(t.base, uintptr(h&t.mask)*unsafe.Sizeof(bucket[K, V]{})))
 	tg := tag(h)
 	for {
 		for m := matches(b.meta.Load(), tg); m != 0; m &= m - 1 {
-			n := b.slots[bits.TrailingZeros64(m)>>3].Load()
+			// Safety: matches reports only bytes whose top bit is set in
+			// meta, and only the slotsPerBucket low bytes can have it.
+			n := (*atomic.Pointer[node[K, V]])(unsafe.Add(unsafe.Pointer(&b.slots), uintptr(bits.TrailingZeros64(m)>>3)*unsafe.Sizeof(b.slots[0]))).Load()
 			if n == nil || n.Item.key != k {
 				continue
 			}
