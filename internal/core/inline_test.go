@@ -22,8 +22,10 @@ import (
 // testdata/usecache (a shard.Cache[uint64, uint64], through shard alone),
 // and reads the assembly of that Get: the only calls allowed are the slow
 // path of the coarse clock, the sliding expiry's extension (off the hit
-// path unless Options.ExpireAfterAccess is set), a clock behind an interface, and the runtime's
-// bounds and stack checks.
+// path unless Options.ExpireAfterAccess is set), a clock behind an interface, the runtime's
+// stack check, and bounds checks only in the hit counters of Options.CountHits: the shard,
+// bucket and slot indexes of the walk are unchecked by construction (see Engine.Get), and
+// a change that brings a check back fails here.
 func TestGetCallsNothing(t *testing.T) {
 	for _, pkg := range []string{
 		"github.com/hotcache/hotcache/generated",
@@ -51,7 +53,7 @@ func TestGetCallsNothing(t *testing.T) {
 					continue
 				}
 				switch {
-				case strings.Contains(line, "runtime.panicBounds"),
+				case strings.Contains(line, "runtime.panicBounds") && strings.Contains(line, "/stats.go:"), // Options.CountHits' stripes
 					strings.Contains(line, "runtime.morestack"),
 					strings.Contains(line, "clock.(*Coarse).exact"), // the clock's goroutine is not running
 					strings.Contains(line, ").slide("),              // Options.ExpireAfterAccess: at most once per tick per entry
