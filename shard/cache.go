@@ -124,7 +124,15 @@ func (c *Cache[K, V]) GetWithExpiry(key K) (V, time.Time, bool) {
 // Options.MaxWeight, as many as the new entry needs room for), from the
 // key's shard if it holds any. Locks the key's shard; a write whose shard
 // is empty when the cache is full then locks other shards, one at a time,
-// to evict, before it stores (see Options.MaxWeight). A key not equal to
+// to evict, before it stores (see Options.MaxWeight). An update of a
+// present key takes no lock when the value is one word (a pointer, map,
+// chan or func, or a pointer-free 4- or 8-byte value such as int64) and
+// the cache has no TTL, ExpireAfterAccess, Expiry, ExpireAfter,
+// RefreshAhead, Weigher or OnEvict, and the entry no deadline of its own
+// and no load pending in its shard: it stores the word atomically, then
+// checks that the entry is still in the cache (else it writes again under
+// the lock). Compute's f still sees every such update: its write is a
+// compare-and-swap that calls f again if an update came in between. A key not equal to
 // itself (a floating-point NaN, or an array, struct or interface holding
 // one) could never be read, replaced or deleted: Set, SetTTL and
 // SetIfAbsent of it store nothing and take no room.

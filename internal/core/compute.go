@@ -81,6 +81,14 @@ func (e *Engine[K, V]) Compute(h uint64, k K, f func(old V, found bool) (V, Comp
 			return zero, false
 		}
 		e.claim(s, h, k, nil)
+		if found && e.fast {
+			// A lock-free update (update.go) may have written k since f
+			// read old: write only if it did not, else call f again.
+			if e.computeInPlace(s, h, k, old, v, d, &r) {
+				return v, true
+			}
+			continue
+		}
 		if e.computeWrite(s, h, k, v, d, w, now, &r, force) {
 			return v, true
 		}
@@ -177,6 +185,27 @@ func (e *Engine[K, V]) computeWrite(s *shard[K, V], h uint64, k K, v V, d int64,
 	if force {
 		e.settle(s, now, false)
 	}
+	return true
+}
+
+// computeInPlace writes v over old, the value f read from k's live entry
+// under s.mu (which the caller holds), for an engine whose updates may skip
+// the lock (e.fast: values in place, no Weigher, no OnEvict). The write is
+// a compare-and-swap from old: it reports false, having changed nothing,
+// if a lock-free update wrote k meanwhile, and the caller calls f again.
+// Either way it unlocks s.mu.
+func (e *Engine[K, V]) computeInPlace(s *shard[K, V], h uint64, k K, old, v V, d int64, r *room) bool {
+	n := s.table.Load().find(h, k) // the entry f read: only the lock could remove it
+	if !e.casValue(n, old, v) {
+		s.mu.Unlock()
+		return false
+	}
+	e.setDeadline(n, d)
+	n.Visit()
+	s.sets.Add(1)
+	s.evictions[evict.Replaced].Add(1)
+	s.mu.Unlock()
+	e.giveBack(r)
 	return true
 }
 

@@ -40,6 +40,11 @@ type Engine[K comparable, V any] struct {
 	slideBelow int64
 	reads      readCounters // hits and misses; no stripes unless Options.CountHits
 	vmode      valueMode
+	// fast: updates of present keys may skip the shard lock (update.go);
+	// updates counts those updates, striped (Stats adds them to Sets and
+	// Evictions[Replaced]).
+	fast    bool
+	updates readCounters
 
 	tables [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
 	shards []shard[K, V]
@@ -164,6 +169,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	}
 	if e.lo.refresh != 0 {
 		e.vmode = valueNode // a node's refresh state lives and dies with it (load.go)
+	}
+	if e.fast = e.fastUpdates(); e.fast {
+		e.updates = newReadCounters()
 	}
 	for i := range e.shards {
 		s := &e.shards[i]
@@ -394,6 +402,9 @@ func (e *Engine[K, V]) deadline(ttl time.Duration) int64 {
 
 // Set stores v under k with the engine's TTL.
 func (e *Engine[K, V]) Set(h uint64, k K, v V) {
+	if e.fast && e.tryUpdate(h, k, v) {
+		return
+	}
 	if e.lo.perValue {
 		e.SetDeadline(h, k, v, e.valueDeadline(k, v))
 		return
@@ -1102,6 +1113,11 @@ func (e *Engine[K, V]) Stats() Stats {
 	st.Hits, st.Misses = e.reads.sum()
 	st.HitsCounted = e.reads.stripes != nil
 	st.NegativeHits, _ = e.lo.negHits.sum()
+	if e.fast {
+		u, _ := e.updates.sum()
+		st.Sets += u
+		st.Evictions[evict.Replaced] += u
+	}
 	for i := range e.shards {
 		s := &e.shards[i]
 		st.Sets += s.sets.Load()

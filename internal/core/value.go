@@ -84,8 +84,8 @@ func (e *Engine[K, V]) value(n *node[K, V]) V {
 	return n.Item.val
 }
 
-// setValue stores v in n in place. Only for the in-place modes, under the
-// shard lock.
+// setValue stores v in n in place. Only for the in-place modes: under the
+// shard lock, or lock-free by tryUpdate (update.go).
 func (e *Engine[K, V]) setValue(n *node[K, V], v V) {
 	p := unsafe.Pointer(&n.Item.val)
 	switch e.vmode {
@@ -98,6 +98,23 @@ func (e *Engine[K, V]) setValue(n *node[K, V], v V) {
 	default:
 		panic("shard: setValue on an immutable value")
 	}
+}
+
+// casValue stores v in n in place if n still holds old, bit for bit, and
+// reports whether it did. Only for the in-place modes; Compute uses it so
+// that a lock-free update between its read and its write is not lost
+// (update.go).
+func (e *Engine[K, V]) casValue(n *node[K, V], old, v V) bool {
+	p := unsafe.Pointer(&n.Item.val)
+	switch e.vmode {
+	case valuePtr:
+		return atomic.CompareAndSwapPointer((*unsafe.Pointer)(p), *(*unsafe.Pointer)(unsafe.Pointer(&old)), *(*unsafe.Pointer)(unsafe.Pointer(&v)))
+	case valueWord64:
+		return atomic.CompareAndSwapUint64((*uint64)(p), *(*uint64)(unsafe.Pointer(&old)), *(*uint64)(unsafe.Pointer(&v)))
+	case valueWord32:
+		return atomic.CompareAndSwapUint32((*uint32)(p), *(*uint32)(unsafe.Pointer(&old)), *(*uint32)(unsafe.Pointer(&v)))
+	}
+	panic("shard: casValue on an immutable value")
 }
 
 // unchanged reports whether n still holds v, the value read from it earlier.
