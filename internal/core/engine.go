@@ -27,22 +27,17 @@ import (
 //
 // An Engine is safe for concurrent use and must not be copied.
 type Engine[K comparable, V any] struct {
-	_      noCopy
-	shards []shard[K, V]
-	tables [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
-	shift  uint                                   // h >> shift selects the shard (64 when there is one)
-	seed   Seed                                   // mixed into every key's hash (see Seed)
-	hash   func(Seed, K) uint64
-	clk    clock.Clock
+	_ noCopy
+
+	// The read path's header: everything a Get hit reads from the engine
+	// besides its shard's table pointer, in the first 64 bytes and written
+	// only by NewEngine, so that its cache line stays shared by every core.
+	shift  uint          // h >> shift selects the shard (64 when there is one)
 	coarse *clock.Coarse // clk, when it is a *clock.Coarse: Now without an interface call
-	ttl    time.Duration
-	access int64 // Options.ExpireAfterAccess (access.go); 0 = none
 	// slideBelow is how close a deadline must be for a read to extend it:
 	// 7/8 of access, or 0 (never) without ExpireAfterAccess.
 	slideBelow int64
-	onEvict    func(K, V, evict.Reason)
-	reads      readCounters      // hits and misses; no stripes unless Options.CountHits
-	lo         loadOptions[K, V] // expiry from values, loading (load.go, deadline.go)
+	reads      readCounters // hits and misses; no stripes unless Options.CountHits
 	vmode      valueMode
 	nodes      nodeKind // what its nodes are the first field of (nodes.go)
 	// fast: updates of present keys may skip the shard lock (update.go);
@@ -50,6 +45,17 @@ type Engine[K comparable, V any] struct {
 	// Evictions[Replaced]).
 	fast    bool
 	updates readCounters
+
+	tables [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
+	shards []shard[K, V]
+	seed   Seed // mixed into every key's hash (see Seed)
+	hash   func(Seed, K) uint64
+	clk    clock.Clock
+	ttl    time.Duration
+	access int64 // Options.ExpireAfterAccess (access.go); 0 = none
+
+	onEvict func(K, V, evict.Reason)
+	lo      loadOptions[K, V] // expiry from values, loading (load.go, deadline.go)
 
 	// unequalKeys: K has keys not equal to themselves (NaNs: floats,
 	// complex numbers, interfaces, arrays and structs holding them), which

@@ -1,6 +1,10 @@
 package core
 
-import "math/bits"
+import (
+	"math/bits"
+	"sync/atomic"
+	"unsafe"
+)
 
 // Get returns the value of k and true if a live entry holds it. Lock-free;
 // on a hit it sets the entry's visited bit if it is not already set.
@@ -10,12 +14,17 @@ import "math/bits"
 // (see inlineBodies in packages shard and shardimpl). A call per step
 // cost 10–15% of a hit.
 func (e *Engine[K, V]) Get(h uint64, k K) (V, bool) {
-	t := e.tables[h>>e.shift].Load()
-	b := &t.buckets[h&t.mask]
+	// uint8: tables has 256 entries and h>>shift < len(shards) <= 256, so
+	// the index needs no bounds check.
+	t := e.tables[uint8(h>>e.shift)].Load()
+	// Safety: t.mask is len(t.buckets)-1, so the bucket is in the array.
+	b := (*bucket[K, V])(unsafe.Add(t.base, uintptr(h&t.mask)*unsafe.Sizeof(bucket[K, V]{})))
 	tg := tag(h)
 	for {
 		for m := matches(b.meta.Load(), tg); m != 0; m &= m - 1 {
-			n := b.slots[bits.TrailingZeros64(m)>>3].Load()
+			// Safety: matches reports only bytes whose top bit is set in
+			// meta, and only the slotsPerBucket low bytes can have it.
+			n := (*atomic.Pointer[node[K, V]])(unsafe.Add(unsafe.Pointer(&b.slots), uintptr(bits.TrailingZeros64(m)>>3)*unsafe.Sizeof(b.slots[0]))).Load()
 			if n == nil || n.Item.key != k {
 				continue
 			}

@@ -3,6 +3,7 @@ package core
 import (
 	"math/bits"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/hotcache/hotcache/internal/evictq"
 )
@@ -43,11 +44,13 @@ type bucket[K comparable, V any] struct {
 // consistent (if stale) snapshot.
 type table[K comparable, V any] struct {
 	mask    uint64
+	base    unsafe.Pointer // &buckets[0], for Engine.Get's unchecked index
 	buckets []bucket[K, V]
 }
 
 func newTable[K comparable, V any](nbuckets int) *table[K, V] {
-	return &table[K, V]{mask: uint64(nbuckets - 1), buckets: make([]bucket[K, V], nbuckets)}
+	bs := make([]bucket[K, V], nbuckets)
+	return &table[K, V]{mask: uint64(nbuckets - 1), base: unsafe.Pointer(&bs[0]), buckets: bs}
 }
 
 // tag returns the meta byte for hash h: bits 24..30 with the top bit set.
