@@ -19,9 +19,32 @@ import (
 // with it. Build a Seed with [MakeSeed]; the zero Seed is not usable: the helpers for strings, byte arrays
 // and other comparable types panic on it, as hash/maphash does.
 type Seed struct {
-	word uint64       // XORed into integer keys before the mixer; the string hash's first secret
-	str  [4]uint64    // the string hash's other secrets (see hashMid and hashOther)
-	rt   maphash.Seed // seeds hash/maphash for everything else
+	word   uint64 // XORed into integer keys before the mixer; the string hash's first secret
+	s0, s1 uint64 // the string hash's next secrets (hashMid's; see strhash.go)
+	// more holds what only the calls behind the inlined paths read. Seed
+	// has four fields and no array, so that the compiler keeps a Seed
+	// passed by value to an inlined hash in registers: with the secrets in
+	// an array, every inlined HashUint64 copied all 48 bytes to the stack
+	// (6 vector moves and a larger frame in every Get).
+	more *seedMore
+}
+
+// seedMore is the part of a Seed that long strings and other key types use.
+type seedMore struct {
+	s2, s3 uint64       // the string hash's last secrets (hashOther, 33 bytes and more)
+	rt     maphash.Seed // seeds hash/maphash for everything else
+}
+
+// noMore is the zero Seed's seedMore: zero secrets, as the zero Seed has
+// everywhere else (hash/maphash refuses its zero seed, as before).
+var noMore seedMore
+
+// rest returns s.more, or noMore for the zero Seed.
+func (s Seed) rest() *seedMore {
+	if s.more == nil {
+		return &noMore
+	}
+	return s.more
 }
 
 // MakeSeed returns a new random seed. Caches make their own; a custom
@@ -33,8 +56,9 @@ type Seed struct {
 func MakeSeed() Seed {
 	return Seed{
 		word: rand.Uint64(),
-		str:  [4]uint64{rand.Uint64(), rand.Uint64(), rand.Uint64(), rand.Uint64()},
-		rt:   maphash.MakeSeed(),
+		s0:   rand.Uint64(),
+		s1:   rand.Uint64(),
+		more: &seedMore{s2: rand.Uint64(), s3: rand.Uint64(), rt: maphash.MakeSeed()},
 	}
 }
 
@@ -166,7 +190,9 @@ func HashFloat64(seed Seed, f float64) uint64 {
 // it for key parts they have no specialized hash for: pointers, channels,
 // interfaces, and structs of another package with unexported fields. Like
 // ==, it panics on an interface holding a non-comparable dynamic value.
-func HashComparable[T comparable](seed Seed, v T) uint64 { return maphash.Comparable(seed.rt, v) }
+func HashComparable[T comparable](seed Seed, v T) uint64 {
+	return maphash.Comparable(seed.rest().rt, v)
+}
 
 // KeyKind classifies key types whose hash shard.Cache calls directly.
 type KeyKind uint8
@@ -241,5 +267,5 @@ func DefaultHash[K comparable]() func(Seed, K) uint64 {
 			return func(s Seed, k K) uint64 { return HashBytes(s, unsafe.Slice((*byte)(unsafe.Pointer(&k)), n)) }
 		}
 	}
-	return func(s Seed, k K) uint64 { return maphash.Comparable(s.rt, k) }
+	return func(s Seed, k K) uint64 { return maphash.Comparable(s.rest().rt, k) }
 }

@@ -24,8 +24,8 @@ func mum(a, b uint64) uint64 {
 //
 // Safety: p points to n readable bytes, 8 <= n <= 16.
 func hashMid(seed Seed, p unsafe.Pointer, n int) uint64 {
-	hi, lo := bits.Mul64(load64(p)^seed.str[0], load64(unsafe.Add(p, n-8))^seed.word)
-	hi, lo = bits.Mul64(hi^lo^uint64(n), seed.str[1])
+	hi, lo := bits.Mul64(load64(p)^seed.s0, load64(unsafe.Add(p, n-8))^seed.word)
+	hi, lo = bits.Mul64(hi^lo^uint64(n), seed.s1)
 	return hi ^ lo
 }
 
@@ -46,27 +46,28 @@ func hashOther(seed Seed, p unsafe.Pointer, n int) uint64 {
 		// of a short key's two multiplications.
 		// Offsets, not moving pointers: a pointer one past the key's end
 		// is invalid (checkptr, under -race, rejects it).
+		m := seed.rest()
 		h, i := seed.word, 0
 		for ; n-i > 64; i += 64 {
 			q := unsafe.Add(p, i)
-			h = mum(load64(q)^seed.str[0], load64(unsafe.Add(q, 8))^h) ^
-				mum(load64(unsafe.Add(q, 16))^seed.str[1], load64(unsafe.Add(q, 24))^h) ^
-				mum(load64(unsafe.Add(q, 32))^seed.str[2], load64(unsafe.Add(q, 40))^h) ^
-				mum(load64(unsafe.Add(q, 48))^seed.str[3], load64(unsafe.Add(q, 56))^h)
+			h = mum(load64(q)^seed.s0, load64(unsafe.Add(q, 8))^h) ^
+				mum(load64(unsafe.Add(q, 16))^seed.s1, load64(unsafe.Add(q, 24))^h) ^
+				mum(load64(unsafe.Add(q, 32))^m.s2, load64(unsafe.Add(q, 40))^h) ^
+				mum(load64(unsafe.Add(q, 48))^m.s3, load64(unsafe.Add(q, 56))^h)
 		}
 		// 1..64 bytes left from i, and n >= 16.
 		q, left := unsafe.Add(p, i), n-i
-		x := mum(load64(unsafe.Add(p, n-16))^seed.str[0], load64(unsafe.Add(p, n-8))^h)
+		x := mum(load64(unsafe.Add(p, n-16))^seed.s0, load64(unsafe.Add(p, n-8))^h)
 		if left > 16 {
-			x ^= mum(load64(q)^seed.str[1], load64(unsafe.Add(q, 8))^h)
+			x ^= mum(load64(q)^seed.s1, load64(unsafe.Add(q, 8))^h)
 		}
 		if left > 32 {
-			x ^= mum(load64(unsafe.Add(q, 16))^seed.str[2], load64(unsafe.Add(q, 24))^h)
+			x ^= mum(load64(unsafe.Add(q, 16))^m.s2, load64(unsafe.Add(q, 24))^h)
 		}
 		if left > 48 {
-			x ^= mum(load64(unsafe.Add(q, 32))^seed.str[3], load64(unsafe.Add(q, 40))^h)
+			x ^= mum(load64(unsafe.Add(q, 32))^m.s3, load64(unsafe.Add(q, 40))^h)
 		}
-		return mum(x^uint64(n), seed.str[1])
+		return mum(x^uint64(n), seed.s1)
 	}
 	var a, b uint64
 	switch {
@@ -77,5 +78,5 @@ func hashOther(seed Seed, p unsafe.Pointer, n int) uint64 {
 	case n > 0:
 		a = uint64(*(*byte)(p))<<16 | uint64(*(*byte)(unsafe.Add(p, n>>1)))<<8 | uint64(*(*byte)(unsafe.Add(p, n-1)))
 	}
-	return mum(mum(a^seed.str[0], b^seed.word)^uint64(n), seed.str[1])
+	return mum(mum(a^seed.s0, b^seed.word)^uint64(n), seed.s1)
 }
