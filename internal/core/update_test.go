@@ -15,7 +15,7 @@ import (
 // of a present key completes (it takes no lock) and is visible, and Stats
 // counts it as a set and a replacement.
 func TestEngineUpdate_SkipsTheShardLock(t *testing.T) {
-	c := Must(Options[int, int64]{Capacity: 64})
+	c := Must(Options[int, int]{Capacity: 64})
 	defer c.Close()
 	c.Set(1, 10)
 	before := c.Stats()
@@ -35,7 +35,7 @@ func TestEngineUpdate_SkipsTheShardLock(t *testing.T) {
 	v, ok := c.Get(1)
 	s.mu.Unlock()
 	require.True(t, ok)
-	assert.Equal(t, int64(11), v)
+	assert.Equal(t, 11, v)
 	after := c.Stats()
 	assert.Equal(t, before.Sets+1, after.Sets)
 	assert.Equal(t, before.Evictions[evict.Replaced]+1, after.Evictions[evict.Replaced])
@@ -45,12 +45,12 @@ func TestEngineUpdate_SkipsTheShardLock(t *testing.T) {
 // could change more than the value word, or a callback needs the replaced
 // value, keep every update on the locked path.
 func TestEngineUpdate_LockedWhereItMustBe(t *testing.T) {
-	cases := map[string]Options[int, int64]{
+	cases := map[string]Options[int, int]{
 		"TTL":               {Capacity: 64, TTL: time.Hour},
 		"ExpireAfterAccess": {Capacity: 64, ExpireAfterAccess: time.Hour},
-		"ExpireAfter":       {Capacity: 64, ExpireAfter: func(int, int64) time.Duration { return time.Hour }},
-		"Weigher":           {MaxWeight: 64, Weigher: func(int, int64) uint32 { return 1 }},
-		"OnEvict":           {Capacity: 64, OnEvict: func(int, int64, evict.Reason) {}},
+		"ExpireAfter":       {Capacity: 64, ExpireAfter: func(int, int) time.Duration { return time.Hour }},
+		"Weigher":           {MaxWeight: 64, Weigher: func(int, int) uint32 { return 1 }},
+		"OnEvict":           {Capacity: 64, OnEvict: func(int, int, evict.Reason) {}},
 		"RefreshAhead":      {Capacity: 64, TTL: time.Hour, RefreshAhead: 0.5},
 	}
 	for name, opts := range cases {
@@ -58,8 +58,8 @@ func TestEngineUpdate_LockedWhereItMustBe(t *testing.T) {
 		assert.False(t, c.e.fast, name)
 		c.Close()
 	}
-	c := Must(Options[int, int64]{Capacity: 64})
-	assert.True(t, c.e.fast, "an engine of int64 values without TTL, Weigher or OnEvict")
+	c := Must(Options[int, int]{Capacity: 64})
+	assert.True(t, c.e.fast, "an engine of int values (one word on every platform) without TTL, Weigher or OnEvict")
 	c.Close()
 	s := Must(Options[int, string]{Capacity: 64})
 	assert.False(t, s.e.fast, "string values are not one word: they are replaced through a new node")
@@ -70,13 +70,13 @@ func TestEngineUpdate_LockedWhereItMustBe(t *testing.T) {
 // by SetTTL is updated under the lock, which clears the deadline as a Set
 // without TTL does.
 func TestEngineUpdate_EntryWithDeadlineTakesTheLock(t *testing.T) {
-	c := Must(Options[int, int64]{Capacity: 64})
+	c := Must(Options[int, int]{Capacity: 64})
 	defer c.Close()
 	c.SetTTL(1, 10, time.Hour)
 	c.Set(1, 11)
 	v, d, ok := c.e.GetWithDeadline(c.hashOf(1), 1)
 	require.True(t, ok)
-	assert.Equal(t, int64(11), v)
+	assert.Equal(t, 11, v)
 	assert.Zero(t, d, "Set without TTL leaves no deadline")
 }
 
@@ -85,11 +85,11 @@ func TestEngineUpdate_EntryWithDeadlineTakesTheLock(t *testing.T) {
 // makes Compute call f again with the updated value, so that neither write
 // is lost: f's result is computed from the value it replaces.
 func TestEngineCompute_NotLostToALockFreeUpdate(t *testing.T) {
-	c := Must(Options[int, int64]{Capacity: 64})
+	c := Must(Options[int, int]{Capacity: 64})
 	defer c.Close()
 	c.Set(1, 10)
-	var seen []int64
-	actual, ok := c.e.Compute(c.hashOf(1), 1, func(old int64, found bool) (int64, ComputeOp) {
+	var seen []int
+	actual, ok := c.e.Compute(c.hashOf(1), 1, func(old int, found bool) (int, ComputeOp) {
 		require.True(t, found)
 		seen = append(seen, old)
 		if len(seen) == 1 {
@@ -107,17 +107,17 @@ func TestEngineCompute_NotLostToALockFreeUpdate(t *testing.T) {
 		return old + 1, WriteOp
 	})
 	assert.True(t, ok)
-	assert.Equal(t, []int64{10, 100}, seen, "f runs again with the value the update wrote")
-	assert.Equal(t, int64(101), actual)
+	assert.Equal(t, []int{10, 100}, seen, "f runs again with the value the update wrote")
+	assert.Equal(t, 101, actual)
 	v, _ := c.Get(1)
-	assert.Equal(t, int64(101), v)
+	assert.Equal(t, 101, v)
 }
 
 // TestEngineUpdate_ReadYourWritesUnderEviction: a goroutine that updates
 // its own keys while another fills the cache reads back each value it
 // wrote, or a miss (an eviction), never an older value.
 func TestEngineUpdate_ReadYourWritesUnderEviction(t *testing.T) {
-	c := Must(Options[int, int64]{Capacity: 64, Shards: 2})
+	c := Must(Options[int, int]{Capacity: 64, Shards: 2})
 	defer c.Close()
 	stop := make(chan struct{})
 	var churn, writers sync.WaitGroup
@@ -140,7 +140,7 @@ func TestEngineUpdate_ReadYourWritesUnderEviction(t *testing.T) {
 		writers.Add(1)
 		go func() {
 			defer writers.Done()
-			for i := range int64(20_000) {
+			for i := range 20_000 {
 				k := w*4 + int(i%4)
 				c.Set(k, i)
 				if v, ok := c.Get(k); ok && v != i {
