@@ -57,7 +57,11 @@ func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
 	if user := opts.Hash; user != nil {
 		c.hash, c.kind, c.user = func(_ core.Seed, k K) uint64 { return user(k) }, core.KindUser, user
 	}
-	e, err := core.NewEngine(core.Options[K, V](opts), c.hash)
+	var hash func(core.Seed, K) uint64 // nil: the engine's default hash, which its GetKey inlines
+	if c.kind == core.KindUser {
+		hash = c.hash
+	}
+	e, err := core.NewEngine(core.Options[K, V](opts), hash)
 	if err != nil {
 		return nil, err
 	}
@@ -100,24 +104,9 @@ func (c *Cache[K, V]) hashOf(key K) uint64 {
 // false if key is absent or expired. It marks the entry as used for
 // eviction and counts a hit or a miss. Lock-free, allocation-free.
 func (c *Cache[K, V]) Get(key K) (V, bool) {
-	switch c.kind {
-	case core.KindWord:
-		// hashOf's integer case, written out: hashOf is too big to inline,
-		// and the call cost ~10% of a Get hit of a uint64 key.
-		// Safety: KindWord means K's underlying type is an 8-byte integer.
-		return c.e.Get(core.HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key))), key)
-	case core.KindString:
-		// hashOf's string case, written out so that a key of 8 to 16 bytes
-		// is hashed with no call (HashString8to16 inlines), and any other
-		// with one.
-		// Safety: KindString means K's underlying type is string.
-		s := *(*string)(unsafe.Pointer(&key))
-		if n := len(s); n >= 8 && n <= 16 {
-			return c.e.Get(core.HashString8to16(c.seed, s), key)
-		}
-		return c.e.Get(core.HashString(c.seed, s), key)
-	}
-	return c.e.Get(c.hashOf(key), key)
+	// One call: the engine hashes the key itself, its default hashes
+	// inlined (core.Engine.GetKey), and this wrapper inlines into the caller.
+	return c.e.GetKey(key)
 }
 
 // Peek is Get without side effects: it neither marks the entry used nor

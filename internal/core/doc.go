@@ -21,8 +21,9 @@
 //   - hash.go: the seeded hashes, per key kind; strhash.go: the string
 //     hash (wyhash-style, its constants drawn per cache); load_fast.go,
 //     load_slow.go: the word loads it reads keys with, per platform.
-//   - read.go: Get, Peek, GetWithDeadline: lock-free, no allocation, no
-//     shared write (the visited bit is set only if clear).
+//   - read.go: Get, GetKey (Get that hashes the key itself: shard.Cache.Get
+//     is one call of it), Peek, GetWithDeadline: lock-free, no allocation,
+//     no shared write (the visited bit is set only if clear).
 //   - write.go: the write path. One write record (write) carries every
 //     write of an entry, Set, SetTTL, SetDeadline, SetIfAbsent, LoadFrom,
 //     a load's completion and Compute's, through put (and computeWrite):

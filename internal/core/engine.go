@@ -44,6 +44,7 @@ type Engine[K comparable, V any] struct {
 	// updates counts those updates, striped (Stats adds them to Sets and
 	// Evictions[Replaced]).
 	fast    bool
+	kind    KeyKind // how GetKey hashes: KindOf[K]() with the default hash, else KindUser (through hash)
 	updates readCounters
 
 	tables [maxShards]atomic.Pointer[table[K, V]] // shard i's index; shards[i].table points here
@@ -115,8 +116,9 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	if err := opts.validate(); err != nil {
 		return nil, err
 	}
+	kind := KindUser
 	if hash == nil {
-		hash = DefaultHash[K]()
+		hash, kind = DefaultHash[K](), KindOf[K]()
 	}
 	// Without Capacity, a weight bound is the most entries there can be if
 	// every entry weighs at least 1: enough to choose shards and bound
@@ -134,6 +136,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		shift:      uint(64 - log2(n)),
 		seed:       MakeSeed(),
 		hash:       hash,
+		kind:       kind,
 		clk:        opts.Clock,
 		ttl:        opts.TTL,
 		access:     int64(opts.ExpireAfterAccess),

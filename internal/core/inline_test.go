@@ -37,6 +37,22 @@ func TestGetCallsNothing(t *testing.T) {
 			require.Empty(t, calls, "Engine.Get makes calls it should inline")
 		})
 	}
+	// shard.Cache.Get is one call of Engine.GetKey, which hashes a uint64
+	// key inline and then walks the index as Get does. (The key kind is a
+	// field, so the string case's call of hashOther is compiled in too, on
+	// a branch a uint64 key never takes.)
+	t.Run("GetKey", func(t *testing.T) {
+		pkg := "github.com/hotcache/hotcache/internal/core/testdata/usecache"
+		calls := callsIn(t, pkg, "core.(*Engine[go.shape.uint64,go.shape.uint64]).GetKey STEXT", func(line string) bool {
+			return engineGetMayCall(line) || strings.Contains(line, "core.hashOther(SB)")
+		})
+		require.Empty(t, calls, "Engine.GetKey makes calls it should inline")
+		calls = callsIn(t, pkg, "shard.(*Cache[go.shape.uint64,go.shape.uint64]).Get STEXT", func(line string) bool {
+			return strings.Contains(line, "core.(*Engine[go.shape.uint64,go.shape.uint64]).GetKey(SB)") ||
+				strings.Contains(line, "runtime.morestack")
+		})
+		require.Empty(t, calls, "shard.Cache.Get makes calls beyond Engine.GetKey")
+	})
 }
 
 // TestGetCallsNothing_StringKeys guards the string keys' read path (issue
@@ -48,7 +64,7 @@ func TestGetCallsNothing(t *testing.T) {
 // once the lengths are equal).
 func TestGetCallsNothing_StringKeys(t *testing.T) {
 	cacheGetMayCall := func(line string) bool {
-		return strings.Contains(line, "core.(*Engine[go.shape.string,") && strings.Contains(line, "]).Get(SB)") ||
+		return strings.Contains(line, "core.(*Engine[go.shape.string,") && (strings.Contains(line, "]).Get(SB)") || strings.Contains(line, "]).GetKey(SB)")) ||
 			strings.Contains(line, "core.hashOther(SB)") ||
 			strings.Contains(line, ").hashOf(SB)") || // Options.Hash (KindUser): shard.Cache only
 			strings.Contains(line, "runtime.morestack") ||
@@ -71,6 +87,15 @@ func TestGetCallsNothing_StringKeys(t *testing.T) {
 				return engineGetMayCall(line) || strings.Contains(line, "runtime.memequal(SB)")
 			})
 		require.Empty(t, calls, "Engine.Get makes calls it should inline")
+	})
+	t.Run("Engine.GetKey", func(t *testing.T) {
+		calls := callsIn(t, "github.com/hotcache/hotcache/internal/core/testdata/usecache",
+			"core.(*Engine[go.shape.string,go.shape.uint64]).GetKey STEXT",
+			func(line string) bool {
+				return engineGetMayCall(line) || strings.Contains(line, "runtime.memequal(SB)") ||
+					strings.Contains(line, "core.hashOther(SB)")
+			})
+		require.Empty(t, calls, "Engine.GetKey makes calls beyond the hash of a key outside 8..16 bytes")
 	})
 }
 
