@@ -131,4 +131,22 @@
 // faster steps (8 to 16 entries) that took the adaptive window there on
 // lirs-sprite at 1415 (91.7%) lost lirs-backf (1.9% at 37, 12.6% at 150)
 // and lirs-zigzag at 400 (14.7% against 16.6 to 16.9%).
+//
+// What did move lirs-multi3 at 372 entries was the sketch's size: each of
+// its two queues of 186 keys sees about 930 keys per halving period, and
+// its table of 128 words (5.5 bytes per key) raises the estimate of most
+// keys by collisions; 93, 128, 186, 256 and 512 words gave 38.9, 40.2,
+// 40.9, 41.6 and 42.8% (256 words is 11 bytes per key, beyond the 4 more
+// issue 20 allows), while counting only in the counters at the minimum
+// (conservative update) or with 2 or 3 counters per key instead of 4 did
+// not move it. A doorkeeper (a Bloom filter with two bits in one word per
+// key, half the table's size, so 2 to 4 bytes per key) that takes each
+// key's first use since the last halving took it to 41.5% and the whole
+// matrix from otter + 1.83 to + 1.99 points (15 cells 0.3 to 1.8 points up,
+// P12 at 68 154 and lirs-backf at 37 0.3 and 0.4 down), but lirs-backf at
+// 37 then missed the goal (3.1%; 3.0 to 3.4% without it in four reruns, one
+// of which passed) and the loop phase that follows a recency one in
+// TestQueueAdmission_FollowsPhases ended at 47.2%, against the LFU's 49.8%
+// (48.0% with the two bits in separate words, 44.8% with the visits the
+// hand finds counted past the doorkeeper), so it was not kept.
 package evictq
