@@ -82,21 +82,71 @@
 //
 // Caffeine's main queue also keeps a protected segment (80%) that victims
 // never come from, and admits a candidate of frequency 6 or more now and
-// then at random (against hash flooding). A protected mark would need a
-// bit per node that readers never store: the visited word is stored by
-// readers, and every bit of the hash word is the caller's (bits 24 to 30
-// tag its table slots). The one-use margin stands in for it where it
-// matters, in small queues: measured on the hit-ratio matrix it gains on
-// every LIRS trace and on loops, and costs 2 to 5 points on the large
-// disk and recommendation traces (queues of 5000 entries and more), which
-// is why it stops at [MarginlessCapacity]. Three alternatives were
-// measured and dropped: counting every read in the sketch, as Caffeine
-// does (here with [Queue.Touch] on each hit; lirs-multi3 at 372 entries
-// lost 1.2 points, 40.0% to 38.8%, and lirs-ps did not move); a margin
-// that adapts, set by which of two ghost sets a returning key hits (the
-// candidates the margin rejected, or the victims it let go), which
-// oscillated and lost on every disk trace it was tried on (P12 at 68 154
-// entries: 38.9% against 40.0% without a margin and 40.9% with one); and
-// more or longer-lived ghosts for small queues (GhostPercent 10 or 25),
-// which lost up to 0.5 points on lirs-zigzag and lirs-backf.
+// then at random (against hash flooding). A protected mark needs a bit per
+// node that readers never store (the visited word is stored by readers);
+// one was measured with a hash bit freed for it (the hash kept to 30 bits,
+// the table tag moved to bits 23 to 29): the hand moved a visited node of
+// the main queue to a protected segment of 20, 50 or 80% of it, a second
+// hand sent its first node not visited since its last pass back to the main
+// queue's head, and victims came only from the rest. It did not help where
+// Caffeine is ahead (hit-ratio matrix, medians of 5 seeds, the same day's
+// runs without it in parentheses; 80%: lirs-multi3 at 372 entries 39.9%
+// (40.0 to 40.5), lirs-ps at 616 58.8% (58.8 to 58.9)) and lost on recency
+// (lirs-sprite at 353 63.7% (65.6 to 65.8), at 1415 90.9% (91.2 to 91.3));
+// 20% and 50% did no better, and without the margin it lost lirs-gli at 505
+// (19.6%) as the plain queue does. The one-use margin stands in for it
+// where it matters, in small queues: measured on the hit-ratio matrix it
+// gains on every LIRS trace and on loops, and costs 2 to 5 points on the
+// large disk and recommendation traces (queues of 5000 entries and more),
+// which is why it stops at [MarginlessCapacity]. Three alternatives were
+// measured and dropped: counting every read in the sketch, as Caffeine does
+// (here with [Queue.Touch] on each hit; lirs-multi3 at 372 entries lost 1.2
+// points, 40.0% to 38.8%, and lirs-ps did not move); a margin that adapts,
+// set by which of two ghost sets a returning key hits (the candidates the
+// margin rejected, or the victims it let go), which oscillated and lost on
+// every disk trace it was tried on (P12 at 68 154 entries: 38.9% against
+// 40.0% without a margin and 40.9% with one); and more or longer-lived
+// ghosts for small queues (GhostPercent 10 or 25), which lost up to 0.5
+// points on lirs-zigzag and lirs-backf.
+//
+// Narrower margins were measured against lirs-multi3 at 372 entries, the
+// cell the margin costs most (40.0 to 40.5% with it, 41.1% without, otter
+// 42.0%), and each gave back more on loops than it gained there: the margin
+// only while the window is at its least size (multi3 40.4%; lirs-cs at 70
+// 1.8% against 4.6 to 4.7%, lirs-backf at 150 13.5% against 15.1 to 15.7%);
+// only against victims the hand has found visited before (multi3 41.3%;
+// lirs-gli at 505 19.5% against 33.3 to 33.5%, lirs-loop at 50 1.7% against
+// 4.4%, lirs-scan at 100 0.5% against 4.3 to 4.4%); none against a victim
+// that has already turned away 16 candidates (multi3 40.8%; lirs-ps at 616
+// 57.9%, lirs-scan at 100 2.3%); none against a victim the sketch counts no
+// use for (multi3 40.4%; lirs-ps at 616 59.4% against 58.9% and lirs-gli at
+// 126 8.5% against 6.6 to 7.9%, but lirs-gli at 505 24.3%, and lirs-multi3
+// at 1490 still 54.0% against 56.3% when kept to queues below 200). A
+// window that gives a node visited in it another round (CLOCK rather than
+// FIFO) gained on OLTP (2000 entries: 46.8% against 46.0; 9344: 62.5%
+// against 61.1) and lost on lirs-ps at 154 (38.0% against 39.1 to 39.6) and
+// phase-shift at 1000 (34.3% against 35.6), moving no cell that misses the
+// goal. With it, a fixed window of 80% comes within 0.3 points of LRU on
+// lirs-sprite and lirs-zigzag (replayed through the queues alone), but the
+// faster steps (8 to 16 entries) that took the adaptive window there on
+// lirs-sprite at 1415 (91.7%) lost lirs-backf (1.9% at 37, 12.6% at 150)
+// and lirs-zigzag at 400 (14.7% against 16.6 to 16.9%).
+//
+// What did move lirs-multi3 at 372 entries was the sketch's size: each of
+// its two queues of 186 keys sees about 930 keys per halving period, and
+// its table of 128 words (5.5 bytes per key) raises the estimate of most
+// keys by collisions; 93, 128, 186, 256 and 512 words gave 38.9, 40.2,
+// 40.9, 41.6 and 42.8% (256 words is 11 bytes per key, beyond the 4 more
+// issue 20 allows), while counting only in the counters at the minimum
+// (conservative update) or with 2 or 3 counters per key instead of 4 did
+// not move it. A doorkeeper (a Bloom filter with two bits in one word per
+// key, half the table's size, so 2 to 4 bytes per key) that takes each
+// key's first use since the last halving took it to 41.5% and the whole
+// matrix from otter + 1.83 to + 1.99 points (15 cells 0.3 to 1.8 points up,
+// P12 at 68 154 and lirs-backf at 37 0.3 and 0.4 down), but lirs-backf at
+// 37 then missed the goal (3.1%; 3.0 to 3.4% without it in four reruns, one
+// of which passed) and the loop phase that follows a recency one in
+// TestQueueAdmission_FollowsPhases ended at 47.2%, against the LFU's 49.8%
+// (48.0% with the two bits in separate words, 44.8% with the visits the
+// hand finds counted past the doorkeeper), so it was not kept.
 package evictq
