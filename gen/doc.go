@@ -19,7 +19,7 @@
 // that is the command's job (gen/cmd/cachegen). Errors start with
 // "cachegen: ", the command's name, since they are its messages.
 //
-// Every generated file refers to shardimpl.GeneratedCodeVersion5, so that a
+// Every generated file refers to shardimpl.GeneratedCodeVersion6, so that a
 // file generated for a runtime it no longer matches fails to build with that
 // name in the error.
 package gen

@@ -128,12 +128,12 @@ func (r *renderer) nameImports(f *jen.File) {
 
 // emitGuard emits the version guard:
 //
-//	const _ = shardimpl.GeneratedCodeVersion5
+//	const _ = shardimpl.GeneratedCodeVersion6
 func (r *renderer) emitGuard(f *jen.File) {
-	f.Comment("This file needs a runtime that supports version 5 of cachegen's output.")
+	f.Comment("This file needs a runtime that supports version 6 of cachegen's output.")
 	f.Comment("If the next line fails to build, regenerate the file with the cachegen")
 	f.Comment("of the hotcache version in go.mod (go generate).")
-	f.Const().Id("_").Op("=").Qual(implPath, "GeneratedCodeVersion5")
+	f.Const().Id("_").Op("=").Qual(implPath, "GeneratedCodeVersion6")
 }
 
 // emitType emits the cache type:
@@ -191,13 +191,35 @@ func (r *renderer) emitConstructor(f *jen.File) {
 			jen.If(jen.Id("opts").Dot("Hash").Op("!=").Nil()).Block(
 				jen.Return(jen.Nil(), jen.Qual("errors", "New").Call(jen.Lit(r.hashError())))),
 			jen.List(jen.Id("e"), jen.Err()).Op(":=").Qual(implPath, "NewEngine").Call(
-				jen.Id("opts"), jen.Parens(jen.Op("*").Id(r.Name)).Call(jen.Nil()).Dot("hash")),
+				jen.Id("opts"), r.engineHash()),
 			jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err())),
 			jen.Id("c").Op(":=").Op("&").Id(r.Name).Values(
 				jen.Id("e").Op(":").Id("e"), jen.Id("seed").Op(":").Id("e").Dot("Seed").Call()),
 			jen.Qual(implPath, "CloseWhenUnreachable").Call(jen.Id("c"), jen.Id("e")),
 			jen.Return(jen.Id("c"), jen.Nil()),
 		)
+}
+
+// engineHashes reports whether the engine's default hash of t (NewEngine
+// with a nil hash) is the hash cachegen generates for it, on every
+// platform: strings (HashString) and 8-byte integers (HashUint64), or types
+// defined on them. The engine then hashes keys itself, and Get is one call
+// of Engine.GetKey, which inlines the hash (as shard.Cache.Get is). Types
+// such as int are left out: on 32-bit platforms the engine's default hash
+// of a type defined on int widens it without sign, the generated one with.
+func engineHashes(t types.Type) bool {
+	b, ok := t.Underlying().(*types.Basic)
+	return ok && (b.Kind() == types.String || b.Kind() == types.Int64 || b.Kind() == types.Uint64)
+}
+
+// engineHash is the hash the constructor gives NewEngine: nil (the engine's
+// default hash, the same as the generated one) where engineHashes, the
+// generated hash method otherwise.
+func (r *renderer) engineHash() jen.Code {
+	if engineHashes(r.Key) {
+		return jen.Nil()
+	}
+	return jen.Parens(jen.Op("*").Id(r.Name)).Call(jen.Nil()).Dot("hash")
 }
 
 // hashError is the error of the generated constructor given an Options.Hash.
@@ -256,7 +278,10 @@ func (r *renderer) emitMethods(f *jen.File) {
 	}
 
 	get := []jen.Code{jen.Return(hashed("Get"))}
-	if short := shortString(seed, func() *jen.Statement { return jen.Id("key") }, r.Key); short != nil {
+	if engineHashes(r.Key) {
+		// The engine hashes the key with the same hash, inlined: one call.
+		get = []jen.Code{jen.Return(jen.Id("c").Dot("e").Dot("GetKey").Call(jen.Id("key")))}
+	} else if short := shortString(seed, func() *jen.Statement { return jen.Id("key") }, r.Key); short != nil {
 		// A string key of 8 to 16 bytes is hashed with no call.
 		get = append([]jen.Code{
 			jen.If(jen.Id("n").Op(":=").Len(jen.Id("key")), jen.Id("n").Op(">=").Lit(8).Op("&&").Id("n").Op("<=").Lit(16)).Block(

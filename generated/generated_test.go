@@ -254,3 +254,38 @@ func TestGeneratedConstructor_RejectsHash(t *testing.T) {
 	_, err = NewUint64Cache(shard.Options[uint64, uint64]{Hash: func(uint64) uint64 { return 0 }})
 	assert.ErrorContains(t, err, "Options.Hash must be nil")
 }
+
+// TestGetKey_SameHashAsTheOtherMethods: a cache whose engine hashes keys
+// itself (Get is Engine.GetKey) must hash them as the generated code of its
+// other methods does, or Get would look where Set did not store. Keys of
+// every length around the inlined 8..16-byte case, and integers across the
+// sign bit, are written with Set and found with Get, Peek and Delete.
+func TestGetKey_SameHashAsTheOtherMethods(t *testing.T) {
+	sc, err := NewCounterCache(shard.Options[string, uint64]{Capacity: 1 << 12})
+	require.NoError(t, err)
+	defer sc.Close()
+	for n := range 40 {
+		k := strings.Repeat("k", n)
+		sc.Set(k, uint64(n))
+		v, ok := sc.Get(k)
+		require.True(t, ok, "Get of a %d-byte key after Set", n)
+		require.Equal(t, uint64(n), v)
+		_, ok = sc.Peek(k)
+		require.True(t, ok, "Peek of a %d-byte key", n)
+		require.True(t, sc.Delete(k), "Delete of a %d-byte key", n)
+		_, ok = sc.Get(k)
+		require.False(t, ok, "Get of a %d-byte key after Delete", n)
+	}
+	uc, err := NewUint64Cache(shard.Options[uint64, uint64]{Capacity: 1 << 12})
+	require.NoError(t, err)
+	defer uc.Close()
+	for _, k := range []uint64{0, 1, 1<<63 - 1, 1 << 63, ^uint64(0)} {
+		uc.Set(k, k)
+		v, ok := uc.Get(k)
+		require.True(t, ok, "Get(%d) after Set", k)
+		require.Equal(t, k, v)
+		require.True(t, uc.Delete(k))
+		_, ok = uc.Get(k)
+		require.False(t, ok, "Get(%d) after Delete", k)
+	}
+}

@@ -12,10 +12,10 @@ import (
 	"time"
 )
 
-// This file needs a runtime that supports version 5 of cachegen's output.
+// This file needs a runtime that supports version 6 of cachegen's output.
 // If the next line fails to build, regenerate the file with the cachegen
 // of the hotcache version in go.mod (go generate).
-const _ = shardimpl.GeneratedCodeVersion5
+const _ = shardimpl.GeneratedCodeVersion6
 
 // PermCache is a shard.Cache[PermKey, bool] whose key hash is
 // specialized at compile time. Its methods have the contracts of the
