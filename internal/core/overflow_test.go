@@ -167,7 +167,9 @@ func TestTable_OverflowBucketsAreReused(t *testing.T) {
 		turn()
 	}
 	after26 := turn()
-	assert.LessOrEqual(t, after26, after5+2*chunkOf(nb), "overflow buckets after 5 turnovers: %d; after 26: %d", after5, after26)
+	// The peak of a varying total still creeps up, but slowly (75 to 77
+	// buckets here; without the free lists, 187 to 255).
+	assert.LessOrEqual(t, after26, after5+after5/10+2*chunkOf(nb), "overflow buckets after 5 turnovers: %d; after 26: %d", after5, after26)
 	for _, k := range live {
 		assert.NotNil(t, ct.t.find(chainHash(k, nb), k), "key %d", k)
 	}

@@ -98,12 +98,17 @@ func ownerOf(bi uint64) uint64 {
 }
 
 // chunkOf returns how many fresh overflow buckets a table of nbuckets
-// buckets allocates at once: 1/32 of a group (about a third of the
-// overflow a chain group needs at the maximum load), so that an insert
-// rarely allocates one and a full cache, whose overflow varies by a few
-// buckets around its mean, does not; at least 1, at most 512.
+// buckets allocates at once: about 1/128 of a group (a twentieth of the
+// overflow a group needs at the maximum load), at least 1, at most 127. A
+// chunk is one short of a power of two because the runtime puts an 8-byte
+// header before an allocation of over 512 bytes that holds pointers: 128
+// buckets would take 8200 bytes, rounded up to the 9472-byte size class,
+// and 127 fit 8192. Filling a table, the last chunk of a group is half
+// unused on average (0.07 B per entry at 1M entries); a full cache, whose
+// overflow varies by a few buckets around its mean, allocates none once
+// it has turned over.
 func chunkOf(nbuckets int) int {
-	return min(max(min(nbuckets, groupSize)/32, 1), 512)
+	return min(max(min(nbuckets, groupSize)/128, 2), 128) - 1
 }
 
 // tag returns the meta byte for hash h: bits 24..30 with the top bit set.
