@@ -13,6 +13,9 @@
 //     striped read counters.
 //   - table.go: the index: buckets of tagged slots, read lock-free, written
 //     under the shard lock; a table is replaced, never resized in place.
+//     Overflow buckets come from the table's free lists and go back when a
+//     chain's end empties; a bucket that moves keeps its chain in meta, and
+//     walks that collect every node check it (eachInChain, appendChain).
 //   - nodes.go: how an engine allocates its nodes (plain, with a hard
 //     deadline, with a refresh time), fixed per engine; the only way back
 //     from a node to its larger struct is checked against that kind.

@@ -131,13 +131,7 @@ func (e *Engine[K, V]) orderSnapshot(buf []*node[K, V]) ([]*node[K, V], []run, [
 // walk may or may not be seen.
 func forEach[K comparable, V any](t *table[K, V], f func(*node[K, V])) {
 	for i := range t.buckets {
-		for b := &t.buckets[i]; b != nil; b = b.next.Load() {
-			for j := range b.slots {
-				if n := b.slots[j].Load(); n != nil {
-					f(n)
-				}
-			}
-		}
+		t.eachInChain(i, f)
 	}
 }
 
@@ -167,13 +161,7 @@ func (e *Engine[K, V]) All() iter.Seq2[K, V] {
 			t := s.table.Load()
 			buf := (*bp)[:0]
 			for bi := range t.buckets {
-				for b := &t.buckets[bi]; b != nil; b = b.next.Load() {
-					for j := range b.slots {
-						if n := b.slots[j].Load(); n != nil {
-							buf = append(buf, n)
-						}
-					}
-				}
+				buf = t.appendChain(buf, bi)
 			}
 			*bp = buf
 			for _, n := range buf {
