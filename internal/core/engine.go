@@ -165,7 +165,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		if i < nominal%n {
 			s.capacity++
 		}
-		s.queue.Init(opts.Policy)
+		s.queue.Init(evictq.Policy(opts.Policy)) // the same values as evict.Policy
 		switch {
 		case opts.NoAdmission:
 		case opts.Capacity == 0:

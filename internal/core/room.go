@@ -115,7 +115,8 @@ func (s *shard[K, V]) evictOne(t *table[K, V], now int64) (*node[K, V], evict.Re
 		s.lazyAdmit = false
 		s.queue.EnableAdmission(s.queue.Len())
 	}
-	n, reason := s.queue.Evict(now)
+	n, r := s.queue.Evict(now)
+	reason := evict.Reason(r) // the same values (evict's TestPolicyReason_AgreeWithTheQueue)
 	s.unindex(t, n.Hash(), n)
 	s.evictions[reason].Add(1)
 	return n, reason

@@ -10,6 +10,9 @@
 //
 // Files and their rules:
 //
+//   - policy.go: [Policy] and [Reason], the queue's own copies of
+//     evict.Policy and evict.Reason (same values), so that evict can import
+//     this package for its deprecated names.
 //   - node.go: [Node], what lock-free readers touch (deadline, visited
 //     bit, weight, hash bits), not generic so that its methods inline.
 //   - queue.go: [Queue]: insertion order, the hand, admission, eviction,

@@ -2,6 +2,7 @@ package evictq_test
 
 import (
 	"container/list"
+	"fmt"
 	"math/rand/v2"
 	"strconv"
 	"strings"
@@ -10,7 +11,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hotcache/hotcache/evict"
 	"github.com/hotcache/hotcache/internal/evictq"
 )
 
@@ -21,7 +21,7 @@ type sim struct {
 	cap   int
 }
 
-func newSim(p evict.Policy, capacity int) *sim {
+func newSim(p evictq.Policy, capacity int) *sim {
 	return &sim{q: evictq.NewQueue[string](p), nodes: map[string]*evictq.Node[string]{}, cap: capacity}
 }
 
@@ -34,8 +34,8 @@ func (s *sim) access(key string) (hit bool, evicted string) {
 	}
 	if s.q.Len() >= s.cap {
 		v, r := s.q.Evict(0)
-		if r != evict.Capacity {
-			panic("unexpected reason " + r.String())
+		if r != evictq.Capacity {
+			panic(fmt.Sprintf("unexpected reason %d", r))
 		}
 		delete(s.nodes, v.Item)
 		evicted = v.Item
@@ -74,7 +74,7 @@ func (s *sim) order() string {
 // after hits on A and D, a miss on I clears D, evicts E and leaves the hand
 // at F.
 func TestQueueEvict_SIEVEPaperExample(t *testing.T) {
-	s := newSim(evict.SIEVE, 7)
+	s := newSim(evictq.SIEVE, 7)
 	for _, k := range []string{"A", "B", "C", "D", "E", "F", "G"} {
 		hit, _ := s.access(k)
 		require.False(t, hit)
@@ -101,7 +101,7 @@ func TestQueueEvict_SIEVEPaperExample(t *testing.T) {
 // TestQueueEvict_CLOCK checks second-chance reinsertion: a visited entry at
 // the tail moves to the head with its bit cleared.
 func TestQueueEvict_CLOCK(t *testing.T) {
-	s := newSim(evict.CLOCK, 3)
+	s := newSim(evictq.CLOCK, 3)
 	s.access("A")
 	s.access("B")
 	s.access("C")
@@ -115,7 +115,7 @@ func TestQueueEvict_CLOCK(t *testing.T) {
 // TestQueueEvict_ExpiredFirst: the hand evicts an expired entry it meets even
 // if it was visited, with reason Expired.
 func TestQueueEvict_ExpiredFirst(t *testing.T) {
-	for _, p := range []evict.Policy{evict.SIEVE, evict.CLOCK} {
+	for _, p := range []evictq.Policy{evictq.SIEVE, evictq.CLOCK} {
 		q := evictq.NewQueue[string](p)
 		a := evictq.NewNode("a", 100, 0)
 		b := evictq.NewNode("b", 0, 0)
@@ -123,11 +123,11 @@ func TestQueueEvict_ExpiredFirst(t *testing.T) {
 		q.Push(b)
 		a.Visit()
 		n, r := q.Evict(100)
-		assert.Same(t, a, n, p.String())
-		assert.Equal(t, evict.Expired, r)
+		assert.Same(t, a, n, "policy %d", p)
+		assert.Equal(t, evictq.Expired, r)
 		n, r = q.Evict(100)
 		assert.Same(t, b, n)
-		assert.Equal(t, evict.Capacity, r)
+		assert.Equal(t, evictq.Capacity, r)
 		n, _ = q.Evict(100)
 		assert.Nil(t, n, "empty queue")
 		require.NoError(t, q.Check())
@@ -135,7 +135,7 @@ func TestQueueEvict_ExpiredFirst(t *testing.T) {
 }
 
 func TestQueueRemoveReplace_KeepsHandAndLinks(t *testing.T) {
-	q := evictq.NewQueue[int](evict.SIEVE)
+	q := evictq.NewQueue[int](evictq.SIEVE)
 	nodes := make([]*evictq.Node[int], 5)
 	for i := range nodes {
 		nodes[i] = evictq.NewNode(i, 0, 0)
@@ -187,7 +187,7 @@ func TestSIEVE_BeatsLRUOnZipf(t *testing.T) {
 		for _, capacity := range []int{100, 1000} {
 			r := rand.New(rand.NewPCG(1, 2))
 			z := rand.NewZipf(r, skew, 1, 100_000)
-			s := newSim(evict.SIEVE, capacity)
+			s := newSim(evictq.SIEVE, capacity)
 			l := &lru{l: list.New(), m: map[uint64]*list.Element{}, cap: capacity}
 			var sh, lh int
 			const n = 200_000

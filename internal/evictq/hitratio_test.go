@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hotcache/hotcache/evict"
 	"github.com/hotcache/hotcache/internal/evictq"
 )
 
@@ -103,9 +102,9 @@ func replay(p string, keys []uint64, capacity int) float64 {
 			}
 		}
 	default:
-		pol := evict.SIEVE
+		pol := evictq.SIEVE
 		if strings.HasPrefix(p, "CLOCK") {
-			pol = evict.CLOCK
+			pol = evictq.CLOCK
 		}
 		q := evictq.NewQueue[uint64](pol)
 		if strings.HasSuffix(p, "+admission") {

@@ -1,7 +1,5 @@
 package evictq
 
-import "github.com/hotcache/hotcache/evict"
-
 // EvictionOrder calls f for every node in the order in which the queue
 // examines them for eviction, until f returns false: with admission, the
 // window from its oldest node (the next to compete for a place in the main
@@ -18,7 +16,7 @@ func (q *Queue[T]) EvictionOrder(f func(*Node[T]) bool) {
 		}
 	}
 	start := q.hand
-	if start == nil || q.policy == evict.CLOCK {
+	if start == nil || q.policy == CLOCK {
 		start = q.main.tail
 	}
 	for n := start; n != nil; n = n.newer {

@@ -1,17 +1,13 @@
 package evictq
 
-import (
-	"fmt"
-
-	"github.com/hotcache/hotcache/evict"
-)
+import "fmt"
 
 // Queue is a SIEVE or CLOCK eviction queue, optionally with a TinyLFU
 // admission filter in front (see [Queue.EnableAdmission]). Its zero value is
 // an empty SIEVE queue without admission. Queue is not safe for concurrent
 // use: callers serialize every method (a cache holds its shard lock).
 type Queue[T any] struct {
-	policy evict.Policy
+	policy Policy
 	main   list[T]  // the policy's queue
 	hand   *Node[T] // SIEVE: next node of main to examine; nil means its tail
 	len    int      // nodes in main and the window
@@ -73,11 +69,11 @@ func (l *list[T]) replace(old, n *Node[T]) {
 }
 
 // NewQueue returns an empty queue using policy p.
-func NewQueue[T any](p evict.Policy) *Queue[T] { return &Queue[T]{policy: p} }
+func NewQueue[T any](p Policy) *Queue[T] { return &Queue[T]{policy: p} }
 
 // Init empties the queue and sets its policy, keeping admission if it was
 // enabled. Nodes still linked are abandoned, not unlinked.
-func (q *Queue[T]) Init(p evict.Policy) {
+func (q *Queue[T]) Init(p Policy) {
 	c := q.capacity
 	*q = Queue[T]{policy: p}
 	if c > 0 {
@@ -133,7 +129,7 @@ func (q *Queue[T]) WindowLen() (n, capacity int) {
 }
 
 // Policy returns the queue's policy.
-func (q *Queue[T]) Policy() evict.Policy { return q.policy }
+func (q *Queue[T]) Policy() Policy { return q.policy }
 
 // Len returns the number of nodes in the queue.
 func (q *Queue[T]) Len() int { return q.len }
@@ -213,7 +209,7 @@ func (q *Queue[T]) Replace(old, n *Node[T]) {
 func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 
 // Evict chooses a victim, removes it from the queue and returns it with the
-// reason: evict.Expired if its deadline has passed at now, evict.Capacity otherwise. It
+// reason: Expired if its deadline has passed at now, Capacity otherwise. It
 // returns nil, 0 when the queue is empty.
 //
 // The hand walks from the oldest node of the main queue towards the newest
@@ -227,7 +223,7 @@ func (q *Queue[T]) Touch(n *Node[T]) { q.sketch.Increment(n.Hash()) }
 // victim is evicted without a contest. An expired node is evicted first
 // either way. The window's adaptation remembers each node evicted for
 // capacity (see [Window]).
-func (q *Queue[T]) Evict(now int64) (*Node[T], evict.Reason) {
+func (q *Queue[T]) Evict(now int64) (*Node[T], Reason) {
 	if q.len == 0 {
 		return nil, 0
 	}
@@ -243,7 +239,7 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], evict.Reason) {
 		v := q.victim(now)
 		if v.Expired(now) {
 			q.Remove(v)
-			return v, evict.Expired
+			return v, Expired
 		}
 		if c.Visited() {
 			q.sketch.Increment(c.Hash())
@@ -254,26 +250,26 @@ func (q *Queue[T]) Evict(now int64) (*Node[T], evict.Reason) {
 			q.win.Evicted(v.Hash())
 			q.unlinkWindow(c)
 			q.main.push(c)
-			return v, evict.Capacity
+			return v, Capacity
 		}
 		q.Remove(c)
 		q.win.Rejected(c.Hash())
-		return c, evict.Capacity
+		return c, Capacity
 	}
 	v := q.victim(now)
 	q.Remove(v)
 	r := reason(v, now)
-	if r == evict.Capacity && q.Admission() {
+	if r == Capacity && q.Admission() {
 		q.win.Evicted(v.Hash())
 	}
 	return v, r
 }
 
-func reason[T any](n *Node[T], now int64) evict.Reason {
+func reason[T any](n *Node[T], now int64) Reason {
 	if n.Expired(now) {
-		return evict.Expired
+		return Expired
 	}
-	return evict.Capacity
+	return Capacity
 }
 
 // victim walks the main queue's hand to the node the policy would evict
@@ -281,7 +277,7 @@ func reason[T any](n *Node[T], now int64) evict.Reason {
 // main queue must not be empty. Under SIEVE the hand is left on the victim,
 // so removing it moves the hand to the next newer node.
 func (q *Queue[T]) victim(now int64) *Node[T] {
-	if q.policy == evict.CLOCK {
+	if q.policy == CLOCK {
 		for {
 			n := q.main.tail
 			if n.Expired(now) || !n.Visited() {

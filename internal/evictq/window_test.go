@@ -6,7 +6,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/hotcache/hotcache/evict"
 	"github.com/hotcache/hotcache/internal/evictq"
 )
 
@@ -21,7 +20,7 @@ type admSim struct {
 }
 
 func newAdmSim(t *testing.T, capacity int) *admSim {
-	q := evictq.NewQueue[uint64](evict.SIEVE)
+	q := evictq.NewQueue[uint64](evictq.SIEVE)
 	q.EnableAdmission(capacity)
 	return &admSim{t: t, q: q, nodes: map[uint64]*evictq.Node[uint64]{}, cap: capacity}
 }
@@ -193,7 +192,7 @@ func TestQueueAdmission_MarginByCapacity(t *testing.T) {
 	assert.Equal(t, evictq.AdmitMargin, evictq.Margin(evictq.MarginlessCapacity-1))
 	assert.Equal(t, 0, evictq.Margin(evictq.MarginlessCapacity))
 	for _, capacity := range []int{100, evictq.MarginlessCapacity - 1, evictq.MarginlessCapacity, 2 * evictq.MarginlessCapacity} {
-		q := evictq.NewQueue[uint64](evict.SIEVE)
+		q := evictq.NewQueue[uint64](evictq.SIEVE)
 		q.EnableAdmission(capacity)
 		for k := range uint64(capacity) {
 			q.Push(evictq.NewNode(k, 0, mix(k)))
@@ -208,7 +207,7 @@ func TestQueueAdmission_MarginByCapacity(t *testing.T) {
 		// window's oldest) gets one more than the victim.
 		q.Touch(cand)
 		v, r := q.Evict(0)
-		require.Equal(t, evict.Capacity, r)
+		require.Equal(t, evictq.Capacity, r)
 		require.NoError(t, q.Check())
 		if capacity < evictq.MarginlessCapacity {
 			assert.Same(t, cand, v, "capacity %d: a candidate one use ahead is rejected", capacity)
