@@ -15,7 +15,10 @@
 // second with the race windows widened). SetCapacity, on the shard and
 // generated targets, is driven but not recorded: it only evicts, which the
 // model allows at any time, and a stale value it let through shows in the
-// reads after it.
+// reads after it. One shard history in eight hashes every key alike, with
+// a goroutine writing and deleting unchecked filler keys in the same chain,
+// so that the checked keys live in overflow buckets that the fillers' writes
+// and deletes take from and return to the table's free list meanwhile.
 //
 // The model allows what a cache may do — miss at any time (eviction,
 // admission, expiry) — and forbids what it must not: a value that is

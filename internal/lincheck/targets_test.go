@@ -53,10 +53,44 @@ func shardOptions[K comparable, V any](i int) shard.Options[K, V] {
 	return shard.Options[K, V]{Capacity: 2, NoAdmission: true, NegativeTTL: time.Hour}
 }
 
+// collidingEvery: every collidingEvery-th shard history (of Capacity 64)
+// hashes every key alike, so that all keys share one bucket chain, and a
+// goroutine writes and deletes filler keys (not checked) in that chain
+// while the clients run: the checked keys then sit in overflow buckets,
+// which the fillers' deletes return to the table's free list and their
+// writes take again, under lock-free readers of the same chain.
+const collidingEvery = 8
+
 func newShardSubject(t *testing.T, i int, e *env) *subject {
-	c, err := shard.New(shardOptions[int, int64](i))
+	opts := shardOptions[int, int64](i)
+	colliding := i%collidingEvery == collidingEvery/2 // a Capacity 64 case of shardOptions
+	if colliding {
+		opts.Hash = func(int) uint64 { return 0 }
+	}
+	c, err := shard.New(opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	stop := func() {}
+	if colliding {
+		done, quit := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			for j := 0; ; j++ {
+				select {
+				case <-quit:
+					return
+				default:
+				}
+				k := numKeys + j%16 // fillers: never a checked key
+				if j%3 == 2 {
+					c.Delete(k)
+				} else {
+					c.Set(k, 0)
+				}
+			}
+		}()
+		stop = func() { close(quit); <-done }
 	}
 	load := func(_ context.Context, k int) (int64, error) { return e.srcLoad(k) }
 	return &subject{
@@ -74,7 +108,7 @@ func newShardSubject(t *testing.T, i int, e *env) *subject {
 				return c.GetOrLoadAll(ctx, ks, func(_ context.Context, ks []int) (map[int]int64, error) { return e.srcLoadAll(ks), nil })
 			},
 		}),
-		close: func() { c.Close() },
+		close: func() { stop(); c.Close() },
 	}
 }
 
