@@ -37,6 +37,9 @@ func hashMid(seed Seed, p unsafe.Pointer, n int) uint64 {
 // Safety: p points to n readable bytes (n may be 0, p then unused).
 func hashOther(seed Seed, p unsafe.Pointer, n int) uint64 {
 	if n > 16 {
+		if n <= 32 {
+			return hashPair(seed, p, n) // what follows computes for 17..32 bytes
+		}
 		// Each 16-byte block (the last one overlapping the one before
 		// it when n is not a multiple of 16) is multiplied as in hashMid,
 		// with a secret of its own for each position in a group of four
@@ -79,4 +82,24 @@ func hashOther(seed Seed, p unsafe.Pointer, n int) uint64 {
 		a = uint64(*(*byte)(p))<<16 | uint64(*(*byte)(unsafe.Add(p, n>>1)))<<8 | uint64(*(*byte)(unsafe.Add(p, n-1)))
 	}
 	return mum(mum(a^seed.s0, b^seed.word)^uint64(n), seed.s1)
+}
+
+// hashPair hashes the 17 <= n <= 32 bytes at p under seed as hashOther
+// does (which calls it for them): the first and the last 16 bytes
+// (overlapping when n < 32), each multiplied by mul16, then the length
+// mixed in. It is too large to inline, but its two parts inline, so
+// Engine.GetKey writes it out.
+//
+// Safety: p points to n readable bytes, 17 <= n <= 32.
+func hashPair(seed Seed, p unsafe.Pointer, n int) uint64 {
+	return mum(mul16(unsafe.Add(p, n-16), seed.s0, seed.word)^mul16(p, seed.s1, seed.word)^uint64(n), seed.s1)
+}
+
+// mul16 is the folded product of the two 8-byte words at p, XORed with a
+// and b.
+//
+// Safety: p points to 16 readable bytes.
+func mul16(p unsafe.Pointer, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(load64(p)^a, load64(unsafe.Add(p, 8))^b)
+	return hi ^ lo
 }
