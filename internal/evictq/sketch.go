@@ -1,19 +1,43 @@
 package evictq
 
+import "unsafe"
+
 // Sketch estimates how often keys were used: a count-min sketch of 4-bit
-// counters (four per key, in words of sixteen) that halves every counter
-// once it has counted sketchPeriod times as many uses as it is sized for,
-// so old popularity fades (the TinyLFU scheme of Einziger, Friedman and Manes,
-// "TinyLFU: A Highly Efficient Cache Admission Policy", 2017).
+// counters that halves every counter once it has counted sketchPeriod
+// times as many uses as it is sized for, so old popularity fades (the
+// TinyLFU scheme of Einziger, Friedman and Manes, "TinyLFU: A Highly
+// Efficient Cache Admission Policy", 2017).
+//
+// In a sketch of more than flatWords words, a key's four counters all sit
+// in one block of eight words (64 bytes, one cache line, aligned as one),
+// one counter in each pair of words: counting or estimating a key costs
+// one cache miss rather than four. At a million entries the sketch is
+// megabytes, far beyond the CPU's caches, and the admission of one insert
+// reads three keys' counters (the candidate's and the victim's estimates,
+// the candidate's increment), so four lines per key made the sketch the
+// largest cost of a write after the index (issue 22; Caffeine's frequency
+// sketch made the same change). Blocks share no counters, so the keys of
+// a block collide more often than in a sketch spread over the whole
+// table: on small caches, whose sketch stays in the CPU's caches anyway,
+// that cost up to 0.65 points of hit ratio (lirs-gli at 126 entries), so
+// a sketch of up to flatWords words spreads a key's counters over all of
+// it, as before.
 //
 // The zero value counts nothing until Resize gives it room. Not safe for
 // concurrent use.
 type Sketch struct {
-	table   []uint64
-	mask    uint64
+	table   []uint64 // table[0] is 64-byte aligned
+	mask    uint64   // blocked: blocks-1; flat: words-1
+	blocked bool     // counters in blocks of blockWords words
 	adds    int
 	resetAt int
 }
+
+// blockWords is how many words make a block: 64 bytes.
+const blockWords = 8
+
+// flatWords is the size of the largest sketch that is not blocked: 16 KiB.
+const flatWords = 1 << 11
 
 // sketchPeriod is how many uses per key the sketch counts between two
 // halvings. TinyLFU uses 10 for a sketch that sees every access; a Queue's
@@ -24,14 +48,27 @@ type Sketch struct {
 // footprint.
 const sketchPeriod = 15
 
-// Resize makes room for about n keys (at least 16) and forgets all counts.
+// Resize makes room for about n keys (at least 16) and forgets all counts:
+// eight counters per key, in the smallest power of two of words that
+// holds them.
 func (s *Sketch) Resize(n int) {
-	words := 8
+	words := blockWords
 	for words*2 < n {
 		words <<= 1
 	}
-	s.table = make([]uint64, words)
+	// One block more than needed, so the table can start on a 64-byte
+	// boundary wherever the allocator puts it.
+	buf := make([]uint64, words+blockWords)
+	off := 0
+	for uintptr(unsafe.Pointer(&buf[off]))%(blockWords*8) != 0 {
+		off++
+	}
+	s.table = buf[off : off+words : off+words]
+	s.blocked = words > flatWords
 	s.mask = uint64(words - 1)
+	if s.blocked {
+		s.mask = uint64(words/blockWords - 1)
+	}
 	s.adds = 0
 	s.resetAt = sketchPeriod * n
 }
@@ -39,17 +76,37 @@ func (s *Sketch) Resize(n int) {
 // Size returns how many keys the sketch is sized for (0 before Resize).
 func (s *Sketch) Size() int { return s.resetAt / sketchPeriod }
 
-// Counter i (0..3) of hash h sits at the word and shift that
-// locate((h+i*seed)*mult) gives. Since multiplication distributes over
-// addition mod 2^64, that is locate(h*mult + i*step): one multiplication
-// per key rather than one per counter.
+// The multiplier and step of the flat sketch, and the blocked sketch's
+// multipliers. Flat, counter i (0..3) of hash h sits at the word and shift
+// that locate((h+i*seed)*mult) gives. Since multiplication distributes
+// over addition mod 2^64, that is locate(h*mult + i*step): one
+// multiplication per key rather than one per counter.
 const (
 	sketchSeed = 0x9e3779b97f4a7c15
 	sketchMult = 0xbf58476d1ce4e5b9
 	sketchStep = sketchSeed * sketchMult & (1<<64 - 1)
 )
 
-// locate returns the word and bit offset of the counter that x selects.
+// block returns the first word of the block of the key with hash h, in a
+// blocked sketch, and 20 bits that pick its counters: for counter i
+// (0..3), bit 5i picks a word of the block's i-th pair and bits 5i+1 to
+// 5i+4 the counter in it (see blockAt).
+func (s *Sketch) block(h uint64) (first, pick uint64) {
+	x := h * sketchMult
+	x ^= x >> 29
+	x *= sketchSeed
+	return (x & s.mask) * blockWords, x >> 40
+}
+
+// blockAt returns the word (within the block) and the shift of counter i
+// that pick selects.
+func blockAt(i, pick uint64) (word uint64, shift uint) {
+	p := pick >> (5 * i)
+	return 2*i + p&1, uint(p>>1&15) * 4
+}
+
+// locate returns the word and bit offset of the counter that x selects, in
+// a flat sketch.
 func (s *Sketch) locate(x uint64) (word uint64, shift uint) {
 	x ^= x >> 31
 	return x & s.mask, uint(x>>60) * 4
@@ -61,14 +118,26 @@ func (s *Sketch) Increment(h uint64) {
 		return
 	}
 	added := false
-	x := h * sketchMult
-	for range 4 {
-		w, sh := s.locate(x)
-		if (s.table[w]>>sh)&0xf < 15 {
-			s.table[w] += 1 << sh
-			added = true
+	if s.blocked {
+		b, p := s.block(h)
+		blk := (*[blockWords]uint64)(s.table[b : b+blockWords])
+		for i := range uint64(4) {
+			w, sh := blockAt(i, p)
+			if (blk[w&(blockWords-1)]>>sh)&0xf < 15 {
+				blk[w&(blockWords-1)] += 1 << sh
+				added = true
+			}
 		}
-		x += sketchStep
+	} else {
+		x := h * sketchMult
+		for range 4 {
+			w, sh := s.locate(x)
+			if (s.table[w]>>sh)&0xf < 15 {
+				s.table[w] += 1 << sh
+				added = true
+			}
+			x += sketchStep
+		}
 	}
 	if added {
 		s.adds++
@@ -85,10 +154,19 @@ func (s *Sketch) Frequency(h uint64) int {
 		return 0
 	}
 	f := uint64(15)
+	if s.blocked {
+		b, p := s.block(h)
+		blk := (*[blockWords]uint64)(s.table[b : b+blockWords])
+		for i := range uint64(4) {
+			w, sh := blockAt(i, p)
+			f = min(f, blk[w&(blockWords-1)]>>sh&0xf)
+		}
+		return int(f)
+	}
 	x := h * sketchMult
 	for range 4 {
 		w, sh := s.locate(x)
-		f = min(f, (s.table[w]>>sh)&0xf)
+		f = min(f, s.table[w]>>sh&0xf)
 		x += sketchStep
 	}
 	return int(f)
