@@ -54,8 +54,9 @@
 // queue of fewer than [MarginlessCapacity] entries a candidate must be
 // estimated more frequent than the victim by more than one use
 // ([AdmitMargin]), since its own count includes the miss that brought it
-// in; larger queues admit it if it is estimated more frequent at all
-// ([Margin]).
+// in, and by more than two ([SmallMargin]) below [SmallCapacity] entries,
+// where the sketch halves its counts within a few hundred uses; larger
+// queues admit it if it is estimated more frequent at all ([Margin]).
 //
 // # Why not Caffeine's or otter's adaptation
 //
