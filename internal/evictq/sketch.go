@@ -54,8 +54,9 @@ func (s *Sketch) Size() int { return s.resetAt / sketchPeriod }
 // seeds) against otter's 42.0%; with 256 words 41.7%. Measured on the
 // small part of the hit-ratio matrix (5 runs of 5 seeds), the floor gained
 // 0.3 to 1.6 points on OLTP at 500 and 2000, cache2k-web07 at 1024,
-// lirs-cpp at 61, lirs-gli at 126, lirs-multi1-3 and lirs-ps at 154, and
-// cost 0.5 on lirs-cs at 281 (still 0.4 above otter). 512 words gained
+// lirs-cpp at 61, lirs-gli at 126, lirs-multi1 at 130 and 521, lirs-multi2
+// at 284 and lirs-ps at 154, moved the other cells by less, and cost 0.5
+// on lirs-cs at 281 (still 0.4 above otter). 512 words gained
 // more on lirs-multi3 (42.7%) but lost 1.1 points more than 256 on lirs-cs
 // at 70 and 0.3 on lirs-backf at 37 (11 seeds, the queues replayed alone).
 const MinSketchWords = 256
