@@ -184,36 +184,43 @@ func TestWindow_Miss(t *testing.T) {
 	assert.Equal(t, 1000*evictq.MaxWindowPercent/100, w.Cap(), "never above MaxWindowPercent")
 }
 
-// TestQueueAdmission_MarginByCapacity: a candidate estimated exactly one
-// use more frequent than the main queue's victim is rejected by a queue
-// smaller than MarginlessCapacity (AdmitMargin) and admitted, in the
-// victim's place, by one of MarginlessCapacity entries or more.
+// TestQueueAdmission_MarginByCapacity: a candidate estimated one or two
+// uses more frequent than the main queue's victim is admitted, in the
+// victim's place, only if that is more than the queue's margin: two uses
+// below SmallCapacity (SmallMargin), one below MarginlessCapacity
+// (AdmitMargin), none from there on.
 func TestQueueAdmission_MarginByCapacity(t *testing.T) {
+	assert.Equal(t, evictq.SmallMargin, evictq.Margin(evictq.SmallCapacity-1))
+	assert.Equal(t, evictq.AdmitMargin, evictq.Margin(evictq.SmallCapacity))
 	assert.Equal(t, evictq.AdmitMargin, evictq.Margin(evictq.MarginlessCapacity-1))
 	assert.Equal(t, 0, evictq.Margin(evictq.MarginlessCapacity))
-	for _, capacity := range []int{100, evictq.MarginlessCapacity - 1, evictq.MarginlessCapacity, 2 * evictq.MarginlessCapacity} {
-		q := evictq.NewQueue[uint64](evictq.SIEVE)
-		q.EnableAdmission(capacity)
-		for k := range uint64(capacity) {
-			q.Push(evictq.NewNode(k, 0, mix(k)))
-		}
-		// The first eviction sizes the sketch (counting nothing before);
-		// the node pushed after it is counted once, its miss.
-		q.Evict(0)
-		q.Push(evictq.NewNode(uint64(capacity), 0, mix(uint64(capacity))))
-		var cand *evictq.Node[uint64]
-		q.EvictionOrder(func(n *evictq.Node[uint64]) bool { cand = n; return false })
-		// Every node but the newest counts 0 uses; the candidate (the
-		// window's oldest) gets one more than the victim.
-		q.Touch(cand)
-		v, r := q.Evict(0)
-		require.Equal(t, evictq.Capacity, r)
-		require.NoError(t, q.Check())
-		if capacity < evictq.MarginlessCapacity {
-			assert.Same(t, cand, v, "capacity %d: a candidate one use ahead is rejected", capacity)
-		} else {
-			assert.NotSame(t, cand, v, "capacity %d: a candidate one use ahead is admitted", capacity)
-			assert.Equal(t, capacity, q.Len()+1)
+	for _, capacity := range []int{37, evictq.SmallCapacity - 1, evictq.SmallCapacity, 1000, evictq.MarginlessCapacity - 1, evictq.MarginlessCapacity, 2 * evictq.MarginlessCapacity} {
+		for ahead := 1; ahead <= 2; ahead++ {
+			q := evictq.NewQueue[uint64](evictq.SIEVE)
+			q.EnableAdmission(capacity)
+			for k := range uint64(capacity) {
+				q.Push(evictq.NewNode(k, 0, mix(k)))
+			}
+			// The first eviction sizes the sketch (counting nothing
+			// before); the node pushed after it is counted once, its miss.
+			q.Evict(0)
+			q.Push(evictq.NewNode(uint64(capacity), 0, mix(uint64(capacity))))
+			var cand *evictq.Node[uint64]
+			q.EvictionOrder(func(n *evictq.Node[uint64]) bool { cand = n; return false })
+			// Every node but the newest counts 0 uses; the candidate (the
+			// window's oldest) gets ahead more than the victim.
+			for range ahead {
+				q.Touch(cand)
+			}
+			v, r := q.Evict(0)
+			require.Equal(t, evictq.Capacity, r)
+			require.NoError(t, q.Check())
+			if ahead <= evictq.Margin(capacity) {
+				assert.Same(t, cand, v, "capacity %d: a candidate %d uses ahead is rejected", capacity, ahead)
+			} else {
+				assert.NotSame(t, cand, v, "capacity %d: a candidate %d uses ahead is admitted", capacity, ahead)
+				assert.Equal(t, capacity, q.Len()+1)
+			}
 		}
 	}
 }
