@@ -92,6 +92,11 @@ type EngineMem struct {
 	Keys          string  `json:"keys"`
 	Entries       int     `json:"entries"`
 	BytesPerEntry float64 `json:"bytes_per_entry"`
+	// AfterTurnover is BytesPerEntryAfterTurnover with as many keys again
+	// (the cache full and running; the targets judge BytesPerEntry), and
+	// TurnoverEntries the entries it then held.
+	AfterTurnover   float64 `json:"bytes_per_entry_after_turnover,omitempty"`
+	TurnoverEntries int     `json:"entries_after_turnover,omitempty"`
 }
 
 // EngineAllocs is one cache's heap allocations per operation, exact
@@ -256,16 +261,21 @@ func RunEngineThroughput(o EngineOptions, progress func(round int)) ([]EngineCel
 }
 
 // RunEngineMemory measures the live heap per entry of each cache holding
-// o.MemEntries distinct uint64 keys (capacity = o.MemEntries).
+// o.MemEntries distinct uint64 keys (capacity = o.MemEntries), and of the
+// bounded ones after as many new keys again (after turnover).
 func RunEngineMemory(o EngineOptions) []EngineMem {
-	keys := make([]uint64, o.MemEntries)
+	keys := make([]uint64, 2*o.MemEntries)
 	for i := range keys {
 		keys[i] = mix(uint64(i))
 	}
 	var rows []EngineMem
 	for _, f := range pick[uint64](EngineHotcache, EngineGenerated, Otter, EngineXsync) {
-		b, n := BytesPerEntry(f, keys)
-		rows = append(rows, EngineMem{Cache: f.Name, Keys: "uint64", Entries: n, BytesPerEntry: b})
+		b, n := BytesPerEntry(f, keys[:o.MemEntries])
+		m := EngineMem{Cache: f.Name, Keys: "uint64", Entries: n, BytesPerEntry: b}
+		if f.Bounded {
+			m.AfterTurnover, m.TurnoverEntries = BytesPerEntryAfterTurnover(f, keys)
+		}
+		rows = append(rows, m)
 	}
 	return rows
 }

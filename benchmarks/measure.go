@@ -100,8 +100,22 @@ func Run[K Key](c Cache[K], s Stream[K], readPct, goroutines int, d time.Duratio
 // the call, so their own memory is not counted (string headers stored in
 // the cache are).
 func BytesPerEntry[K Key](f Factory[K], keys []K) (float64, int) {
+	return bytesPerEntry(f, len(keys), keys)
+}
+
+// BytesPerEntryAfterTurnover is BytesPerEntry of a cache of capacity
+// len(keys)/2 that was filled with the first half of keys and then given
+// the second half, each a new key that evicts (or that admission refuses):
+// the cache as it runs, with whatever it sizes or keeps only once it
+// evicts (a frequency sketch, ghosts, spare buckets). A bounded cache
+// holds at most len(keys)/2 of them; an unbounded one holds all.
+func BytesPerEntryAfterTurnover[K Key](f Factory[K], keys []K) (float64, int) {
+	return bytesPerEntry(f, len(keys)/2, keys)
+}
+
+func bytesPerEntry[K Key](f Factory[K], capacity int, keys []K) (float64, int) {
 	before := liveHeap()
-	c := f.New(Config{Capacity: len(keys), Sync: true})
+	c := f.New(Config{Capacity: capacity, Sync: true})
 	for i, k := range keys {
 		c.Set(k, uint64(i))
 	}

@@ -70,3 +70,19 @@ func TestBytesPerEntry_Map(t *testing.T) {
 	assert.Greater(t, b, 16.0)
 	assert.Less(t, b, 64.0)
 }
+
+// After turnover a bounded cache holds at most its capacity (half the
+// keys), and the per-entry figure counts what it kept: an exact LRU of
+// uint64 pairs costs a list element and a map slot an entry.
+func TestBytesPerEntryAfterTurnover_LRU(t *testing.T) {
+	keys := make([]uint64, 200_000)
+	for i := range keys {
+		keys[i] = mix(uint64(i))
+	}
+	b, n := BytesPerEntryAfterTurnover(LRU[uint64](), keys)
+	assert.Equal(t, len(keys)/2, n, "an exact LRU keeps exactly its capacity")
+	assert.Greater(t, b, 48.0)
+	assert.Less(t, b, 200.0)
+	_, n = BytesPerEntryAfterTurnover(RWMutexMap[uint64](), keys)
+	assert.Equal(t, len(keys), n, "an unbounded map keeps every key")
+}

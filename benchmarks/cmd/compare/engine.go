@@ -179,9 +179,16 @@ func engineMarkdown(r *EngineReport) string {
 		}
 	}
 	if len(r.Result.Memory) > 0 {
-		w("\n## Memory\n\nLive heap after GC per entry, uint64 keys and values, capacity = entries.\n\n| cache | entries | B/entry |\n|---|--:|--:|\n")
+		w("\n## Memory\n\nLive heap after GC per entry, uint64 keys and values, capacity = entries: filled (what the targets judge), " +
+			"and after as many new keys again, each evicting or refused (the cache running: what it sizes or keeps only once it evicts, " +
+			"such as a frequency sketch, is counted; the unbounded xsync.Map has no such row).\n\n" +
+			"| cache | entries | B/entry filled | B/entry after turnover | entries then |\n|---|--:|--:|--:|--:|\n")
 		for _, m := range r.Result.Memory {
-			w("| %s | %d | %.1f |\n", m.Cache, m.Entries, m.BytesPerEntry)
+			turned, then := "", ""
+			if m.TurnoverEntries > 0 {
+				turned, then = fmt.Sprintf("%.1f", m.AfterTurnover), fmt.Sprint(m.TurnoverEntries)
+			}
+			w("| %s | %d | %.1f | %s | %s |\n", m.Cache, m.Entries, m.BytesPerEntry, turned, then)
 		}
 	}
 	if len(r.Result.Allocs) > 0 {
