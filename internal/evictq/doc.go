@@ -211,7 +211,17 @@
 // lirs-cpp at 61 60.1% against 62.1, lirs-ps at 154 39.2 against 39.8);
 // moving the hand past a victim after it has turned away 1, 8 or 32
 // candidates (58.97, 58.91, 58.89; lirs-multi3 at 372 40.7, 40.6, 41.2%
-// against 41.9).
+// against 41.9), or only when the margin alone decided (58.98, lirs-multi3
+// at 372 39.7); a second hand that walks from the oldest node up to the
+// hand, one step per rejected candidate, clearing and counting visited
+// bits, and evicts an unvisited node in the candidate's favour (55.99;
+// 58.23 when the node must also be estimated lower than the candidate;
+// both lost on every LIRS trace: lirs-gli at 505 17.6 and 27.5% against
+// 33.7). The diagnosis holds: removing, every 500 requests, the keys that
+// are never used again (an oracle) takes one queue of 616 from 59.20 to
+// 60.02%; the early keys are what the queue cannot tell from loop keys
+// without either age, which a node does not have, or a margin, which the
+// loops need.
 //
 // lirs-sprite at 1415 (8 queues of 177; LRU 92.2%, hotcache 91.3) does not
 // depend on the main queue's hand once admission is on: with the adaptive
