@@ -254,4 +254,14 @@
 // 80% with window CLOCK gives 18.8% (16.8 adaptive), but windows between
 // are worse than small ones, and its ghosts of both kinds come back about
 // equally (154 and 192), so ghosts cannot steer it there.
+//
+// In queues this small the adaptation hardly moves in either direction:
+// starting the window at 50 or 80% rather than 1% gives lirs-sprite at
+// 1415 91.94 and 92.24% with window CLOCK (90.91 and 90.79 without), but
+// the loops never bring it back down (lirs-gli at 505 17.6 and 7.5%
+// against 33.7, lirs-ps at 616 53.5 and 50.6, lirs-multi3 at 372 35.7 and
+// 32.4, lirs-cpp at 61 55.6 and 42.3): their ghosts come back 0 to 5 times
+// in the whole trace. Each cell's result is mostly where the window
+// starts, and a signal fast enough for sprite (more ghosts, larger steps,
+// above) also moves it on the sweeps and lirs-cpp, where it is wrong.
 package evictq
