@@ -186,7 +186,7 @@
 // keys used 21 times each, in a loop of about 405 requests, and on 943 keys
 // used 3 times.
 //
-// Why (measured later, replaying the matrix's shards, 9 hash seeds): the
+// Why (measured later with BenchmarkShardedReplay, 9 hash seeds): the
 // cells differ only on the 943 keys used 3 times (hits on them: OPT 824,
 // otter 754, hotcache 692; every other key gets the same hits in all
 // three). 935 of them recur exactly 3631 requests apart, a loop of 935 keys
