@@ -187,9 +187,10 @@
 // used 3 times.
 //
 // Why (measured later with BenchmarkShardedReplay, 9 hash seeds): the
-// cells differ only on the 943 keys used 3 times (hits on them: OPT 824,
-// otter 754, hotcache 692; every other key gets the same hits in all
-// three). 935 of them recur exactly 3631 requests apart, a loop of 935 keys
+// cells differ only on the 943 keys used 3 times (hits on them, the
+// caches themselves through the benchmarks' adapters, means of 5 runs:
+// OPT 824, otter 754, hotcache 692; every other key gets the same hits in
+// all three). 935 of them recur exactly 3631 requests apart, a loop of 935 keys
 // with about 405 slots beside the 187-key loop and the 24 hot keys. Once
 // the cache is full its content hardly changes: 53 of 3661 contests admit
 // (one seed), and no sketch halves (each queue of 154, sized for 2310
