@@ -184,5 +184,85 @@
 // margin, a least window of 2 or 8, halving periods of 10 or 20 uses per
 // key, one queue of 616, a table of 512 words. Most of its hits are on 187
 // keys used 21 times each, in a loop of about 405 requests, and on 943 keys
-// used 3 times; why otter keeps more of them was not found.
+// used 3 times.
+//
+// Why (measured later with BenchmarkShardedReplay, 9 hash seeds): the
+// cells differ only on the 943 keys used 3 times (hits on them, the
+// caches themselves through the benchmarks' adapters, means of 5 runs:
+// OPT 824, otter 754, hotcache 692; every other key gets the same hits in
+// all three). 935 of them recur exactly 3631 requests apart, a loop of 935 keys
+// with about 405 slots beside the 187-key loop and the 24 hot keys. Once
+// the cache is full its content hardly changes: 53 of 3661 contests admit
+// (one seed), and no sketch halves (each queue of 154, sized for 2310
+// counted uses, counts about 1100 misses and few passes, since the hand
+// seldom moves). The hand sits on the first unvisited node it met when the
+// cache filled, an early key used once (estimate 1 to 5 by collisions),
+// against which a loop key at its second use (estimate 2) needs more than
+// the one-use margin; so 26 keys used 2 to 36 times in the first 200
+// requests and some 30 early keys used once hold about 60 of those slots to
+// the end (in one queue of 616: 375 loop keys at the end; OPT's hits imply
+// about 410). Likely why otter keeps more: its probation victim is its
+// least recently used entry, the early keys first, and it admits 2 against
+// 1 (not instrumented). Tried, none above 59.15%: halving every 3, 5 or 8
+// uses per key (59.05, 59.04, 59.04; lirs-ps at 154 38.96, 39.64, 39.74);
+// conservative update (59.04); margin 0 (58.85) or ties to the candidate
+// (52.59), which swap the retained loop keys (the hand's next victims) for
+// keys with one use left; the main queue's oldest node as the victim when
+// it is not visited and estimated lower than the hand's (59.15, but
+// lirs-cpp at 61 60.1% against 62.1, lirs-ps at 154 39.2 against 39.8);
+// moving the hand past a victim after it has turned away 1, 8 or 32
+// candidates (58.97, 58.91, 58.89; lirs-multi3 at 372 40.7, 40.6, 41.2%
+// against 41.9), or only when the margin alone decided (58.98, lirs-multi3
+// at 372 39.7); a second hand that walks from the oldest node up to the
+// hand, one step per rejected candidate, clearing and counting visited
+// bits, and evicts an unvisited node in the candidate's favour (55.99;
+// 58.23 when the node must also be estimated lower than the candidate;
+// both lost on every LIRS trace: lirs-gli at 505 17.6 and 27.5% against
+// 33.7). The diagnosis holds: removing, every 500 requests, the keys that
+// are never used again (an oracle) takes one queue of 616 from 59.20 to
+// 60.02%; the early keys are what the queue cannot tell from loop keys
+// without either age, which a node does not have, or a margin, which the
+// loops need.
+//
+// lirs-sprite at 1415 (8 queues of 177; LRU 92.2%, hotcache 91.3) does not
+// depend on the main queue's hand once admission is on: with the adaptive
+// window a CLOCK hand gives 91.23% and SIEVE 91.30 (9 seeds); at fixed
+// windows of 50 and 80% SIEVE/CLOCK give 91.12/91.22 and 90.75/90.78, and
+// with a window that gives its visited nodes another round (window CLOCK)
+// 91.56/91.82 and 92.24/92.25. So a hand that switches between SIEVE and
+// CLOCK (by ghosts or set dueling) can gain at most 0.1 to 0.3 points; what
+// sprite needs is a large window that keeps visited nodes. Of the hits
+// exact CLOCK gets and hotcache misses, most are candidates turned away
+// with an estimate equal to or one above the victim's, but margin 0 or ties
+// to the candidate gave 91.22 and 91.15% (CLOCK hand: 91.28 and 91.50). The
+// window grows too slowly: a queue of 177 keeps 4 ghosts of each kind, and
+// over the whole trace its window ghosts come back 343 times and main
+// ghosts 77 (all 8 queues), so the windows reach only 30 to 60 entries by
+// mid-trace. Every faster way tried reaches sprite and loses elsewhere
+// (window CLOCK in each): window CLOCK alone 91.25 (OLTP at 2000 47.1%
+// against 46.4, but TestQueueAdmission_FollowsPhases fails: recency phase
+// 66.8% against LRU's 69.9, window at its largest, and the loop after it
+// 36.4% against 49.8); a step that grows with consecutive ghosts of one
+// kind (one more step for every 1, 2 or 4 in a row, at most 1/8 of the
+// capacity): 91.66, 91.67, 91.57, with lirs-zigzag at 400 15.8, 16.3, 16.8%
+// (16.8 without) and lirs-backf at 37 3.82, 4.07, 4.16; growing by twice
+// the shrinking step: 91.71, lirs-zigzag at 400 15.8, lirs-backf at 37
+// 3.90; 16 or 32 window ghosts, main ghosts as before: 91.98 and 92.02, but
+// lirs-cpp at 61 37.8 and 33.3% (62.1), OLTP at 2000 45.6 and 45.3; 16
+// ghosts of each kind: 91.81, lirs-zigzag at 400 13.3, lirs-backf at 37
+// 3.16, lirs-cpp at 61 44.6; steps of 1/32 or 1/16: 91.69 and 91.68,
+// lirs-zigzag at 400 15.8 and 14.0. On lirs-zigzag at 400 a fixed window of
+// 80% with window CLOCK gives 18.8% (16.8 adaptive), but windows between
+// are worse than small ones, and its ghosts of both kinds come back about
+// equally (154 and 192), so ghosts cannot steer it there.
+//
+// In queues this small the adaptation hardly moves in either direction:
+// starting the window at 50 or 80% rather than 1% gives lirs-sprite at
+// 1415 91.94 and 92.24% with window CLOCK (90.91 and 90.79 without), but
+// the loops never bring it back down (lirs-gli at 505 17.6 and 7.5%
+// against 33.7, lirs-ps at 616 53.5 and 50.6, lirs-multi3 at 372 35.7 and
+// 32.4, lirs-cpp at 61 55.6 and 42.3): their ghosts come back 0 to 5 times
+// in the whole trace. Each cell's result is mostly where the window
+// starts, and a signal fast enough for sprite (more ghosts, larger steps,
+// above) also moves it on the sweeps and lirs-cpp, where it is wrong.
 package evictq
