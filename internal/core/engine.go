@@ -86,7 +86,7 @@ type Engine[K comparable, V any] struct {
 // engine's tables array, one load away from the engine, and away from the
 // lock and counters that writers change.
 type shard[K comparable, V any] struct {
-	mu        sync.Mutex
+	mu        spinMutex // a sync.Mutex that spins longer before it blocks (lock.go)
 	queue     evictq.Queue[entry[K, V]]
 	capacity  int  // the shard's share of the capacity: sizes admission and remembered not-founds
 	lazyAdmit bool // admission is sized at the first eviction, from the entries held then
