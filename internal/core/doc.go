@@ -9,6 +9,8 @@
 // with it:
 //
 //   - engine.go: Engine and shard, NewEngine; Len, Stats, Close.
+//   - lock.go: spinMutex, the shard lock: a sync.Mutex whose Lock retries
+//     TryLock for a few microseconds before it blocks.
 //   - options.go, stats.go: Options and Stats (shard's, converted), the
 //     striped read counters.
 //   - table.go: the index: buckets of tagged slots, read lock-free, written
