@@ -193,7 +193,7 @@ func engineMarkdown(r *EngineReport) string {
 	}
 	if len(r.Result.Allocs) > 0 {
 		w("\n## Allocations per operation\n\nHeap allocations per operation over %d operations (the least of 3 tries), as a fraction. "+
-			"Insert stores a new key into a full cache (it evicts, or admission refuses it).\n\n", o.AllocOps)
+			"Insert stores a new key into a full cache (it evicts, or admission refuses it), counted after a full turnover of such inserts.\n\n", o.AllocOps)
 		w("| cache | keys | Get hit | update | insert |\n|---|---|--:|--:|--:|\n")
 		for _, a := range r.Result.Allocs {
 			w("| %s | %s | %.3f | %.3f | %.3f |\n", a.Cache, a.Keys, a.GetHit, a.SetExisting, a.SetNew)
