@@ -159,6 +159,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 	if e.fast = e.fastUpdates(); e.fast {
 		e.updates = newReadCounters()
 	}
+	spin := runtime.GOMAXPROCS(0) > 1 // see spinMutex
 	for i := range e.shards {
 		s := &e.shards[i]
 		s.capacity = nominal / n
@@ -173,6 +174,7 @@ func NewEngine[K comparable, V any](opts Options[K, V], hash func(Seed, K) uint6
 		default:
 			s.queue.EnableAdmission(s.capacity)
 		}
+		s.mu.spin = spin
 		s.table = &e.tables[i]
 		s.table.Store(newTable[K, V](1))
 	}

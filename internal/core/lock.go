@@ -1,7 +1,6 @@
 package core
 
 import (
-	"runtime"
 	"sync"
 	"sync/atomic"
 )
@@ -21,10 +20,14 @@ import (
 // raised the CPUs busy to 1.85 and throughput by 1.16× (ns/op ratio 0.86,
 // 5 interleaved runs), and 1M uniform reads=50% from 1.03× to 1.17× otter.
 //
-// Only Lock differs; with one P (GOMAXPROCS 1) nothing can release the
-// lock while the waiter spins, so it blocks at once.
+// Only Lock differs. spin is set by NewEngine when GOMAXPROCS is over 1:
+// with one P nothing can release the lock while the waiter spins, so it
+// blocks at once. (It is not read at each Lock: runtime.GOMAXPROCS takes a
+// runtime-wide lock. A GOMAXPROCS changed later only makes the spinning
+// useless or missing, never wrong.)
 type spinMutex struct {
 	sync.Mutex
+	spin bool
 }
 
 // lockSpins and lockSpinWork bound the retries: about 20 µs of spinning in
@@ -43,7 +46,7 @@ func (m *spinMutex) Lock() {
 }
 
 func (m *spinMutex) lockSlow() {
-	if runtime.GOMAXPROCS(0) > 1 {
+	if m.spin {
 		work := 16
 		for range lockSpins {
 			for range work {

@@ -17,7 +17,7 @@ func TestSpinMutex_Excludes(t *testing.T) {
 	for _, procs := range []int{1, 2, 4} {
 		func() {
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-			var m spinMutex
+			m := spinMutex{spin: procs > 1}
 			n := 0
 			var wg sync.WaitGroup
 			for range 8 {
@@ -41,7 +41,7 @@ func TestSpinMutex_Excludes(t *testing.T) {
 // A Lock that waits longer than its spin still gets the lock once it is
 // released: it blocks in sync.Mutex rather than giving up.
 func TestSpinMutex_WaitsPastTheSpin(t *testing.T) {
-	var m spinMutex
+	m := spinMutex{spin: true}
 	m.Lock()
 	got := make(chan struct{})
 	go func() {
