@@ -110,14 +110,20 @@ func testClusterMasterDown(t *testing.T, how string) {
 		cache(t, b, k, "v-"+k)
 	}
 
+	flushed := b.Stats().FullInvalidations
 	rc.kill(victim)
 	markedDown(t, b, victim, 0)
 	if !b.Stats().Connected {
 		t.Fatal("one master of three down marked the whole cache unreachable")
 	}
 	// The closing of the connection to the dead master empties L1 once
-	// (rueidis does not say which connection closed): read the live keys
-	// again, then nothing may drop them.
+	// (rueidis does not say which connection closed), whenever rueidis
+	// notices the close, which may be after the health check marked the
+	// master down: wait for that flush, read the live keys again, then
+	// nothing may drop them.
+	if !waitFor(10*time.Second, func() bool { return b.Stats().FullInvalidations > flushed }) {
+		t.Fatalf("the closed connection to the dead master did not empty L1 within 10s: %+v", b.Stats())
+	}
 	for _, k := range onLive {
 		cache(t, b, k, "v-"+k)
 	}
