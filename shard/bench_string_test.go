@@ -70,7 +70,7 @@ func BenchmarkCacheGetStringVsMaphash(b *testing.B) {
 				func(i int) bool { _, ok := old.Get(keys[i]); return ok })
 			// The hash alone: the engine called directly with each hash.
 			es, em, eratio := alternateTimes(b, n,
-				func(i int) bool { k := keys[i]; _, ok := c.e.Get(core.HashString(c.seed, k), k); return ok },
+				func(i int) bool { k := keys[i]; _, ok := c.e.Get(core.HashString(c.e.Seed(), k), k); return ok },
 				func(i int) bool { k := keys[i]; _, ok := old.e.Get(maphash.String(seed, k), k); return ok })
 			b.ReportMetric(ts, "wyhash-ns/op") // after both: ResetTimer clears metrics
 			b.ReportMetric(tm, "maphash-ns/op")

@@ -5,7 +5,6 @@ import (
 	"io"
 	"iter"
 	"time"
-	"unsafe"
 
 	"github.com/hotcache/hotcache/internal/core"
 	_ "github.com/hotcache/hotcache/internal/evictq" // see inlineBodies
@@ -37,11 +36,7 @@ import (
 // A Cache must not be copied after first use. Build one with [New] or
 // [Must]; the zero value is not usable.
 type Cache[K comparable, V any] struct {
-	e    *core.Engine[K, V]
-	seed core.Seed // e's seed, here so that hashing a key needs no load through e
-	kind core.KeyKind
-	hash func(core.Seed, K) uint64 // the default hash (KindOther); the commonest key types' are called directly
-	user func(K) uint64            // Options.Hash (KindUser)
+	e *core.Engine[K, V] // hashes keys itself (GetKey, HashKey)
 }
 
 // New returns a cache configured by opts, or an error naming the first
@@ -53,19 +48,15 @@ type Cache[K comparable, V any] struct {
 // it (nothing global holds a cache, so this holds even when its callbacks
 // refer to the cache).
 func New[K comparable, V any](opts Options[K, V]) (*Cache[K, V], error) {
-	c := &Cache[K, V]{hash: core.DefaultHash[K](), kind: core.KindOf[K]()}
-	if user := opts.Hash; user != nil {
-		c.hash, c.kind, c.user = func(_ core.Seed, k K) uint64 { return user(k) }, core.KindUser, user
-	}
 	var hash func(core.Seed, K) uint64 // nil: the engine's default hash, which its GetKey inlines
-	if c.kind == core.KindUser {
-		hash = c.hash
+	if user := opts.Hash; user != nil {
+		hash = func(_ core.Seed, k K) uint64 { return user(k) }
 	}
 	e, err := core.NewEngine(core.Options[K, V](opts), hash)
 	if err != nil {
 		return nil, err
 	}
-	c.e, c.seed = e, e.Seed()
+	c := &Cache[K, V]{e: e}
 	core.CloseWhenUnreachable(c, e)
 	return c, nil
 }
@@ -79,26 +70,8 @@ func Must[K comparable, V any](opts Options[K, V]) *Cache[K, V] {
 	return c
 }
 
-// hashOf returns the hash of key: the default hashes of 8-byte integer and
-// string keys are called directly (the integer mixer and the string hash
-// of 8–16-byte keys inlined), others through c.hash or c.user.
-func (c *Cache[K, V]) hashOf(key K) uint64 {
-	switch c.kind {
-	case core.KindWord:
-		// Safety: KindWord means K's underlying type is an 8-byte integer.
-		return core.HashUint64(c.seed, *(*uint64)(unsafe.Pointer(&key)))
-	case core.KindString:
-		// Safety: KindString means K's underlying type is string.
-		s := *(*string)(unsafe.Pointer(&key))
-		if n := len(s); n >= 8 && n <= 16 {
-			return core.HashString8to16(c.seed, s)
-		}
-		return core.HashString(c.seed, s)
-	case core.KindUser:
-		return c.user(key)
-	}
-	return c.hash(c.seed, key)
-}
+// hashOf returns the hash of key, as the engine computes it.
+func (c *Cache[K, V]) hashOf(key K) uint64 { return c.e.HashKey(key) }
 
 // Get returns the value stored under key and true, or the zero value and
 // false if key is absent or expired. It marks the entry as used for

@@ -10,7 +10,6 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
-	"github.com/hotcache/hotcache/internal/core"
 	"github.com/hotcache/hotcache/internal/flood"
 )
 
@@ -34,7 +33,6 @@ func BenchmarkSeedCost(b *testing.B) {
 			seeded.Set(keys[i], 1)
 			unseeded.Set(keys[i], 1)
 		}
-		unseeded.kind = core.KindWord // as the old Cache was for its default hash
 		alternate(b, n,
 			func(i int) bool { _, ok := seeded.Get(keys[i]); return ok },
 			func(i int) bool { _, ok := unseededGet(unseeded, keys[i]); return ok })
@@ -72,7 +70,6 @@ func BenchmarkSeedCostThroughput(b *testing.B) {
 		seeded.Set(k, k)
 		unseeded.Set(k, k)
 	}
-	unseeded.kind = core.KindWord
 	var (
 		mu             sync.Mutex
 		ts, tu, ratios []float64
@@ -124,10 +121,7 @@ func BenchmarkSeedCostThroughput(b *testing.B) {
 
 // unseededGet is Cache.Get as it was before hashes were seeded.
 func unseededGet(c *Cache[uint64, uint64], key uint64) (uint64, bool) {
-	if c.kind == core.KindWord {
-		return c.e.Get(flood.Mix(key), key)
-	}
-	return c.e.Get(c.hashOf(key), key)
+	return c.e.Get(flood.Mix(key), key)
 }
 
 // alternate runs seeded and unseeded over keys 0..n-1 in alternating blocks

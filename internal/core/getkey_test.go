@@ -99,3 +99,36 @@ func agree[K comparable](t *testing.T, hash func(Seed, K) uint64, keys []K) {
 		assert.Equal(t, i%2 == 0, ok, "%v: only the entries without TTL are left", k)
 	}
 }
+
+// HashKey, the hash every method but GetKey is given (shard.Cache hashes
+// with it), is the engine's hash, and GetKey's written-out hash agrees with
+// it: for strings of every length up to 39 bytes (the inlined 8–16 and
+// 17–32 cases and the calls around them) and integers across the sign bit.
+func TestHashKey_IsTheEngineHashGetKeyFinds(t *testing.T) {
+	se, err := NewEngine(Options[string, int]{Capacity: 1 << 10}, nil)
+	require.NoError(t, err)
+	defer se.Close()
+	for n := range 40 {
+		k := string(bytes.Repeat([]byte{'k'}, n))
+		require.Equal(t, se.hash(se.seed, k), se.HashKey(k), "%d-byte key", n)
+		se.Set(se.HashKey(k), k, n)
+		v, ok := se.GetKey(k)
+		require.True(t, ok, "GetKey of a %d-byte key stored under HashKey", n)
+		require.Equal(t, n, v)
+	}
+	ue, err := NewEngine(Options[uint64, int]{Capacity: 1 << 10}, nil)
+	require.NoError(t, err)
+	defer ue.Close()
+	for i, k := range []uint64{0, 1, 1<<63 - 1, 1 << 63, ^uint64(0)} {
+		require.Equal(t, ue.hash(ue.seed, k), ue.HashKey(k))
+		ue.Set(ue.HashKey(k), k, i)
+		v, ok := ue.GetKey(k)
+		require.True(t, ok, "GetKey(%d) stored under HashKey", k)
+		require.Equal(t, i, v)
+	}
+	user := func(_ Seed, k uint64) uint64 { return k * 7 }
+	xe, err := NewEngine(Options[uint64, int]{Capacity: 1 << 10}, user)
+	require.NoError(t, err)
+	defer xe.Close()
+	assert.Equal(t, uint64(21), xe.HashKey(3), "a hash given to NewEngine is the one HashKey uses")
+}

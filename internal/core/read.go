@@ -132,6 +132,23 @@ func (e *Engine[K, V]) GetKey(k K) (V, bool) {
 	}
 }
 
+// HashKey returns the hash of k that every method taking a hash expects:
+// the engine's own hash (the one NewEngine was given, or the default one).
+// The default hashes of 8-byte integers and strings are called directly,
+// not through a func value. GetKey writes the same hash out inline
+// (TestGetKey_SameHashAsTheOtherMethods checks that they agree).
+func (e *Engine[K, V]) HashKey(k K) uint64 {
+	switch e.kind {
+	case KindWord:
+		// Safety: KindWord means K's underlying type is an 8-byte integer.
+		return HashUint64(e.seed, *(*uint64)(unsafe.Pointer(&k)))
+	case KindString:
+		// Safety: KindString means K's underlying type is string.
+		return HashString(e.seed, *(*string)(unsafe.Pointer(&k)))
+	}
+	return e.hash(e.seed, k)
+}
+
 // hit and miss count a read for Stats if Options.CountHits asked for it.
 func (e *Engine[K, V]) hit() {
 	if e.reads.stripes != nil {
